@@ -1,0 +1,82 @@
+"""The ECS error tree and the code catalogue the domain uses to explain and react to failures.
+
+    EcsError                       ECS answered with an error code (or gave no usable answer)
+    ├── EcsTransportError          no answer after the client's retries (timeouts, connections)
+    └── DetachOutcomeUnknownError  a Detach was sent but its answer was lost: Describe first
+
+Messages from ECS are kept exactly as sent (placeholders such as `%s` included); they are never
+used as format strings. Nothing here ever holds a secret.
+"""
+
+from __future__ import annotations
+
+from bot.ecs.catalogue import CATALOGUE, CatalogueEntry, Category, Reaction, lookup
+
+__all__ = [
+    "CATALOGUE",
+    "CatalogueEntry",
+    "Category",
+    "DetachOutcomeUnknownError",
+    "EcsError",
+    "EcsTransportError",
+    "Reaction",
+    "lookup",
+]
+
+
+class EcsError(Exception):
+    """ECS refused a call, or the client could not get a usable answer; carries ECS's context."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str = "",
+        *,
+        request_id: str | None = None,
+        http_status: int = 0,
+        recommend: str | None = None,
+        host_id: str | None = None,
+        action: str | None = None,
+    ) -> None:
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+        self.http_status = http_status
+        self.recommend = recommend
+        self.host_id = host_id
+        self.action = action
+        super().__init__(self._describe())
+
+    def _describe(self) -> str:
+        where = f" on {self.action}" if self.action else ""
+        status = f" (HTTP {self.http_status})" if self.http_status else ""
+        text = f"ECS {self.code}{where}{status}"
+        if self.message:
+            text += f": {self.message}"
+        if self.request_id:
+            text += f" [RequestId {self.request_id}]"
+        return text
+
+    @property
+    def entry(self) -> CatalogueEntry:
+        """The catalogue entry for this code (a family fallback for unknown codes)."""
+        return lookup(self.code, self.http_status or None)
+
+    @property
+    def reaction(self) -> Reaction:
+        """How the bot should react; shortcut for `entry.reaction`."""
+        return self.entry.reaction
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(code={self.code!r}, http_status={self.http_status}, "
+            f"request_id={self.request_id!r}, action={self.action!r})"
+        )
+
+
+class EcsTransportError(EcsError):
+    """No answer from ECS after the client's retries (timeout or connection failure)."""
+
+
+class DetachOutcomeUnknownError(EcsError):
+    """A Detach was sent and no answer came: it may have been applied, so Describe first."""

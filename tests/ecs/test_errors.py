@@ -1,0 +1,157 @@
+"""The catalogue covers the seed's error table and classifies codes the way the bot reacts."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.ecs.errors import (
+    CATALOGUE,
+    Category,
+    DetachOutcomeUnknownError,
+    EcsError,
+    EcsTransportError,
+    Reaction,
+    lookup,
+)
+
+DATA = Path(__file__).resolve().parent / "data"
+REPO_SEED = DATA / "seed_detach.txt"
+SHARED_SEED = Path(__file__).resolve().parents[2].parent / "shared/seed/000_9df5ed7a58358877.txt"
+ROW = re.compile(r"^\| (\d{3}) \| ([A-Za-z0-9.]+) \| %s \|")
+
+
+def seed_table() -> list[tuple[int, str]]:
+    """(HTTP status, code) rows of the seed's "Error codes" table."""
+    text = REPO_SEED.read_text(encoding="utf-8")
+    table = text.split("Error codes", 1)[1]
+    return [(int(m[1]), m[2]) for line in table.splitlines() if (m := ROW.match(line))]
+
+
+def test_seed_table_has_35_codes() -> None:
+    rows = seed_table()
+    assert len(rows) == 35
+    assert len({code for _, code in rows}) == 35
+
+
+@pytest.mark.skipif(not SHARED_SEED.exists(), reason="../shared is not beside this clone")
+def test_repo_seed_copy_equals_shared() -> None:
+    assert REPO_SEED.read_bytes() == SHARED_SEED.read_bytes()
+
+
+@pytest.mark.parametrize(("status", "code"), seed_table(), ids=[c for _, c in seed_table()])
+def test_catalogue_covers_seed_code_with_its_status(status: int, code: str) -> None:
+    entry = CATALOGUE[code]
+    assert entry.code == code
+    assert entry.http_status == status
+    assert entry.meaning
+    assert entry.remedy
+
+
+GATEWAY = [
+    ("Throttling", 400, Reaction.RETRY_NOW),
+    ("Throttling.User", 400, Reaction.RETRY_NOW),
+    ("Throttling.Api", 400, Reaction.RETRY_NOW),
+    ("Rejected.Throttling", 400, Reaction.RETRY_NOW),
+    ("ServiceUnavailable", 503, Reaction.RETRY_NOW),
+    ("InternalError", 500, Reaction.RETRY_NOW),
+    ("UnknownError", 400, Reaction.RETRY_NOW),
+    ("SignatureDoesNotMatch", 400, Reaction.FAIL),
+    ("IncompleteSignature", 400, Reaction.FAIL),
+    ("InvalidAccessKeyId.NotFound", 404, Reaction.FAIL),
+    ("InvalidAccessKeyId.Inactive", 400, Reaction.FAIL),
+    ("InvalidSecurityToken.Expired", 400, Reaction.FAIL),
+    ("InvalidSecurityToken.Malformed", 400, Reaction.FAIL),
+    ("InvalidTimeStamp.Expired", 400, Reaction.FAIL),
+    ("InvalidTimeStamp.Format", 400, Reaction.FAIL),
+    ("SignatureNonceUsed", 400, Reaction.FAIL),
+    ("Forbidden.RAM", 403, Reaction.FAIL),
+    ("NoPermission", 403, Reaction.FAIL),
+    ("Forbidden", 403, Reaction.FAIL),
+    ("OperationConflict", 409, Reaction.RETRY_LATER),
+    ("InvalidOperation.Conflict", 403, Reaction.RETRY_LATER),
+    ("InvalidRegionId.NotFound", 404, Reaction.FAIL),
+]
+
+
+@pytest.mark.parametrize(("code", "status", "reaction"), GATEWAY, ids=[g[0] for g in GATEWAY])
+def test_catalogue_covers_gateway_code(code: str, status: int, reaction: Reaction) -> None:
+    assert CATALOGUE[code].http_status == status
+    assert CATALOGUE[code].reaction is reaction
+
+
+@pytest.mark.parametrize(
+    ("code", "reaction"),
+    [
+        ("InvalidOperation.InvalidEniState", Reaction.RETRY_LATER),
+        ("InvalidOperation.InvalidEcsState", Reaction.RETRY_LATER),
+        ("InvalidEniId.NotFound", Reaction.ALREADY_DONE),
+        ("InvalidEcsId.NotFound", Reaction.ALREADY_DONE),
+        ("InvalidOperation.DetachPrimaryEniNotAllowed", Reaction.FAIL),
+        ("InvalidOperation.EniServiceManaged", Reaction.FAIL),
+        ("InvalidParameter.EniNotBelongEcs", Reaction.FAIL),
+        ("Transport.DetachOutcomeUnknown", Reaction.CHECK_FIRST),
+    ],
+)
+def test_detach_reactions(code: str, reaction: Reaction) -> None:
+    assert CATALOGUE[code].reaction is reaction
+
+
+def test_every_entry_is_keyed_by_its_code_and_written_for_people() -> None:
+    for code, entry in CATALOGUE.items():
+        assert entry.code == code
+        assert entry.meaning.endswith(".")
+        assert entry.remedy.endswith(".")
+        # Plain words: no raw API jargon in what the person reads.
+        assert "ENI state" not in entry.meaning
+        assert "%s" not in entry.meaning
+
+
+def test_lookup_unknown_throttling_code_uses_throttling_family() -> None:
+    entry = lookup("Throttling.Something.New", 400)
+    assert entry.code == "Throttling.Something.New"
+    assert entry.reaction is Reaction.RETRY_NOW
+    assert entry.category is Category.THROTTLING
+
+
+def test_lookup_unknown_5xx_is_server_error() -> None:
+    entry = lookup("Weird.Backend", 502)
+    assert entry.code == "Weird.Backend"
+    assert entry.http_status == 502
+    assert entry.reaction is Reaction.RETRY_NOW
+
+
+def test_lookup_unknown_4xx_fails_and_keeps_code() -> None:
+    entry = lookup("Totally.New", 403)
+    assert entry.code == "Totally.New"
+    assert entry.http_status == 403
+    assert entry.reaction is Reaction.FAIL
+    assert entry.category is Category.UNKNOWN
+    assert not entry.retryable
+
+
+def test_error_keeps_ecs_message_verbatim_with_placeholders() -> None:
+    error = EcsError(
+        "InvalidParameter.EniNotBelongEcs",
+        "The specified ENI %s does not belong to %s.",
+        request_id="473469C7-AA6F",
+        http_status=400,
+        recommend="https://api.aliyun.com/troubleshoot?q=x",
+        action="DetachNetworkInterface",
+    )
+    assert error.message == "The specified ENI %s does not belong to %s."
+    assert "%s does not belong to %s" in str(error)
+    assert "473469C7-AA6F" in str(error)
+    assert error.entry is CATALOGUE["InvalidParameter.EniNotBelongEcs"]
+    assert error.reaction is Reaction.FAIL
+    assert "InvalidParameter.EniNotBelongEcs" in repr(error)
+
+
+def test_error_family() -> None:
+    assert issubclass(EcsTransportError, EcsError)
+    assert issubclass(DetachOutcomeUnknownError, EcsError)
+    assert not issubclass(DetachOutcomeUnknownError, EcsTransportError)
+    unknown = DetachOutcomeUnknownError("Transport.DetachOutcomeUnknown", "read timed out")
+    assert unknown.reaction is Reaction.CHECK_FIRST
