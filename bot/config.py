@@ -73,14 +73,18 @@ class Settings(BaseSettings):
     requesters: Annotated[list[str], NoDecode] = Field(
         default_factory=list, validation_alias="ENIBOT_REQUESTERS"
     )
-    required_approvals: int = Field(default=1, ge=1, le=10, validation_alias="ENIBOT_REQUIRED_APPROVALS")
+    required_approvals: int = Field(
+        default=1, ge=1, le=10, validation_alias="ENIBOT_REQUIRED_APPROVALS"
+    )
     approval_ttl: float = Field(default=1800.0, gt=0, validation_alias="ENIBOT_APPROVAL_TTL")
     default_region: str = Field(default="cn-hangzhou", validation_alias="ENIBOT_DEFAULT_REGION")
     allowed_regions: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: list(PUBLIC_REGIONS), validation_alias="ENIBOT_ALLOWED_REGIONS"
     )
     incident_channel: str | None = Field(default=None, validation_alias="ENIBOT_INCIDENT_CHANNEL")
-    poll_interval: float = Field(default=5.0, gt=0, le=3600, validation_alias="ENIBOT_POLL_INTERVAL")
+    poll_interval: float = Field(
+        default=5.0, gt=0, le=3600, validation_alias="ENIBOT_POLL_INTERVAL"
+    )
     stuck_after: float = Field(default=300.0, gt=0, validation_alias="ENIBOT_STUCK_AFTER")
 
     sim_access_key_id: str = Field(

@@ -35,9 +35,7 @@ class Status(StrEnum):
 
 
 TRANSITIONS: dict[Status, frozenset[Status]] = {
-    Status.PENDING: frozenset(
-        {Status.APPROVED, Status.REJECTED, Status.EXPIRED, Status.CANCELLED}
-    ),
+    Status.PENDING: frozenset({Status.APPROVED, Status.REJECTED, Status.EXPIRED, Status.CANCELLED}),
     Status.APPROVED: frozenset({Status.EXECUTING, Status.CANCELLED}),
     Status.EXECUTING: frozenset({Status.DETACHING, Status.FAILED}),
     Status.DETACHING: frozenset({Status.DETACHED, Status.STUCK, Status.FAILED}),
@@ -54,9 +52,7 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 TERMINAL: frozenset[Status] = frozenset(s for s, nxt in TRANSITIONS.items() if not nxt)
 OPEN: frozenset[Status] = frozenset(Status) - TERMINAL
 # Work the background workers own: the executor takes approved/executing, the poller the rest.
-IN_FLIGHT: frozenset[Status] = frozenset(
-    {Status.EXECUTING, Status.DETACHING, Status.STUCK}
-)
+IN_FLIGHT: frozenset[Status] = frozenset({Status.EXECUTING, Status.DETACHING, Status.STUCK})
 
 
 def can_move(current: Status, target: Status) -> bool:

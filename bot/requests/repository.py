@@ -1,0 +1,239 @@
+"""SQL for detach requests: inserts, compare-and-swap updates, claims with leases, queries.
+
+No use-case logic here; `service` decides what should happen and calls these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.requests.models import Approval, DetachRequest, RequestEvent
+from bot.requests.states import OPEN, Status
+
+
+class OpenRequestExistsError(Exception):
+    """The ENI already has an open request; `existing` is that request."""
+
+    def __init__(self, existing: DetachRequest) -> None:
+        super().__init__(f"ENI {existing.eni_id} already has open request {existing.id}")
+        self.existing = existing
+
+
+def get(db: Session, request_id: int, *, for_update: bool = False) -> DetachRequest | None:
+    """The request, re-read from the database (`for_update` locks it where the dialect can)."""
+    stmt = select(DetachRequest).where(DetachRequest.id == request_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return db.scalars(stmt.execution_options(populate_existing=True)).one_or_none()
+
+
+def find_open_for_eni(db: Session, eni_id: str) -> DetachRequest | None:
+    """The open (non-terminal) request for this ENI, if any."""
+    stmt = select(DetachRequest).where(
+        DetachRequest.eni_id == eni_id, DetachRequest.status.in_([s.value for s in OPEN])
+    )
+    return db.scalars(stmt).first()
+
+
+def latest_for_eni(db: Session, eni_id: str) -> DetachRequest | None:
+    """The newest request for this ENI, open or not."""
+    stmt = (
+        select(DetachRequest)
+        .where(DetachRequest.eni_id == eni_id)
+        .order_by(DetachRequest.id.desc())
+        .limit(1)
+    )
+    return db.scalars(stmt).first()
+
+
+def list_requests(
+    db: Session,
+    *,
+    requester_id: str | None = None,
+    statuses: Collection[Status] | None = None,
+    limit: int = 20,
+) -> list[DetachRequest]:
+    """Newest first, optionally by requester and status."""
+    stmt = select(DetachRequest).order_by(DetachRequest.id.desc()).limit(limit)
+    if requester_id is not None:
+        stmt = stmt.where(DetachRequest.requester_id == requester_id)
+    if statuses is not None:
+        stmt = stmt.where(DetachRequest.status.in_([s.value for s in statuses]))
+    return list(db.scalars(stmt))
+
+
+def due_to_expire(db: Session, *, now: datetime, limit: int) -> list[int]:
+    """IDs of pending requests whose approval deadline has passed."""
+    stmt = (
+        select(DetachRequest.id)
+        .where(DetachRequest.status == Status.PENDING.value, DetachRequest.expires_at <= now)
+        .order_by(DetachRequest.expires_at)
+        .limit(limit)
+    )
+    return list(db.scalars(stmt))
+
+
+def count_by_status(db: Session) -> dict[str, int]:
+    """How many requests are in each status (for metrics)."""
+    rows = db.execute(select(DetachRequest.status, func.count()).group_by(DetachRequest.status))
+    return dict(rows.tuples())
+
+
+def insert(db: Session, request: DetachRequest) -> DetachRequest:
+    """Insert; a second open request for the ENI raises OpenRequestExistsError."""
+    try:
+        with db.begin_nested():
+            db.add(request)
+            db.flush()
+    except IntegrityError:
+        existing = find_open_for_eni(db, request.eni_id)
+        if existing is None:
+            raise
+        raise OpenRequestExistsError(existing) from None
+    return request
+
+
+def compare_and_set(
+    db: Session,
+    request_id: int,
+    expected: Collection[Status],
+    values: Mapping[str, Any],
+    *,
+    lease_owner: str | None = None,
+) -> bool:
+    """`UPDATE … WHERE id AND status IN expected [AND lease_owner] RETURNING id`; False if lost."""
+    stmt = (
+        update(DetachRequest)
+        .where(
+            DetachRequest.id == request_id,
+            DetachRequest.status.in_([s.value for s in expected]),
+        )
+        .values(**values)
+        .returning(DetachRequest.id)
+        .execution_options(synchronize_session=False)
+    )
+    if lease_owner is not None:
+        stmt = stmt.where(DetachRequest.lease_owner == lease_owner)
+    won = db.execute(stmt).first() is not None
+    if won:
+        get(db, request_id)  # refresh the identity map with what was written
+    return won
+
+
+def add_event(
+    db: Session,
+    *,
+    request_id: int,
+    at: datetime,
+    actor: str,
+    kind: str,
+    from_status: Status | None = None,
+    to_status: Status | None = None,
+    detail: Mapping[str, Any] | None = None,
+) -> RequestEvent:
+    """Append one audit row."""
+    row = RequestEvent(
+        request_id=request_id,
+        at=at,
+        actor=actor,
+        kind=kind,
+        from_status=from_status.value if from_status else None,
+        to_status=to_status.value if to_status else None,
+        detail=dict(detail or {}),
+    )
+    db.add(row)
+    db.flush()
+    return row
+
+
+def events(db: Session, request_id: int) -> list[RequestEvent]:
+    """The request's audit trail, oldest first."""
+    stmt = (
+        select(RequestEvent).where(RequestEvent.request_id == request_id).order_by(RequestEvent.id)
+    )
+    return list(db.scalars(stmt))
+
+
+def approvals(db: Session, request_id: int) -> list[Approval]:
+    """Decisions recorded for the request, oldest first."""
+    stmt = select(Approval).where(Approval.request_id == request_id).order_by(Approval.id)
+    return list(db.scalars(stmt))
+
+
+def add_approval(
+    db: Session, *, request_id: int, approver_id: str, decision: str, at: datetime
+) -> bool:
+    """Record a decision; False when this approver already decided on this request."""
+    try:
+        with db.begin_nested():
+            db.add(
+                Approval(request_id=request_id, approver_id=approver_id, decision=decision, at=at)
+            )
+            db.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+def claim(
+    db: Session,
+    *,
+    statuses: Collection[Status],
+    owner: str,
+    now: datetime,
+    lease_until: datetime,
+    limit: int,
+) -> Sequence[int]:
+    """Lease up to `limit` due requests in `statuses` whose lease is free or expired.
+
+    PostgreSQL: the inner SELECT takes `FOR UPDATE SKIP LOCKED`, so concurrent claimers split
+    the rows. SQLite has no row locks; the whole statement runs under the write lock taken at
+    BEGIN IMMEDIATE, which is its equivalent. The outer WHERE re-checks the lease either way.
+    """
+    free = or_(DetachRequest.lease_until.is_(None), DetachRequest.lease_until < now)
+    due = or_(DetachRequest.next_poll_at.is_(None), DetachRequest.next_poll_at <= now)
+    wanted = [s.value for s in statuses]
+    candidates = (
+        select(DetachRequest.id)
+        .where(DetachRequest.status.in_(wanted), free, due)
+        .order_by(DetachRequest.next_poll_at, DetachRequest.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    stmt = (
+        update(DetachRequest)
+        .where(
+            DetachRequest.id.in_(candidates.scalar_subquery()),
+            DetachRequest.status.in_(wanted),
+            free,
+        )
+        .values(lease_owner=owner, lease_until=lease_until)
+        .returning(DetachRequest.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(db.scalars(stmt))
+
+
+def set_fields(
+    db: Session, request_id: int, values: Mapping[str, Any], *, lease_owner: str | None = None
+) -> bool:
+    """Update fields without a status change (guarded by the lease when `lease_owner` is given)."""
+    stmt = (
+        update(DetachRequest)
+        .where(DetachRequest.id == request_id)
+        .values(**values)
+        .returning(DetachRequest.id)
+        .execution_options(synchronize_session=False)
+    )
+    if lease_owner is not None:
+        stmt = stmt.where(DetachRequest.lease_owner == lease_owner)
+    won = db.execute(stmt).first() is not None
+    if won:
+        get(db, request_id)
+    return won
