@@ -6,6 +6,7 @@ No use-case logic here; `service` decides what should happen and calls these.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,10 +18,22 @@ from bot.requests.models import Approval, DetachRequest, RequestEvent
 from bot.requests.states import OPEN, Status
 
 
-class OpenRequestExistsError(Exception):
-    """The ENI already has an open request; `existing` is that request."""
+@dataclass(frozen=True)
+class OpenRequestRef:
+    """Enough of an open request to tell someone who holds the ENI (outlives the session)."""
 
-    def __init__(self, existing: DetachRequest) -> None:
+    id: int
+    eni_id: str
+    requester_id: str
+    channel_id: str
+    card_ts: str | None
+    status: str
+
+
+class OpenRequestExistsError(Exception):
+    """The ENI already has an open request; `existing` describes it."""
+
+    def __init__(self, existing: OpenRequestRef) -> None:
         super().__init__(f"ENI {existing.eni_id} already has open request {existing.id}")
         self.existing = existing
 
@@ -95,7 +108,16 @@ def insert(db: Session, request: DetachRequest) -> DetachRequest:
         existing = find_open_for_eni(db, request.eni_id)
         if existing is None:
             raise
-        raise OpenRequestExistsError(existing) from None
+        raise OpenRequestExistsError(
+            OpenRequestRef(
+                id=existing.id,
+                eni_id=existing.eni_id,
+                requester_id=existing.requester_id,
+                channel_id=existing.channel_id,
+                card_ts=existing.card_ts,
+                status=existing.status,
+            )
+        ) from None
     return request
 
 
