@@ -232,7 +232,7 @@ def test_full_execution_path_records_audit_for_every_transition(
     rid = _approved(factory)
     policy = Policy()
     with db.transaction(factory) as s:
-        [req] = service.claim_for_execution(s, owner="W", now=NOW, lease_seconds=30)
+        [_req] = service.claim_for_execution(s, owner="W", now=NOW, lease_seconds=30)
         assert service.start_execution(s, request_id=rid, owner="W", policy=policy, now=NOW)
         assert service.mark_detach_intent(s, request_id=rid, owner="W", now=NOW)
     with db.transaction(factory) as s:
@@ -246,7 +246,7 @@ def test_full_execution_path_records_audit_for_every_transition(
             first_poll_at=NOW,
         )
     with db.transaction(factory) as s:
-        [polled] = service.claim_for_polling(s, owner="P", now=NOW, lease_seconds=30)
+        [_polled] = service.claim_for_polling(s, owner="P", now=NOW, lease_seconds=30)
         new = service.record_poll(
             s,
             request_id=rid,
