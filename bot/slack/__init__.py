@@ -1,0 +1,1 @@
+"""The Slack surface: the Bolt app, its listeners, Block Kit builders and the notifier."""
