@@ -1,0 +1,122 @@
+"""Block Kit checks Slack applies before accepting blocks, so a malformed card fails in tests.
+
+Not the whole Block Kit schema: the limits and required fields a real bot most often trips on.
+Each problem is one string in the style of Slack's `response_metadata.messages`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+MAX_BLOCKS_MESSAGE = 50
+MAX_BLOCKS_VIEW = 100
+_KNOWN_BLOCKS = {
+    "section",
+    "context",
+    "header",
+    "divider",
+    "actions",
+    "input",
+    "image",
+    "rich_text",
+    "file",
+    "video",
+    "markdown",
+}
+_TEXT_TYPES = {"plain_text", "mrkdwn"}
+
+
+def _text_problem(text: Any, where: str, *, limit: int, plain_only: bool = False) -> str | None:
+    if not isinstance(text, dict):
+        return f"{where} must be a text object"
+    kind = text.get("type")
+    if kind not in _TEXT_TYPES or (plain_only and kind != "plain_text"):
+        return f"{where} has invalid text type {kind!r}"
+    value = text.get("text")
+    if not isinstance(value, str) or not value:
+        return f"{where} must have non-empty text"
+    if len(value) > limit:
+        return f"{where} must be less than {limit + 1} characters"
+    return None
+
+
+def _element_problems(element: Any, where: str) -> list[str]:
+    if not isinstance(element, dict) or "type" not in element:
+        return [f"{where} must be an object with a type"]
+    problems: list[str] = []
+    action_id = element.get("action_id")
+    if action_id is not None and (not isinstance(action_id, str) or len(action_id) > 255):
+        problems.append(f"{where}.action_id must be a string of at most 255 characters")
+    if element["type"] == "button":
+        problem = _text_problem(element.get("text"), f"{where}.text", limit=75, plain_only=True)
+        if problem:
+            problems.append(problem)
+        value = element.get("value")
+        if value is not None and (not isinstance(value, str) or len(value) > 2000):
+            problems.append(f"{where}.value must be a string of at most 2000 characters")
+        if element.get("style") not in (None, "primary", "danger"):
+            problems.append(f"{where}.style must be primary or danger")
+    return problems
+
+
+def _block_problems(block: Any, where: str) -> list[str]:
+    if not isinstance(block, dict):
+        return [f"{where} must be an object"]
+    kind = block.get("type")
+    if kind not in _KNOWN_BLOCKS:
+        return [f"{where} has unknown block type {kind!r}"]
+    problems: list[str] = []
+    block_id = block.get("block_id")
+    if block_id is not None and (not isinstance(block_id, str) or not 0 < len(block_id) <= 255):
+        problems.append(f"{where}.block_id must be 1 to 255 characters")
+    if kind == "section":
+        if "text" not in block and "fields" not in block:
+            problems.append(f"{where} must have text or fields")
+        if "text" in block and (p := _text_problem(block["text"], f"{where}.text", limit=3000)):
+            problems.append(p)
+        fields = block.get("fields", [])
+        if not isinstance(fields, list) or len(fields) > 10:
+            problems.append(f"{where}.fields must be a list of at most 10 items")
+        else:
+            for i, item in enumerate(fields):
+                if p := _text_problem(item, f"{where}.fields[{i}]", limit=2000):
+                    problems.append(p)
+        if "accessory" in block:
+            problems.extend(_element_problems(block["accessory"], f"{where}.accessory"))
+    elif kind == "header":
+        if p := _text_problem(block.get("text"), f"{where}.text", limit=150, plain_only=True):
+            problems.append(p)
+    elif kind == "context":
+        elements = block.get("elements")
+        if not isinstance(elements, list) or not 0 < len(elements) <= 10:
+            problems.append(f"{where}.elements must be a list of 1 to 10 items")
+    elif kind == "actions":
+        elements = block.get("elements")
+        if not isinstance(elements, list) or not 0 < len(elements) <= 25:
+            problems.append(f"{where}.elements must be a list of 1 to 25 items")
+        else:
+            for i, element in enumerate(elements):
+                problems.extend(_element_problems(element, f"{where}.elements[{i}]"))
+    elif kind == "input":
+        if p := _text_problem(block.get("label"), f"{where}.label", limit=2000, plain_only=True):
+            problems.append(p)
+        problems.extend(_element_problems(block.get("element"), f"{where}.element"))
+    return problems
+
+
+def block_problems(blocks: Any, *, limit: int = MAX_BLOCKS_MESSAGE) -> list[str]:
+    """Everything Slack would refuse in `blocks`; empty when they would be accepted."""
+    if not isinstance(blocks, list):
+        return ["blocks must be a list"]
+    if len(blocks) > limit:
+        return [f"no more than {limit} items allowed [json-pointer:/blocks]"]
+    problems: list[str] = []
+    seen: set[str] = set()
+    for i, block in enumerate(blocks):
+        problems.extend(_block_problems(block, f"/blocks/{i}"))
+        block_id = block.get("block_id") if isinstance(block, dict) else None
+        if isinstance(block_id, str):
+            if block_id in seen:
+                problems.append(f"/blocks/{i}.block_id {block_id!r} is not unique")
+            seen.add(block_id)
+    return problems

@@ -1,0 +1,91 @@
+"""Injected failures: queued one-shot faults and Slack's per-channel posting limit.
+
+Both are plain state guarded by the stand-in's lock; the HTTP layer asks them what to do.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class FaultKind(StrEnum):
+    """How a call can go wrong, as a client of Slack sees it."""
+
+    # HTTP 429 with Retry-After and {"ok": false, "error": "ratelimited"}; nothing applied.
+    RATE_LIMITED = "rate_limited"
+    # HTTP 500 (or the status given) with {"ok": false, "error": "fatal_error"}; nothing applied.
+    SERVER_ERROR = "server_error"
+    # The connection is reset before any answer; nothing applied.
+    CONNECTION_RESET = "connection_reset"
+    # The method IS applied, then the connection is reset: the client cannot know it happened.
+    RESPONSE_LOST = "response_lost"
+
+
+@dataclass
+class Fault:
+    """One queued fault: for `method` (None for any method), `remaining` more calls."""
+
+    method: str | None
+    remaining: int
+    kind: FaultKind
+    retry_after: int = 1
+    status: int = 500
+
+
+class FaultPlan:
+    """Faults waiting for matching calls, consumed first-in first-out."""
+
+    def __init__(self) -> None:
+        self._faults: list[Fault] = []
+
+    def add(self, fault: Fault) -> None:
+        """Queue a fault behind any already waiting."""
+        if fault.remaining > 0:
+            self._faults.append(fault)
+
+    def take(self, method: str) -> Fault | None:
+        """The fault that answers this call, if one is waiting for it."""
+        for fault in self._faults:
+            if fault.method is None or fault.method == method:
+                fault.remaining -= 1
+                if fault.remaining <= 0:
+                    self._faults.remove(fault)
+                return fault
+        return None
+
+    def clear(self) -> None:
+        """Forget every waiting fault."""
+        self._faults.clear()
+
+    def pending(self) -> int:
+        """How many faulty answers are still queued."""
+        return sum(f.remaining for f in self._faults)
+
+
+class ChannelRateLimiter:
+    """Slack's `chat.postMessage` limit: about one message per second per channel, with bursts.
+
+    A token bucket per channel; `clock` is injectable so tests need not sleep.
+    """
+
+    def __init__(self, per_second: float, burst: int, clock: Callable[[], float]) -> None:
+        if per_second <= 0 or burst < 1:
+            raise ValueError("per_second must be positive and burst at least 1")
+        self.per_second = per_second
+        self.burst = burst
+        self._clock = clock
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    def admit(self, channel: str) -> int | None:
+        """None when a post may go through now, else the whole seconds to wait (Retry-After)."""
+        now = self._clock()
+        tokens, last = self._buckets.get(channel, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - last) * self.per_second)
+        if tokens >= 1.0:
+            self._buckets[channel] = (tokens - 1.0, now)
+            return None
+        self._buckets[channel] = (tokens, now)
+        return max(1, math.ceil((1.0 - tokens) / self.per_second))
