@@ -1,0 +1,115 @@
+"""The running bot's parts, built once from settings and handed to the app and the workers.
+
+Nothing here is created at import; `build_runtime` is called by the CLI (and by tests and the
+console with their own URLs). Tests may also construct `Runtime` directly.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+)
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import db
+from bot.config import ConfigError, Settings
+from bot.ecs.client import EcsClient
+from bot.ecs.credentials import EnvCredentials, StaticCredentials
+from bot.requests.service import Policy
+
+
+@dataclass
+class Doorbells:
+    """Wake-ups between threads of one process, so work starts at once instead of next tick.
+
+    Other processes find the same work on their next periodic sweep; the database stays the
+    only source of truth.
+    """
+
+    outbox: threading.Event = field(default_factory=threading.Event)
+    executor: threading.Event = field(default_factory=threading.Event)
+    poller: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass
+class Runtime:
+    """Everything a listener or a worker needs; one per process."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    ecs: EcsClient
+    slack: WebClient
+    policy: Policy
+    doorbells: Doorbells = field(default_factory=Doorbells)
+    clock: Callable[[], datetime] = db.utcnow
+
+    def close(self) -> None:
+        """Release pools and connections."""
+        self.ecs.close()
+        self.engine.dispose()
+
+
+def policy_from(settings: Settings) -> Policy:
+    """The use cases' policy from settings."""
+    return Policy(
+        approvals_needed=settings.required_approvals,
+        approval_ttl=settings.approval_ttl,
+        stuck_after=settings.stuck_after,
+        incident_channel=settings.incident_channel,
+    )
+
+
+def build_slack_client(settings: Settings) -> WebClient:
+    """A WebClient on ENIBOT_SLACK_API_URL that waits out 429s and retries connection errors."""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    return WebClient(
+        token=token,
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ConnectionErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def build_ecs_client(settings: Settings) -> EcsClient:
+    """The ECS client: explicit keys from settings, else the environment read per call."""
+    if settings.access_key_id and settings.access_key_secret:
+        token = settings.security_token.get_secret_value() if settings.security_token else None
+        credentials: StaticCredentials | EnvCredentials = StaticCredentials(
+            settings.access_key_id, settings.access_key_secret.get_secret_value(), token
+        )
+    else:
+        credentials = EnvCredentials()
+    return EcsClient(credentials=credentials, endpoint=settings.ecs_endpoint)
+
+
+def build_runtime(settings: Settings, *, migrate: bool | None = None) -> Runtime:
+    """Connect the parts; apply migrations first when ENIBOT_AUTO_MIGRATE (or `migrate`) says so."""
+    if migrate if migrate is not None else settings.auto_migrate:
+        try:
+            db.upgrade(settings.database_url)
+        except Exception as exc:
+            raise ConfigError(
+                f"ENIBOT_DATABASE_URL: cannot migrate {db.redacted_url(settings.database_url)}"
+                f" ({type(exc).__name__})"
+            ) from None
+    engine = db.make_engine(settings.database_url)
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        sessions=db.session_factory(engine),
+        ecs=build_ecs_client(settings),
+        slack=build_slack_client(settings),
+        policy=policy_from(settings),
+    )
