@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from support.fixtures import bot_variables, mark_postgres_items, session_postgres
 from support.postgres import PostgresServer
 

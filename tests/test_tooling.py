@@ -9,8 +9,9 @@ from pathlib import Path
 import psycopg
 import pytest
 import sqlalchemy as sa
-import support.postgres as pg
 from sqlalchemy.engine import make_url
+
+import support.postgres as pg
 from support.fixtures import bot_variables, session_postgres
 from support.postgres import LocalPostgres, PostgresServer, find_bindir, libpq_conninfo
 
