@@ -143,7 +143,7 @@ def test_signature_changes_with_any_signed_input() -> None:
         "access_key_secret": "secret",
     }
     reference = sign_v3(**base).signature
-    variants = [
+    variants: list[dict[str, Any]] = [
         {"method": "GET"},
         {"query": {"RegionId": "cn-shanghai"}},
         {"headers": {"host": "ecs.cn-shanghai.aliyuncs.com", "x-acs-action": "X"}},

@@ -1,0 +1,83 @@
+"""Fixtures: a scripted loopback ECS and a client pointed at it with instant retries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from scripted_ecs import ScriptedEcs, running
+
+from bot.ecs.client import EcsClient
+from bot.ecs.credentials import StaticCredentials
+from bot.ecs.retry import RetryPolicy
+
+ACCESS_KEY_ID = "test-key-id"
+ACCESS_KEY_SECRET = "test-secret"
+
+
+class Sleeps:
+    """Records the waits the client asked for instead of sleeping, and moves a fake clock."""
+
+    def __init__(self) -> None:
+        self.calls: list[float] = []
+        self.now = 0.0
+
+    def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
+        self.now += seconds
+
+    def clock(self) -> float:
+        return self.now
+
+
+class Calls:
+    """An EcsCallObserver that keeps every attempt."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, int]] = []
+
+    def on_call(self, action: str, code: str, seconds: float, attempt: int) -> None:
+        assert seconds >= 0
+        self.calls.append((action, code, attempt))
+
+
+@pytest.fixture
+def ecs() -> Iterator[ScriptedEcs]:
+    with running(ACCESS_KEY_SECRET) as server:
+        yield server
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    return Sleeps()
+
+
+@pytest.fixture
+def calls() -> Calls:
+    return Calls()
+
+
+@pytest.fixture
+def policy(sleeps: Sleeps) -> RetryPolicy:
+    # random() == 1.0 makes the full-jitter delay its ceiling, so waits are predictable.
+    return RetryPolicy(
+        max_attempts=4,
+        base_delay=0.1,
+        max_delay=1.0,
+        max_total=60.0,
+        sleep=sleeps,
+        random=lambda: 1.0,
+        clock=sleeps.clock,
+    )
+
+
+@pytest.fixture
+def client(ecs: ScriptedEcs, policy: RetryPolicy, calls: Calls) -> Iterator[EcsClient]:
+    with EcsClient(
+        credentials=StaticCredentials(ACCESS_KEY_ID, ACCESS_KEY_SECRET),
+        endpoint=ecs.url,
+        timeout=2.0,
+        retry=policy,
+        observer=calls,
+    ) as c:
+        yield c
