@@ -7,7 +7,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
 import bot.outbox.models
-import bot.requests.models  # noqa: F401 - registers tables
+import bot.requests.models
 from bot import db
 from bot.db import Base
 

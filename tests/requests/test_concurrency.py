@@ -13,6 +13,7 @@ from bot import db
 from bot.requests import repository, service
 from bot.requests.service import Outcome, Policy
 from bot.requests.states import Status
+
 from support.store import NOW, submit
 
 T = TypeVar("T")

@@ -7,6 +7,7 @@ never sent to ECS more often than it was legitimately (re)initiated.
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 from datetime import timedelta
 from pathlib import Path
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import db
 from bot.requests import repository, service
 from bot.requests.states import Status, can_move
+
 from support.store import NOW, new_request
 
 POLICY = service.Policy(approvals_needed=2, approval_ttl=600, stuck_after=120)
@@ -197,7 +199,7 @@ class RequestLifecycle(RuleBasedStateMachine):
                 moves = [e for e in repository.events(s, rid) if e.kind == "transition"]
                 assert moves[0].from_status is None
                 assert moves[0].to_status == "pending"
-                for prev, nxt in zip(moves, moves[1:], strict=False):
+                for prev, nxt in itertools.pairwise(moves):
                     assert prev.to_status == nxt.from_status
                     assert can_move(Status(nxt.from_status), Status(nxt.to_status))  # type: ignore[arg-type]
                 assert moves[-1].to_status == req.status

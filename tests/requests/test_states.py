@@ -19,6 +19,7 @@ from bot.requests.states import (
     Status,
     can_move,
 )
+
 from support.store import NOW, submit
 
 
