@@ -5,40 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from scripted_ecs import ScriptedEcs, running
+from scripted_ecs import ACCESS_KEY_ID, ACCESS_KEY_SECRET, Calls, ScriptedEcs, Sleeps, running
 
 from bot.ecs.client import EcsClient
 from bot.ecs.credentials import StaticCredentials
 from bot.ecs.retry import RetryPolicy
-
-ACCESS_KEY_ID = "test-key-id"
-ACCESS_KEY_SECRET = "test-secret"
-
-
-class Sleeps:
-    """Records the waits the client asked for instead of sleeping, and moves a fake clock."""
-
-    def __init__(self) -> None:
-        self.calls: list[float] = []
-        self.now = 0.0
-
-    def __call__(self, seconds: float) -> None:
-        self.calls.append(seconds)
-        self.now += seconds
-
-    def clock(self) -> float:
-        return self.now
-
-
-class Calls:
-    """An EcsCallObserver that keeps every attempt."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, str, int]] = []
-
-    def on_call(self, action: str, code: str, seconds: float, attempt: int) -> None:
-        assert seconds >= 0
-        self.calls.append((action, code, attempt))
 
 
 @pytest.fixture

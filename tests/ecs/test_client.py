@@ -9,8 +9,16 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import ACCESS_KEY_ID, ACCESS_KEY_SECRET, Calls, Sleeps
-from scripted_ecs import Reply, ScriptedEcs, Seen, error
+from scripted_ecs import (
+    ACCESS_KEY_ID,
+    ACCESS_KEY_SECRET,
+    Calls,
+    Reply,
+    ScriptedEcs,
+    Seen,
+    Sleeps,
+    error,
+)
 
 from bot.ecs.client import EcsClient
 from bot.ecs.credentials import Credential, StaticCredentials
