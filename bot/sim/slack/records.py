@@ -25,6 +25,8 @@ class RecordedCall:
     response: dict[str, Any] = field(default_factory=dict)
     # The injected fault that answered this call instead of the method, if any.
     fault: str | None = None
+    # The client's address ("127.0.0.1:54321"): the same value means the same connection.
+    peer: str = ""
 
     @property
     def ok(self) -> bool:

@@ -116,7 +116,8 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         headers = dict(self.headers.items())
-        outcome = self.server.stand_in._answer(verb, self.path, headers, raw)
+        peer = f"{self.client_address[0]}:{self.client_address[1]}"
+        outcome = self.server.stand_in._answer(verb, self.path, headers, raw, peer)
         if outcome.reset_before:
             self.close_connection = True
             _reset(self.connection)
@@ -503,12 +504,14 @@ class SlackWebApiStandIn:
 
     # -- answering -----------------------------------------------------------------------------
 
-    def _answer(self, verb: str, target: str, headers: Mapping[str, str], raw: bytes) -> _Outcome:
+    def _answer(
+        self, verb: str, target: str, headers: Mapping[str, str], raw: bytes, peer: str
+    ) -> _Outcome:
         path, _, query = target.partition("?")
         if path.startswith("/api/"):
-            return self._answer_api(verb, path[len("/api/") :], query, headers, raw)
+            return self._answer_api(verb, path[len("/api/") :], query, headers, raw, peer)
         if path.startswith("/response/") and verb == "POST":
-            return self._answer_response(path[len("/response/") :], headers, raw)
+            return self._answer_response(path[len("/response/") :], headers, raw, peer)
         return _Outcome(404, b"not found", content_type="text/plain")
 
     def _token_error(self, params: Params, headers: Mapping[str, str]) -> ApiError | None:
@@ -521,7 +524,13 @@ class SlackWebApiStandIn:
         return None
 
     def _answer_api(
-        self, verb: str, method: str, query: str, headers: Mapping[str, str], raw: bytes
+        self,
+        verb: str,
+        method: str,
+        query: str,
+        headers: Mapping[str, str],
+        raw: bytes,
+        peer: str,
     ) -> _Outcome:
         params = _parse_params(query, headers, raw)
         invalid_json = bool(params.pop("__invalid_json__", False))
@@ -537,6 +546,7 @@ class SlackWebApiStandIn:
                 status=outcome.status,
                 response=response,
                 fault=fault,
+                peer=peer,
             )
             self._record(call)
         self._notify(call)
@@ -588,7 +598,9 @@ class SlackWebApiStandIn:
             return _json_outcome(fault.status, {"ok": False, "error": "fatal_error"})
         return _Outcome(0, b"", reset_before=True)
 
-    def _answer_response(self, token: str, headers: Mapping[str, str], raw: bytes) -> _Outcome:
+    def _answer_response(
+        self, token: str, headers: Mapping[str, str], raw: bytes, peer: str
+    ) -> _Outcome:
         try:
             body = json.loads(raw) if raw else None
         except ValueError:
@@ -616,6 +628,7 @@ class SlackWebApiStandIn:
                 status=status,
                 response={"ok": status == 200, "body": text},
                 fault=fault.kind.value if fault is not None else None,
+                peer=peer,
             )
             self._record(call)
         self._notify(call)
