@@ -8,6 +8,7 @@ it listens again on the same port, and Slack's per-channel posting limit (`set_c
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import logging
@@ -93,11 +94,16 @@ class _Server(ThreadingHTTPServer):
 
 
 def _reset(conn: socket.socket) -> None:
-    try:
+    """Abort a connection: linger 0 makes the final close a TCP reset, not a clean FIN.
+
+    `shutdown` acts at once even while the handler thread still holds the socket's files
+    (a bare `close` would wait for them); the handler then sees EOF and closes for good.
+    """
+    with contextlib.suppress(OSError):
         conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        conn.shutdown(socket.SHUT_RDWR)
+    with contextlib.suppress(OSError):
         conn.close()
-    except OSError:
-        pass
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -118,13 +124,10 @@ class _Handler(BaseHTTPRequestHandler):
         headers = dict(self.headers.items())
         peer = f"{self.client_address[0]}:{self.client_address[1]}"
         outcome = self.server.stand_in._answer(verb, self.path, headers, raw, peer)
-        if outcome.reset_before:
+        if outcome.reset_before or outcome.reset_after:
+            # Linger 0: when the server closes this socket after we return, the peer gets a RST.
             self.close_connection = True
-            _reset(self.connection)
-            return
-        if outcome.reset_after:
-            self.close_connection = True
-            _reset(self.connection)
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             return
         self.send_response(outcome.status)
         self.send_header("Content-Type", outcome.content_type)

@@ -1,0 +1,28 @@
+"""Fixtures for the ECS simulator tests: a running simulator over a small world, a raw caller."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sim_helpers import KEY_ID, SECRET, FakeClock, RawCaller, small_world
+
+from bot.sim.ecs import EcsSimulator
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def sim(clock: FakeClock) -> Iterator[EcsSimulator]:
+    with EcsSimulator(small_world(clock), keys={KEY_ID: SECRET}, sleep=lambda _s: None) as s:
+        yield s
+
+
+@pytest.fixture
+def raw(sim: EcsSimulator) -> Iterator[RawCaller]:
+    caller = RawCaller(sim.url)
+    yield caller
+    caller.close()
