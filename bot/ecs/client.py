@@ -337,6 +337,8 @@ def _parse_endpoint(endpoint: str) -> httpx.URL:
 
 def _retryable(error: EcsError) -> bool:
     """Throttling, 5xx and server-side hiccups: the same call may succeed a moment later."""
+    if isinstance(error, DetachOutcomeUnknownError):
+        return False
     if error.http_status >= 500:
         return True
     return error.entry.reaction is Reaction.RETRY_NOW
@@ -361,6 +363,15 @@ def _read(
         code = "Transport.DetachOutcomeUnknown" if action == DETACH else "Response.Malformed"
         return {}, error_type(code, _scrub(text, credential), http_status=status, action=action)
     fields = _error_fields(parsed, raw)
+    if action == DETACH and status in (502, 504) and not fields.get("Code"):
+        # A proxy's gateway error, not ECS's: the Detach may have reached ECS all the same.
+        text = f"HTTP {status} from a proxy, not ECS: {_echo(raw)}"
+        return {}, DetachOutcomeUnknownError(
+            "Transport.DetachOutcomeUnknown",
+            _scrub(text, credential),
+            http_status=status,
+            action=action,
+        )
     code = fields.get("Code") or f"HTTP.{status}"
     message = fields.get("Message") or (
         "" if fields.get("Code") else f"HTTP {status}: {_echo(raw)}"

@@ -372,6 +372,23 @@ def test_detach_2xx_garbage_is_outcome_unknown(client: EcsClient, ecs: ScriptedE
     assert len(ecs.seen) == 1
 
 
+@pytest.mark.parametrize("status", [502, 504])
+def test_detach_proxy_gateway_error_is_outcome_unknown(
+    client: EcsClient, ecs: ScriptedEcs, status: int
+) -> None:
+    ecs.script(Reply(status=status, body=b"<html>Gateway Timeout</html>"), Reply())
+    with pytest.raises(DetachOutcomeUnknownError) as info:
+        client.detach_network_interface(REGION, ENI, INSTANCE)
+    assert info.value.http_status == status
+    assert len(ecs.seen) == 1
+
+
+def test_detach_ecs_internal_error_is_retried(client: EcsClient, ecs: ScriptedEcs) -> None:
+    ecs.script(error("InternalError", 500), Reply(body={"RequestId": "R2"}))
+    assert client.detach_network_interface(REGION, ENI, INSTANCE) == "R2"
+    assert len(ecs.seen) == 2
+
+
 def test_describe_timeout_is_retried(
     fast_client: EcsClient, ecs: ScriptedEcs, calls: Calls
 ) -> None:
