@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 from pathlib import Path
 
 import psycopg
@@ -171,3 +172,20 @@ def test_ci_script_is_executable_bash_that_requires_postgres() -> None:
     assert os.access(script, os.X_OK)
     subprocess.run(["bash", "-n", str(script)], check=True)
     assert "ENIBOT_REQUIRE_POSTGRES=1" in script.read_text()
+
+
+def test_stale_server_directories_are_removed_but_live_and_young_ones_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    stale, live, young = (tmp_path / f"{pg.DIR_PREFIX}{name}" for name in ("a", "b", "c"))
+    for base in (stale, live, young):
+        (base / "data").mkdir(parents=True)
+    (live / "data" / "postmaster.pid").write_text("1\n")
+    for base in (stale, live):
+        os.utime(base, (0, 0))
+
+    assert pg.remove_stale_dirs() == [stale]
+    assert not stale.exists()
+    assert live.exists()
+    assert young.exists()

@@ -37,6 +37,8 @@ REQUIRE_VARIABLE = "ENIBOT_REQUIRE_POSTGRES"
 UNPRIVILEGED_USER = "enibot-pg"
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
+DIR_PREFIX = "enibot-pg-"
+STALE_AFTER = 3600.0
 HOW_TO_GET = (
     f"set {URL_VARIABLE}=postgresql://user:password@host:port/db, or install the server "
     "(Debian/Ubuntu: apt-get install postgresql; macOS: brew install postgresql)"
@@ -228,6 +230,22 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGINT, 0, 0, 0)
 
 
+def remove_stale_dirs(older_than: float = STALE_AFTER) -> list[Path]:
+    """Delete directories of servers whose test run was killed (SIGKILL/SIGTERM skip cleanup)."""
+    removed = []
+    cutoff = time.time() - older_than
+    for base in Path(tempfile.gettempdir()).glob(f"{DIR_PREFIX}*"):
+        try:
+            # A live server holds postmaster.pid; a young directory may be initdb at work.
+            if (base / "data" / "postmaster.pid").exists() or base.stat().st_mtime > cutoff:
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(base, ignore_errors=True)
+        removed.append(base)
+    return removed
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -254,7 +272,8 @@ class LocalPostgres:
                 f"PATH, /usr/lib/postgresql/*/bin); {HOW_TO_GET}"
             )
         run_as = _run_as()
-        base = Path(tempfile.mkdtemp(prefix="enibot-pg-"))
+        remove_stale_dirs()
+        base = Path(tempfile.mkdtemp(prefix=DIR_PREFIX))
         try:
             if run_as.uid is not None and run_as.gid is not None:
                 os.chown(base, run_as.uid, run_as.gid)
