@@ -274,6 +274,7 @@ class LocalPostgres:
         run_as = _run_as()
         remove_stale_dirs()
         base = Path(tempfile.mkdtemp(prefix=DIR_PREFIX))
+        local: LocalPostgres | None = None
         try:
             if run_as.uid is not None and run_as.gid is not None:
                 os.chown(base, run_as.uid, run_as.gid)
@@ -289,7 +290,9 @@ class LocalPostgres:
                 if "already in use" not in _log_tail(base):
                     break  # not a port race: retrying would fail the same way
             raise PostgresStartError(f"PostgreSQL did not start; log tail:\n{_log_tail(base)}")
-        except BaseException:
+        except BaseException:  # also Ctrl-C while waiting: leave no server behind
+            if local is not None:
+                local.stop(remove=False)
             shutil.rmtree(base, ignore_errors=True)
             raise
 
