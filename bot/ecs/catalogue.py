@@ -613,6 +613,14 @@ _ENTRIES: tuple[CatalogueEntry, ...] = (
         _R,
     ),
     CatalogueEntry(
+        "Transport.Error",
+        0,
+        Category.TRANSPORT,
+        "The connection to Alibaba Cloud broke before an answer came back.",
+        "The bot retries by itself; if it keeps happening, check the network to Alibaba Cloud.",
+        _R,
+    ),
+    CatalogueEntry(
         "Transport.DetachOutcomeUnknown",
         0,
         Category.TRANSPORT,

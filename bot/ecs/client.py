@@ -237,11 +237,8 @@ class EcsClient:
                 ) from None
             except httpx.TransportError as exc:
                 # The request may have reached ECS: a Describe can be repeated, a Detach cannot.
-                code = (
-                    "Transport.Timeout"
-                    if isinstance(exc, httpx.TimeoutException)
-                    else ("Transport.ConnectError")
-                )
+                timed_out = isinstance(exc, httpx.TimeoutException)
+                code = "Transport.Timeout" if timed_out else "Transport.Error"
                 text = _scrub(_exc_text(exc), credential)
                 if not idempotent:
                     code = "Transport.DetachOutcomeUnknown"

@@ -413,6 +413,14 @@ def test_describe_timeouts_exhausted_raise_transport_error(
     assert len(ecs.seen) == 4
 
 
+def test_describe_dropped_connection_is_retried(
+    client: EcsClient, ecs: ScriptedEcs, calls: Calls
+) -> None:
+    ecs.script(Reply(drop=True), enis_reply(ENI))
+    assert len(client.describe_network_interfaces(REGION, [ENI])) == 1
+    assert [c[1] for c in calls.calls] == ["Transport.Error", "OK"]
+
+
 def test_describe_garbage_2xx_is_retried(client: EcsClient, ecs: ScriptedEcs) -> None:
     ecs.script(Reply(body=b"\x00garbage"), enis_reply(ENI))
     assert len(client.describe_network_interfaces(REGION, [ENI])) == 1
