@@ -1,0 +1,63 @@
+"""A Bolt app served on loopback by the stdlib, so the sender is tested over real HTTP."""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, Self
+
+from slack_bolt import App
+from slack_bolt.request import BoltRequest
+
+
+class BoltHttpServer:
+    """`POST /slack/events` -> `app.dispatch`, HTTP/1.1 keep-alive, on a free port."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        bolt_app = app
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                request = BoltRequest(body=raw.decode(), headers=dict(self.headers.items()))
+                response = bolt_app.dispatch(request)
+                body = response.body.encode()
+                self.send_response(response.status)
+                for name, values in response.headers.items():
+                    for value in values:
+                        if name.lower() != "content-length":
+                            self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    @property
+    def events_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/slack/events"
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
