@@ -134,7 +134,14 @@ class Operations:
         body: dict[str, Any] = {
             "TotalCount": len(enis),
             "NetworkInterfaceSets": {
-                "NetworkInterfaceSet": [_eni_body(e, self.world.owner_id) for e in chosen]
+                "NetworkInterfaceSet": [
+                    _eni_body(
+                        e,
+                        self.world.owner_id,
+                        self.world.trunk_members(e.eni_id) if e.type is EniType.TRUNK else [],
+                    )
+                    for e in chosen
+                ]
             },
         }
         body.update(_page_fields(page, len(enis), _fingerprint(params)))
@@ -318,7 +325,7 @@ def _page_fields(page: Page, total: int, fingerprint: str) -> dict[str, Any]:
     return fields
 
 
-def _eni_body(eni: NetworkInterface, owner_id: str) -> dict[str, Any]:
+def _eni_body(eni: NetworkInterface, owner_id: str, members: list[str]) -> dict[str, Any]:
     """One NetworkInterfaceSet entry, field names as ECS returns them (API_NOTES 4.3)."""
     body: dict[str, Any] = {
         "NetworkInterfaceId": eni.eni_id,
@@ -369,6 +376,8 @@ def _eni_body(eni: NetworkInterface, owner_id: str) -> dict[str, Any]:
         }
         if eni.trunk_id:
             attachment["TrunkNetworkInterfaceId"] = eni.trunk_id
+        if members:
+            attachment["MemberNetworkInterfaceIds"] = {"MemberNetworkInterfaceId": members}
         body["Attachment"] = attachment
     return body
 

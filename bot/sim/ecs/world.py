@@ -239,6 +239,17 @@ class World:
                 self._settle(eni)
             return [_copy_eni(eni) for eni in found]
 
+    def trunk_members(self, trunk_id: str) -> list[str]:
+        """IDs of the Member ENIs hanging off a trunk ENI that are not yet Available."""
+        with self._lock:
+            out = []
+            for eni in self._enis.values():
+                if eni.trunk_id == trunk_id:
+                    self._settle(eni)
+                    if eni.status is not EniStatus.AVAILABLE:
+                        out.append(eni.eni_id)
+            return out
+
     def instances(self, region_id: str) -> list[Instance]:
         """Every instance of a region, in fixture order."""
         with self._lock:
@@ -354,8 +365,11 @@ class World:
         with self._lock:
             eni = self._enis[eni_id]
             self._settle(eni)
+            changes = dict(changes)
             if "stuck_detaches" in changes:
                 eni.stuck_left = int(changes.pop("stuck_detaches"))
+            if "status" in changes:
+                changes["status"] = EniStatus(changes["status"])
             for name, value in changes.items():
                 setattr(eni, name, value)
             if eni.status is EniStatus.DETACHING and eni.detaching_since is None:
@@ -371,6 +385,9 @@ class World:
         """Change an instance's fields at run time (control API); KeyError if unknown."""
         with self._lock:
             instance = self._instances[instance_id]
+            changes = dict(changes)
+            if "status" in changes:
+                changes["status"] = InstanceStatus(changes["status"])
             for name, value in changes.items():
                 setattr(instance, name, value)
             return copy.copy(instance)

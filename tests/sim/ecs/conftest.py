@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+
+# sim_helpers sits beside this file; make it importable under any pytest import mode.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
 from sim_helpers import KEY_ID, SECRET, FakeClock, RawCaller, small_world
 
 from bot.sim.ecs import EcsSimulator
