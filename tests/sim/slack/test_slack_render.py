@@ -108,7 +108,7 @@ def test_message_without_blocks_uses_text() -> None:
 
 
 def test_section_accessory_and_unknown_blocks() -> None:
-    blocks = [
+    blocks: list[dict[str, Any]] = [
         {
             "type": "section",
             "text": {"type": "mrkdwn", "text": "Stuck: re-initiate, then restart the instance"},
