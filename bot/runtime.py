@@ -6,6 +6,7 @@ console with their own URLs). Tests may also construct `Runtime` directly.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -83,10 +84,13 @@ def build_slack_client(settings: Settings) -> WebClient:
 
 
 def build_ecs_client(settings: Settings) -> EcsClient:
-    """The ECS client: explicit keys from settings, else the environment read per call."""
-    if settings.access_key_id and settings.access_key_secret:
+    """The ECS client; keys in the environment are read per call so rotated STS tokens apply."""
+    if os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID"):
+        credentials: StaticCredentials | EnvCredentials = EnvCredentials()
+    elif settings.access_key_id and settings.access_key_secret:
+        # Keys from a .env file: fixed for the life of the process.
         token = settings.security_token.get_secret_value() if settings.security_token else None
-        credentials: StaticCredentials | EnvCredentials = StaticCredentials(
+        credentials = StaticCredentials(
             settings.access_key_id, settings.access_key_secret.get_secret_value(), token
         )
     else:
