@@ -1,0 +1,3 @@
+"""`eni-bot console`: the sandbox where the real bot runs against simulated Slack and ECS."""
+
+from __future__ import annotations
