@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import db
 from bot.config import ConfigError, Settings
-from bot.ecs.client import EcsClient
+from bot.ecs.client import EcsCallObserver, EcsClient
 from bot.ecs.credentials import EnvCredentials, StaticCredentials
+from bot.observability.metrics import Metrics
 from bot.requests.service import Policy
 
 
@@ -51,6 +52,7 @@ class Runtime:
     slack: WebClient
     policy: Policy
     doorbells: Doorbells = field(default_factory=Doorbells)
+    metrics: Metrics = field(default_factory=Metrics)
     clock: Callable[[], datetime] = db.utcnow
 
     def close(self) -> None:
@@ -83,7 +85,7 @@ def build_slack_client(settings: Settings) -> WebClient:
     )
 
 
-def build_ecs_client(settings: Settings) -> EcsClient:
+def build_ecs_client(settings: Settings, observer: EcsCallObserver | None = None) -> EcsClient:
     """The ECS client; keys in the environment are read per call so rotated STS tokens apply."""
     if os.environ.get("ALIBABA_CLOUD_ACCESS_KEY_ID"):
         credentials: StaticCredentials | EnvCredentials = EnvCredentials()
@@ -95,7 +97,7 @@ def build_ecs_client(settings: Settings) -> EcsClient:
         )
     else:
         credentials = EnvCredentials()
-    return EcsClient(credentials=credentials, endpoint=settings.ecs_endpoint)
+    return EcsClient(credentials=credentials, endpoint=settings.ecs_endpoint, observer=observer)
 
 
 def build_runtime(settings: Settings, *, migrate: bool | None = None) -> Runtime:
@@ -109,11 +111,14 @@ def build_runtime(settings: Settings, *, migrate: bool | None = None) -> Runtime
                 f" ({type(exc).__name__})"
             ) from None
     engine = db.make_engine(settings.database_url)
+    sessions = db.session_factory(engine)
+    metrics = Metrics(sessions)
     return Runtime(
         settings=settings,
         engine=engine,
-        sessions=db.session_factory(engine),
-        ecs=build_ecs_client(settings),
+        sessions=sessions,
+        ecs=build_ecs_client(settings, observer=metrics.ecs_observer),
         slack=build_slack_client(settings),
         policy=policy_from(settings),
+        metrics=metrics,
     )
