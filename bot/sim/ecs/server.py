@@ -214,7 +214,7 @@ class EcsSimulator:
         self._server = _HttpServer((self.host, self.port), self)
         self._thread = threading.Thread(
             target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.1},
+            kwargs={"poll_interval": 0.02},  # how quickly stop() is noticed
             name="ecs-simulator",
             daemon=True,
         )
