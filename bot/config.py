@@ -200,4 +200,4 @@ def load_settings(**overrides: Any) -> Settings:
 
 
 def _is_secret_name(name: str) -> bool:
-    return any(word in name for word in ("SECRET", "TOKEN"))
+    return any(word in name.upper() for word in ("SECRET", "TOKEN"))
