@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.outbox.models import OutboxMessage
-from bot.requests import repository
+from bot.requests.models import DetachRequest
 from bot.requests.states import Status
 
 log = logging.getLogger(__name__)
@@ -37,14 +37,21 @@ class DatabaseSnapshot:
 def read_snapshot(sessions: sessionmaker[Session]) -> DatabaseSnapshot:
     """Two small aggregate queries in one short read-only session."""
     with sessions() as db:
-        counts = repository.count_by_status(db)
+        # Not repository.count_by_status: its Result.tuples() is deprecated in SQLAlchemy 2.1
+        # and the warning would be raised on every scrape under `-W error`.
+        counts = {
+            str(status): int(n)
+            for status, n in db.execute(
+                select(DetachRequest.status, func.count()).group_by(DetachRequest.status)
+            )
+        }
         depth, oldest = db.execute(
             select(func.count(), func.min(OutboxMessage.created_at)).where(
                 OutboxMessage.sent_at.is_(None)
             )
         ).one()
         db.rollback()
-    return DatabaseSnapshot(dict(counts), int(depth or 0), oldest)
+    return DatabaseSnapshot(counts, int(depth or 0), oldest)
 
 
 class DatabaseCollector(Collector):
