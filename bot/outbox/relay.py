@@ -1,0 +1,503 @@
+"""The outbox relay: delivers outbox rows to Slack in order, at Slack's pace, never twice.
+
+Rules it keeps:
+- Order per `ordering_key`: a row is claimed only while no earlier row with the same key is
+  unsent, so a thread's replies (and its card, first) go out one after another, across processes.
+- Pace: one thread per relay sends at most one row per channel per tick and waits
+  `post_interval` between posts (and between updates) to one channel; a 429 blocks that channel
+  for Retry-After; no answer at all backs every channel off, capped, until Slack is back.
+- Never twice: `send_started_at` is committed before a post; a row found with it set and no
+  `sent_at` is looked up in Slack by its metadata before it is sent again.
+- Card updates are rendered from the request's current state, so of several waiting for one
+  request only the newest is sent. Incident summaries arriving in a burst share one digest.
+
+The relay holds a row's lease from claim to record; a lease that ran out is re-checked (guarded
+by owner) before a send starts, so two relays never send the same row.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.orm import Session, aliased, sessionmaker
+
+from bot import db
+from bot.outbox.models import MessageKind, OutboxMessage
+from bot.requests import repository
+from bot.requests.models import DetachRequest
+
+__all__ = [
+    "Delivery",
+    "OutboxRelay",
+    "RelayConfig",
+    "Sender",
+    "Sent",
+]
+
+log = logging.getLogger(__name__)
+
+_SUMMARY = MessageKind.INCIDENT_SUMMARY.value
+_CARD_UPDATE = MessageKind.CARD_UPDATE.value
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One outbox row, with what is needed to render and place it; outlives the session."""
+
+    outbox_id: int
+    kind: MessageKind
+    channel: str
+    payload: Mapping[str, Any]
+    request: DetachRequest | None
+    approvals: Sequence[tuple[str, str]] = ()  # (approver_id, decision), oldest first
+    thread_ts: str | None = None  # thread replies: the card's ts
+    target_ts: str | None = None  # card updates: the card's ts
+    started_at: datetime | None = None  # an earlier send began here and its outcome is unknown
+    digest: Sequence[tuple[int, int, Mapping[str, Any]]] = ()  # (outbox_id, request_id, payload)
+
+    @property
+    def outcome_unknown(self) -> bool:
+        """A previous send may have reached Slack: look before sending again."""
+        return self.started_at is not None
+
+
+@dataclass(frozen=True)
+class Sent:
+    """Where the row's message is in Slack, and which rows it covered (digests: several)."""
+
+    channel: str
+    ts: str
+    covers: Sequence[int] = ()
+
+
+class Sender(Protocol):
+    """The Slack side (bot.slack.notifier.Notifier implements it)."""
+
+    def deliver(self, job: Delivery) -> Sent:
+        """Post or update; raises bot.slack.notifier.DeliveryError subclasses on failure."""
+        ...
+
+
+@dataclass(frozen=True)
+class RelayConfig:
+    """Pace and limits; defaults follow Slack's documented limits."""
+
+    post_interval: float = 1.0  # seconds between posts (and between updates) to one channel
+    lease_seconds: float = 30.0
+    batch: int = 50  # rows held at most at once
+    claim_every: float = 0.5  # seconds between claims when idle (a doorbell wakes earlier)
+    backoff_base: float = 0.5
+    backoff_cap: float = 5.0  # "outage": retry at least this often until delivered
+    burst_threshold: int = 10  # summaries finishing within `burst_window` before digesting
+    burst_window: float = 60.0
+    digest_max: int = 100
+    give_up_after: int = 5  # attempts for errors Slack calls permanent (bad channel, blocks)
+
+
+@dataclass
+class _Held:
+    outbox_id: int
+    channel: str
+    kind: str
+
+
+@dataclass
+class _Pacer:
+    """When each (method, channel) may be used next, and when Slack is reachable again."""
+
+    interval: float
+    clock: Callable[[], float]
+    ready_at: dict[tuple[str, str], float] = field(default_factory=dict)
+    unreachable_until: float = 0.0
+    outage_failures: int = 0
+
+    def wait(self, lane: tuple[str, str]) -> float:
+        now = self.clock()
+        return max(0.0, self.ready_at.get(lane, 0.0) - now, self.unreachable_until - now)
+
+    def used(self, lane: tuple[str, str]) -> None:
+        self.ready_at[lane] = self.clock() + self.interval
+
+    def block(self, lane: tuple[str, str], seconds: float) -> None:
+        self.ready_at[lane] = max(self.ready_at.get(lane, 0.0), self.clock() + seconds)
+
+
+class OutboxRelay:
+    """Claims, paces and records outbox deliveries; `tick()` is one step of its loop."""
+
+    def __init__(
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        sender: Sender,
+        owner: str,
+        config: RelayConfig | None = None,
+        clock: Callable[[], datetime] = db.utcnow,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._sessions = sessions
+        self._sender = sender
+        self._owner = owner
+        self._config = config or RelayConfig()
+        self._clock = clock
+        self._pacer = _Pacer(self._config.post_interval, monotonic)
+        self._monotonic = monotonic
+        self._held: dict[str, deque[_Held]] = {}
+        self._last_claim = float("-inf")
+        self._last_renew = monotonic()
+        self.delivered = 0
+
+    # ---- the loop ----
+
+    def tick(self, *, claim: bool = True) -> float:
+        """Send what is ready; returns how long the caller may sleep before the next tick."""
+        if claim and self._held_count() < self._config.batch:
+            self._claim()
+        self._renew_if_due()
+        progressed = False
+        for channel in list(self._held):
+            queue = self._held[channel]
+            if not queue:
+                continue
+            head = queue[0]
+            if self._pacer.wait(self._lane(head)) > 0:
+                continue
+            queue.popleft()
+            if self._process(head):
+                progressed = True
+        for channel in [c for c, q in self._held.items() if not q]:
+            del self._held[channel]
+        if progressed:
+            return 0.0
+        waits = [self._pacer.wait(self._lane(q[0])) for q in self._held.values() if q]
+        return min([self._config.claim_every, *waits])
+
+    def release_all(self) -> None:
+        """Give back every held row (clean shutdown)."""
+        ids = [h.outbox_id for q in self._held.values() for h in q]
+        self._held.clear()
+        if ids:
+            with db.transaction(self._sessions) as s:
+                s.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id.in_(ids), OutboxMessage.lease_owner == self._owner)
+                    .values(lease_owner=None, lease_until=None)
+                )
+
+    def drain(self, *, timeout: float = 10.0) -> None:
+        """Tick until nothing is held or claimable (tests and benchmarks)."""
+        deadline = self._monotonic() + timeout
+        while self._monotonic() < deadline:
+            self._last_claim = float("-inf")
+            delay = self.tick()
+            if not self._held and delay > 0 and self._claimable_count() == 0:
+                return
+            if delay > 0:
+                time.sleep(min(delay, 0.05))
+
+    # ---- claiming ----
+
+    def _held_count(self) -> int:
+        return sum(len(q) for q in self._held.values())
+
+    @staticmethod
+    def _lane(held: _Held) -> tuple[str, str]:
+        method = "update" if held.kind == _CARD_UPDATE else "post"
+        return (method, held.channel)
+
+    def _claim(self) -> None:
+        now_mono = self._monotonic()
+        self._last_claim = now_mono
+        room = self._config.batch - self._held_count()
+        if room <= 0:
+            return
+        now = self._clock()
+        until = now + timedelta(seconds=self._config.lease_seconds)
+        with db.transaction(self._sessions) as s:
+            ids = _claim_heads(s, owner=self._owner, now=now, until=until, limit=room)
+            if not ids:
+                return
+            rows = s.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))).all()
+            request_ids = {r.request_id for r in rows if r.request_id is not None}
+            channels = dict(
+                s.execute(
+                    select(DetachRequest.id, DetachRequest.channel_id).where(
+                        DetachRequest.id.in_(request_ids)
+                    )
+                ).tuples()
+            )
+        for row in sorted(rows, key=lambda r: r.id):
+            channel = _channel_of(row, channels.get(row.request_id or -1))
+            self._held.setdefault(channel, deque()).append(_Held(row.id, channel, row.kind))
+
+    def _claimable_count(self) -> int:
+        now = self._clock()
+        with self._sessions() as s:
+            return int(
+                s.scalar(
+                    select(func.count())
+                    .select_from(OutboxMessage)
+                    .where(OutboxMessage.sent_at.is_(None), OutboxMessage.scheduled_for <= now)
+                )
+                or 0
+            )
+
+    def _renew_if_due(self) -> None:
+        if self._monotonic() - self._last_renew < self._config.lease_seconds / 3:
+            return
+        self._last_renew = self._monotonic()
+        ids = [h.outbox_id for q in self._held.values() for h in q]
+        if not ids:
+            return
+        until = self._clock() + timedelta(seconds=self._config.lease_seconds)
+        with db.transaction(self._sessions) as s:
+            s.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids), OutboxMessage.lease_owner == self._owner)
+                .values(lease_until=until)
+            )
+
+    # ---- one row ----
+
+    def _process(self, held: _Held) -> bool:
+        """Deliver one held row; True when it is done (sent, coalesced or given up)."""
+        job = self._start(held)
+        if job is None:
+            return True  # coalesced, given up, or no longer ours
+        lane = self._lane(held)
+        try:
+            sent = self._sender.deliver(job)
+        except Exception as exc:
+            self._failed(job, lane, exc)
+            return False
+        self._pacer.used(lane)
+        self._pacer.outage_failures = 0
+        self._record(job, sent)
+        return True
+
+    def _start(self, held: _Held) -> Delivery | None:
+        """Commit the send's start (guarded by our lease) and build what the sender needs."""
+        now = self._clock()
+        until = now + timedelta(seconds=self._config.lease_seconds)
+        with db.transaction(self._sessions) as s:
+            row = s.get(OutboxMessage, held.outbox_id, populate_existing=True)
+            if row is None or row.sent_at is not None or row.lease_owner != self._owner:
+                return None
+            request = repository.get(s, row.request_id) if row.request_id is not None else None
+            kind = MessageKind(row.kind)
+            if kind is MessageKind.CARD_UPDATE and _newer_card_update(s, row):
+                # The newer update renders the same current state; this one adds nothing.
+                _finish(s, row, now=now, ts=None, channel=held.channel, note="coalesced")
+                return None
+            thread_ts = target_ts = None
+            if kind in (MessageKind.THREAD_REPLY, MessageKind.CARD_UPDATE):
+                card_ts = request.card_ts if request is not None else None
+                if card_ts is None:
+                    # The card was never delivered (given up): there is no thread to reply in.
+                    _finish(s, row, now=now, ts=None, channel=held.channel, note="no card")
+                    return None
+                thread_ts = card_ts if kind is MessageKind.THREAD_REPLY else None
+                target_ts = card_ts if kind is MessageKind.CARD_UPDATE else None
+            digest: list[tuple[int, int, Mapping[str, Any]]] = []
+            if kind is MessageKind.INCIDENT_SUMMARY:
+                digest = self._digest_members(s, row, now)
+            started_at = row.send_started_at
+            row.send_started_at = now
+            row.attempts = (row.attempts or 0) + 1
+            row.lease_until = until
+            row.slack_channel = held.channel
+            approvals = (
+                [(a.approver_id, a.decision) for a in repository.approvals(s, request.id)]
+                if request is not None and kind in (MessageKind.CARD, MessageKind.CARD_UPDATE)
+                else []
+            )
+            if digest:
+                # Mark the covered rows too, so a crash leaves each of them "outcome unknown".
+                s.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id.in_([d[0] for d in digest[1:]]))
+                    .values(send_started_at=now)
+                )
+            return Delivery(
+                outbox_id=row.id,
+                kind=kind,
+                channel=held.channel,
+                payload=dict(row.payload or {}),
+                request=request,
+                approvals=approvals,
+                thread_ts=thread_ts,
+                target_ts=target_ts,
+                started_at=started_at,
+                digest=digest if len(digest) > 1 else [],
+            )
+
+    def _digest_members(
+        self, s: Session, head: OutboxMessage, now: datetime
+    ) -> list[tuple[int, int, Mapping[str, Any]]]:
+        """The head and the summaries queued behind it, when the channel is in a burst."""
+        cfg = self._config
+        recent = s.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(
+                OutboxMessage.ordering_key == head.ordering_key,
+                OutboxMessage.kind == _SUMMARY,
+                OutboxMessage.created_at >= now - timedelta(seconds=cfg.burst_window),
+            )
+        )
+        if int(recent or 0) <= cfg.burst_threshold:
+            return []
+        rows = s.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.ordering_key == head.ordering_key,
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.id >= head.id,
+            )
+            .order_by(OutboxMessage.id)
+            .limit(cfg.digest_max)
+        ).all()
+        members: list[tuple[int, int, Mapping[str, Any]]] = []
+        for row in rows:
+            if row.kind != _SUMMARY:
+                break  # keep order: a different kind of row ends the digest
+            members.append((row.id, row.request_id or 0, dict(row.payload or {})))
+        return members
+
+    def _record(self, job: Delivery, sent: Sent) -> None:
+        now = self._clock()
+        with db.transaction(self._sessions) as s:
+            covers = [job.outbox_id, *[c for c in sent.covers if c != job.outbox_id]]
+            rows = s.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.id.in_(covers), OutboxMessage.sent_at.is_(None))
+                .order_by(OutboxMessage.id)
+            ).all()
+            for row in rows:
+                note = None if row.id == job.outbox_id else f"in digest {job.outbox_id}"
+                _finish(s, row, now=now, ts=sent.ts, channel=sent.channel, note=note)
+            if job.kind is MessageKind.CARD and job.request is not None:
+                repository.set_fields(s, job.request.id, {"card_ts": sent.ts})
+        self.delivered += len(covers)
+        log.debug("outbox sent id=%d kind=%s ts=%s", job.outbox_id, job.kind, sent.ts)
+
+    def _failed(self, job: Delivery, lane: tuple[str, str], exc: Exception) -> None:
+        """Reschedule (or give up on) a row whose send failed, and slow the lane down."""
+        cfg = self._config
+        name = type(exc).__name__
+        retry_after = getattr(exc, "retry_after", None)
+        permanent = bool(getattr(exc, "permanent", False))
+        applied_maybe = bool(getattr(exc, "applied_maybe", True))
+        delay: float
+        if retry_after is not None:
+            delay = float(retry_after)
+            self._pacer.block(lane, delay)
+        elif name == "SlackUnreachableError":
+            self._pacer.outage_failures += 1
+            n = self._pacer.outage_failures
+            delay = min(cfg.backoff_cap, cfg.backoff_base * 2 ** (n - 1))
+            self._pacer.unreachable_until = self._pacer.clock() + delay
+        else:
+            delay = cfg.backoff_cap
+            if not permanent:
+                log.warning("outbox send failed id=%d: %s", job.outbox_id, exc)
+        now = self._clock()
+        with db.transaction(self._sessions) as s:
+            row = s.get(OutboxMessage, job.outbox_id, populate_existing=True)
+            if row is None or row.sent_at is not None or row.lease_owner != self._owner:
+                return
+            row.last_error = str(exc)[:500]
+            if permanent and (row.attempts or 0) >= cfg.give_up_after:
+                log.error("outbox giving up id=%d kind=%s: %s", row.id, row.kind, exc)
+                _finish(s, row, now=now, ts=None, channel=job.channel, note=f"undeliverable: {exc}")
+                return
+            if retry_after is not None or not applied_maybe or permanent:
+                # Slack applied nothing: the next attempt need not look for it first.
+                row.send_started_at = job.started_at
+            row.scheduled_for = now + timedelta(seconds=delay)
+            row.lease_owner = None
+            row.lease_until = None
+
+
+def _claim_heads(
+    s: Session, *, owner: str, now: datetime, until: datetime, limit: int
+) -> list[int]:
+    """Lease due rows that are first unsent in their ordering key (SKIP LOCKED where it exists)."""
+    earlier = aliased(OutboxMessage)
+    blocked = exists().where(
+        earlier.ordering_key == OutboxMessage.ordering_key,
+        earlier.sent_at.is_(None),
+        earlier.id < OutboxMessage.id,
+    )
+    free = (OutboxMessage.lease_until.is_(None)) | (OutboxMessage.lease_until < now)
+    candidates = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.scheduled_for <= now,
+            free,
+            ~blocked,
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=OutboxMessage)
+    )
+    stmt = (
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(candidates.scalar_subquery()),
+            OutboxMessage.sent_at.is_(None),
+            free,
+        )
+        .values(lease_owner=owner, lease_until=until)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(s.scalars(stmt))
+
+
+def _newer_card_update(s: Session, row: OutboxMessage) -> bool:
+    newer = s.scalar(
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.ordering_key == row.ordering_key,
+            OutboxMessage.kind == _CARD_UPDATE,
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.id > row.id,
+        )
+        .limit(1)
+    )
+    return newer is not None
+
+
+def _channel_of(row: OutboxMessage, request_channel: str | None) -> str:
+    payload = row.payload or {}
+    channel = payload.get("channel") if isinstance(payload, Mapping) else None
+    if row.kind == _SUMMARY and channel:
+        return str(channel)
+    return str(request_channel or channel or "")
+
+
+def _finish(
+    s: Session,
+    row: OutboxMessage,
+    *,
+    now: datetime,
+    ts: str | None,
+    channel: str,
+    note: str | None,
+) -> None:
+    row.sent_at = now
+    row.slack_ts = ts
+    row.slack_channel = channel
+    row.lease_owner = None
+    row.lease_until = None
+    if note is not None:
+        row.last_error = note[:500]

@@ -1,0 +1,320 @@
+"""Send outbox messages to Slack with the bot token, and find a post whose answer was lost.
+
+`chat.postMessage` has no idempotency key, so every post carries the outbox row's ID in its
+message `metadata`; when a previous send's outcome is unknown, `find_posted` looks for that
+metadata in the thread (`conversations.replies`) or the channel (`conversations.history`)
+before the relay sends again. Errors are sorted into what the relay must do next:
+
+    DeliveryError                 the send did not succeed
+    ├── SlackRateLimitedError     429: nothing applied; wait `retry_after` seconds
+    ├── SlackUnreachableError     no answer; `applied_maybe` says whether to look before resending
+    └── SlackRejectedError        Slack refused the message itself; `permanent` means give up
+"""
+
+from __future__ import annotations
+
+import http.client
+import logging
+import urllib.error
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.outbox.models import MessageKind
+from bot.outbox.relay import Delivery, Sent
+from bot.slack import messages
+from bot.slack.ids import OUTBOX_METADATA_EVENT
+from bot.slack.messages import Rendered
+
+__all__ = [
+    "DeliveryError",
+    "Notifier",
+    "OutboxNotifier",
+    "Posted",
+    "SlackRateLimitedError",
+    "SlackRejectedError",
+    "SlackUnreachableError",
+    "quiet_client",
+]
+
+log = logging.getLogger(__name__)
+
+# Errors about the message or channel itself: sending the same thing again cannot succeed.
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "message_not_found",
+        "cant_update_message",
+        "edit_window_closed",
+        "thread_not_found",
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "invalid_metadata_format",
+        "invalid_metadata_schema",
+        "msg_too_long",
+        "no_text",
+        "too_many_attachments",
+        "restricted_action",
+        "restricted_action_read_only_channel",
+        "restricted_action_thread_only_channel",
+        "restricted_action_non_threadable_channel",
+    }
+)
+_LOOKUP_PAGES = 5
+_LOOKUP_SLACK = 300.0  # seconds before send_started_at still searched (clock skew)
+
+
+class DeliveryError(Exception):
+    """A send did not succeed; subclasses say why. The message never holds the token."""
+
+
+class SlackRateLimitedError(DeliveryError):
+    """HTTP 429: nothing was applied; Slack asks to wait `retry_after` seconds."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"rate limited, retry after {retry_after:g} s")
+        self.retry_after = retry_after
+
+
+class SlackUnreachableError(DeliveryError):
+    """No usable answer (refused, reset, timeout, 5xx); the post may have happened if maybe."""
+
+    def __init__(self, reason: str, *, applied_maybe: bool) -> None:
+        super().__init__(reason)
+        self.applied_maybe = applied_maybe
+
+
+class SlackRejectedError(DeliveryError):
+    """Slack answered ok=false with `error`; `permanent` when resending cannot help."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__(f"slack refused: {error}")
+        self.error = error
+        self.permanent = error in PERMANENT_ERRORS
+
+
+@dataclass(frozen=True)
+class Posted:
+    """Where a message now is."""
+
+    channel: str
+    ts: str
+    payload: Mapping[str, Any]  # the metadata event_payload it carries (ours)
+
+
+def quiet_client(client: WebClient) -> WebClient:
+    """A copy of `client` without retry handlers: the relay decides about every retry.
+
+    The SDK's connection-error handler re-sends a `chat.postMessage` whose answer was lost,
+    which would post it twice; its 429 handler would block the relay's other channels.
+    """
+    return WebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=client.timeout,
+        retry_handlers=[],
+    )
+
+
+class Notifier:
+    """Posts and updates messages for the outbox relay (one per relay; not thread-safe)."""
+
+    def __init__(self, client: WebClient) -> None:
+        self._client = client
+
+    def __repr__(self) -> str:
+        return "Notifier()"
+
+    def post(
+        self,
+        channel: str,
+        message: Rendered,
+        *,
+        event_payload: Mapping[str, Any],
+        thread_ts: str | None = None,
+    ) -> Posted:
+        """chat.postMessage carrying `event_payload` (outbox_id, request_id) as metadata."""
+        metadata = {"event_type": OUTBOX_METADATA_EVENT, "event_payload": dict(event_payload)}
+        args: dict[str, Any] = {
+            "channel": channel,
+            "text": message.text,
+            "blocks": message.blocks,
+            "metadata": metadata,
+            "unfurl_links": False,
+            "unfurl_media": False,
+        }
+        if thread_ts:
+            args["thread_ts"] = thread_ts
+        body = self._call("chat.postMessage", applied_maybe=True, **args)
+        return Posted(str(body.get("channel") or channel), str(body["ts"]), event_payload)
+
+    def update(self, channel: str, ts: str, message: Rendered) -> None:
+        """chat.update of a posted message (idempotent: safe to repeat)."""
+        self._call(
+            "chat.update",
+            applied_maybe=False,
+            channel=channel,
+            ts=ts,
+            text=message.text,
+            blocks=message.blocks,
+        )
+
+    def find_posted(
+        self,
+        channel: str,
+        outbox_id: int,
+        *,
+        thread_ts: str | None = None,
+        oldest: float | None = None,
+    ) -> Posted | None:
+        """The bot's earlier post of `outbox_id`, found by its metadata, or None."""
+        for message in self._scan(channel, thread_ts=thread_ts, oldest=oldest):
+            metadata = message.get("metadata")
+            if not isinstance(metadata, Mapping):
+                continue
+            payload = metadata.get("event_payload")
+            if metadata.get("event_type") != OUTBOX_METADATA_EVENT or not isinstance(
+                payload, Mapping
+            ):
+                continue
+            if _as_int(payload.get("outbox_id")) == outbox_id:
+                return Posted(channel, str(message.get("ts")), payload)
+        return None
+
+    def _scan(
+        self, channel: str, *, thread_ts: str | None, oldest: float | None
+    ) -> Iterator[Mapping[str, Any]]:
+        args: dict[str, Any] = {"channel": channel, "include_all_metadata": True, "limit": 200}
+        if oldest is not None:
+            args["oldest"] = f"{max(0.0, oldest - _LOOKUP_SLACK):.6f}"
+        method = "conversations.history"
+        if thread_ts:
+            method = "conversations.replies"
+            args["ts"] = thread_ts
+        cursor = ""
+        for _ in range(_LOOKUP_PAGES):
+            if cursor:
+                args["cursor"] = cursor
+            body = self._call(method, applied_maybe=False, **args)
+            messages = body.get("messages")
+            if isinstance(messages, list):
+                yield from (m for m in messages if isinstance(m, Mapping))
+            meta = body.get("response_metadata")
+            cursor = str(meta.get("next_cursor") or "") if isinstance(meta, Mapping) else ""
+            if not cursor:
+                return
+
+    def _call(self, method: str, *, applied_maybe: bool, **args: Any) -> Mapping[str, Any]:
+        """One Web API call; failures become DeliveryError subclasses."""
+        try:
+            response = self._client.api_call(method, json=args)
+        except SlackApiError as exc:
+            raise _from_api_error(exc, applied_maybe=applied_maybe) from None
+        except urllib.error.URLError as exc:
+            refused = isinstance(exc.reason, ConnectionRefusedError)
+            raise SlackUnreachableError(
+                f"{method}: {type(exc.reason).__name__}",
+                applied_maybe=applied_maybe and not refused,
+            ) from None
+        except ConnectionRefusedError:
+            raise SlackUnreachableError(f"{method}: refused", applied_maybe=False) from None
+        except (TimeoutError, OSError, http.client.HTTPException) as exc:
+            raise SlackUnreachableError(
+                f"{method}: {type(exc).__name__}", applied_maybe=applied_maybe
+            ) from None
+        data = response.data
+        return data if isinstance(data, Mapping) else {}
+
+
+def _from_api_error(exc: SlackApiError, *, applied_maybe: bool) -> DeliveryError:
+    response = exc.response
+    status = int(getattr(response, "status_code", 0) or 0)
+    headers = getattr(response, "headers", {}) or {}
+    if status == 429:
+        return SlackRateLimitedError(_retry_after(headers))
+    data = getattr(response, "data", None)
+    error = str(data.get("error") or "") if isinstance(data, Mapping) else ""
+    if status >= 500 or not error:
+        return SlackUnreachableError(f"HTTP {status} {error}".strip(), applied_maybe=applied_maybe)
+    if error == "ratelimited":
+        return SlackRateLimitedError(_retry_after(headers))
+    return SlackRejectedError(error)
+
+
+def _retry_after(headers: Mapping[str, Any]) -> float:
+    for name, value in headers.items():
+        if str(name).lower() == "retry-after":
+            raw = value[0] if isinstance(value, list) and value else value
+            try:
+                return max(0.0, float(str(raw)))
+            except ValueError:
+                break
+    return 1.0
+
+
+def _as_int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class OutboxNotifier(Notifier):
+    """Renders outbox rows with bot.slack.messages and delivers them (the relay's Sender)."""
+
+    def deliver(self, job: Delivery) -> Sent:
+        """Post, update, or recognise an earlier post of the row; returns where it is."""
+        kind = job.kind
+        if kind is MessageKind.CARD_UPDATE:
+            if job.request is None or job.target_ts is None:
+                raise SlackRejectedError("message_not_found")
+            self.update(job.channel, job.target_ts, messages.card(job.request, _deciders(job)))
+            return Sent(job.channel, job.target_ts)
+        event: dict[str, Any] = {"outbox_id": job.outbox_id}
+        if job.request is not None:
+            event["request_id"] = job.request.id
+        if job.digest:
+            event["covers"] = [d[0] for d in job.digest]
+        if job.started_at is not None:
+            found = self.find_posted(
+                job.channel,
+                job.outbox_id,
+                thread_ts=job.thread_ts,
+                oldest=job.started_at.timestamp(),
+            )
+            if found is not None:
+                log.info("outbox id=%d was already posted (ts=%s)", job.outbox_id, found.ts)
+                return Sent(found.channel, found.ts, _covers(found.payload))
+        posted = self.post(job.channel, _render(job), event_payload=event, thread_ts=job.thread_ts)
+        return Sent(posted.channel, posted.ts, _covers(posted.payload))
+
+
+def _render(job: Delivery) -> Rendered:
+    if job.kind is MessageKind.CARD:
+        if job.request is None:
+            raise SlackRejectedError("no_text")
+        return messages.card(job.request, _deciders(job))
+    if job.kind is MessageKind.THREAD_REPLY:
+        if job.request is None:
+            raise SlackRejectedError("no_text")
+        return messages.thread_reply(job.request, job.payload)
+    if job.digest:
+        return messages.digest([(rid, payload) for _, rid, payload in job.digest])
+    request_id = job.request.id if job.request is not None else 0
+    return messages.incident_summary(job.payload, request_id)
+
+
+def _deciders(job: Delivery) -> list[messages.Decider]:
+    return [messages.Decider(user, decision) for user, decision in job.approvals]
+
+
+def _covers(payload: Mapping[str, Any]) -> list[int]:
+    raw = payload.get("covers")
+    if not isinstance(raw, list):
+        return []
+    return [n for n in (_as_int(x) for x in raw) if n is not None]

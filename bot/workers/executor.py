@@ -1,0 +1,383 @@
+"""The executor: takes approved requests to `detaching`, sending each Detach at most once.
+
+Per claimed request: approved → executing; re-check the ENI and instance with Describe; then
+either reconcile (a Detach sent earlier, whose answer was lost, already took effect), fail (the
+world changed since approval), wait (busy), or commit the intent and send DetachNetworkInterface.
+A Detach whose answer never came is followed by a Describe, never by a blind re-send.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import db
+from bot.ecs.client import DESCRIBE_ENIS, DESCRIBE_INSTANCES, DETACH, EcsClient
+from bot.ecs.errors import DetachOutcomeUnknownError, EcsError, Reaction
+from bot.ecs.models import EniStatus, Instance, InstanceStatus, NetworkInterface
+from bot.requests import repository, service
+from bot.requests.models import DetachRequest
+from bot.requests.service import Policy
+from bot.requests.states import Status
+
+__all__ = ["Executor", "ExecutorConfig"]
+
+log = logging.getLogger(__name__)
+
+_EXPECTED = (Status.EXECUTING,)
+
+
+@dataclass(frozen=True)
+class ExecutorConfig:
+    """Leases and waits; defaults suit production, tests shorten them."""
+
+    lease_seconds: float = 30.0  # must exceed one ECS call (≤ 20 s) so a held Detach resolves
+    batch: int = 5
+    first_poll_after: float = 1.0  # detaches usually finish in seconds: look again soon
+    busy_base: float = 2.0  # busy refusals: 2, 4, 8 … s, capped, for at most stuck_after
+    busy_cap: float = 30.0
+    trouble_base: float = 2.0  # throttling / 5xx / no answer after the client's retries
+    trouble_cap: float = 60.0
+    unknown_recheck: float = 5.0  # Detach answer lost and the ENI still InUse: look again later
+
+
+@dataclass(frozen=True)
+class _Live:
+    eni: NetworkInterface | None
+    instance: Instance | None
+
+
+class Executor:
+    """Claims approved/executing requests and drives each to `detaching` (or `failed`)."""
+
+    def __init__(
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        ecs: EcsClient,
+        policy: Policy,
+        owner: str,
+        config: ExecutorConfig | None = None,
+        clock: Callable[[], datetime] = db.utcnow,
+        poller_bell: Callable[[], None] | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._ecs = ecs
+        self._policy = policy
+        self._owner = owner
+        self._config = config or ExecutorConfig()
+        self._clock = clock
+        self._poller_bell = poller_bell or (lambda: None)
+
+    def run_once(self, *, should_stop: Callable[[], bool] = lambda: False) -> int:
+        """Claim a batch and work through it; returns how many requests were claimed."""
+        now = self._clock()
+        with db.transaction(self._sessions) as s:
+            claimed = service.claim_for_execution(
+                s,
+                owner=self._owner,
+                now=now,
+                lease_seconds=self._config.lease_seconds,
+                limit=self._config.batch,
+            )
+            ids = [r.id for r in claimed]
+        for n, request_id in enumerate(ids):
+            if should_stop():
+                self._release(ids[n:])
+                break
+            try:
+                self.execute(request_id)
+            except Exception:
+                # A bug or a database hiccup: leave the lease to expire and try again later.
+                log.exception("executor failed on request %d", request_id)
+        return len(ids)
+
+    # ---- one request ----
+
+    def execute(self, request_id: int) -> None:
+        """Drive one leased request as far as it goes now."""
+        request = self._renew(request_id)
+        if request is None:
+            return  # someone else holds it now, or it moved on
+        if request.state is Status.APPROVED:
+            with db.transaction(self._sessions) as s:
+                if not service.start_execution(
+                    s,
+                    request_id=request_id,
+                    owner=self._owner,
+                    policy=self._policy,
+                    now=self._now(),
+                ):
+                    return
+            request = self._renew(request_id)
+            if request is None:
+                return
+        if request.state is not Status.EXECUTING:
+            self._release([request_id])
+            return
+        live = self._describe(request)
+        if live is None:
+            return  # ECS trouble: released for a later retry
+        if self._settle_from_live(request, live):
+            return
+        self._send(request)
+
+    def _settle_from_live(self, request: DetachRequest, live: _Live) -> bool:
+        """Decide from Describe alone where possible; True when nothing is left to send."""
+        maybe_sent = request.detach_intent_at is not None
+        eni, instance = live.eni, live.instance
+        if eni is None:
+            self._fail(
+                request,
+                "EniGone",
+                f"ENI {request.eni_id} no longer exists in {request.region}; nothing to detach.",
+            )
+            return True
+        attached_here = eni.instance_id == request.instance_id
+        if not attached_here or eni.status is EniStatus.AVAILABLE:
+            if maybe_sent or request.detach_sent_at is not None:
+                self._reconciled(request, request.ecs_request_id)
+            else:
+                where = f"attached to {eni.instance_id}" if eni.instance_id else "not attached"
+                self._fail(
+                    request,
+                    "WorldChanged",
+                    f"ENI {request.eni_id} is now {eni.status.value} and {where}, no longer "
+                    f"attached to {request.instance_id} as when it was approved.",
+                )
+            return True
+        if eni.status is EniStatus.DETACHING and maybe_sent:
+            # The earlier Detach (whose answer was lost) took effect: do not send another.
+            self._reconciled(request, request.ecs_request_id)
+            return True
+        if eni.status not in (EniStatus.IN_USE, EniStatus.DETACHING):
+            self._fail(
+                request,
+                "WorldChanged",
+                f"ENI {request.eni_id} is {eni.status_raw or eni.status.value}; only an InUse "
+                "or Detaching ENI can be detached.",
+            )
+            return True
+        if instance is None:
+            self._fail(
+                request,
+                "WorldChanged",
+                f"Instance {request.instance_id} no longer exists in {request.region}.",
+            )
+            return True
+        if instance.status not in (InstanceStatus.RUNNING, InstanceStatus.STOPPED):
+            self._busy(
+                request,
+                "InvalidOperation.InvalidEcsState",
+                f"Instance {request.instance_id} is {instance.status_raw or instance.status.value};"
+                " waiting for it to be Running or Stopped.",
+                None,
+            )
+            return True
+        # InUse, or Detaching on a stuck retry (re-sending is what unsticks it): send.
+        return False
+
+    def _send(self, request: DetachRequest) -> None:
+        """Commit the intent, then call DetachNetworkInterface and record what it said."""
+        now = self._now()
+        with db.transaction(self._sessions) as s:
+            if not service.mark_detach_intent(
+                s, request_id=request.id, owner=self._owner, now=now
+            ) or not _extend(s, request.id, self._owner, now, self._config.lease_seconds):
+                return
+        try:
+            ecs_request_id = self._ecs.detach_network_interface(
+                request.region, request.eni_id, request.instance_id
+            )
+        except DetachOutcomeUnknownError as exc:
+            self._audit(request, DETACH, exc.code, exc.request_id, exc.message)
+            self._after_unknown(request)
+            return
+        except EcsError as exc:
+            self._audit(request, DETACH, exc.code, exc.request_id, exc.message)
+            self._on_refusal(request, exc)
+            return
+        self._audit(request, DETACH, "OK", ecs_request_id, None)
+        now = self._now()
+        with db.transaction(self._sessions) as s:
+            service.record_detach_sent(
+                s,
+                request_id=request.id,
+                owner=self._owner,
+                ecs_request_id=ecs_request_id or None,
+                policy=self._policy,
+                now=now,
+                first_poll_at=now + timedelta(seconds=self._config.first_poll_after),
+            )
+        self._poller_bell()
+
+    def _on_refusal(self, request: DetachRequest, exc: EcsError) -> None:
+        reaction = exc.reaction
+        if reaction is Reaction.RETRY_LATER:
+            self._busy(request, exc.code, exc.message, exc.request_id)
+        elif reaction is Reaction.RETRY_NOW:
+            self._trouble(request, exc)
+        elif reaction in (Reaction.ALREADY_DONE, Reaction.CHECK_FIRST):
+            self._after_unknown(request, refusal=exc)
+        else:
+            self._fail(request, exc.code, exc.message, exc.request_id)
+
+    def _after_unknown(self, request: DetachRequest, refusal: EcsError | None = None) -> None:
+        """The Detach may or may not have happened (or ECS says "gone"): Describe decides."""
+        fresh = self._renew(request.id)
+        if fresh is None:
+            return
+        live = self._describe(fresh)
+        if live is None:
+            return
+        eni = live.eni
+        done = eni is not None and (
+            eni.status in (EniStatus.DETACHING, EniStatus.AVAILABLE)
+            or eni.instance_id != fresh.instance_id
+        )
+        if done:
+            self._reconciled(fresh, refusal.request_id if refusal else None)
+        elif refusal is not None:
+            self._fail(fresh, refusal.code, refusal.message, refusal.request_id)
+        elif eni is None:
+            self._fail(fresh, "EniGone", f"ENI {fresh.eni_id} no longer exists; nothing to detach.")
+        else:
+            # Still InUse: the Detach did not (yet) apply. Keep the intent and look again later.
+            self._release(
+                [fresh.id],
+                retry_at=self._now() + timedelta(seconds=self._config.unknown_recheck),
+            )
+
+    # ---- outcomes ----
+
+    def _reconciled(self, request: DetachRequest, ecs_request_id: str | None) -> None:
+        now = self._now()
+        with db.transaction(self._sessions) as s:
+            service.record_detach_sent(
+                s,
+                request_id=request.id,
+                owner=self._owner,
+                ecs_request_id=ecs_request_id,
+                policy=self._policy,
+                now=now,
+                first_poll_at=now,
+                reconciled=True,
+            )
+        self._poller_bell()
+
+    def _fail(
+        self, request: DetachRequest, code: str, message: str, ecs_request_id: str | None = None
+    ) -> None:
+        with db.transaction(self._sessions) as s:
+            service.record_failure(
+                s,
+                request_id=request.id,
+                expected=_EXPECTED,
+                code=code,
+                message=message,
+                ecs_request_id=ecs_request_id or request.ecs_request_id,
+                policy=self._policy,
+                now=self._now(),
+            )
+
+    def _busy(
+        self, request: DetachRequest, code: str, message: str, ecs_request_id: str | None
+    ) -> None:
+        cfg = self._config
+        now = self._now()
+        waited = 0.0 if request.busy_since is None else (now - request.busy_since).total_seconds()
+        delay = min(cfg.busy_cap, max(cfg.busy_base, waited))  # roughly doubles each time
+        with db.transaction(self._sessions) as s:
+            service.record_busy(
+                s,
+                request_id=request.id,
+                owner=self._owner,
+                code=code,
+                message=message,
+                ecs_request_id=ecs_request_id,
+                policy=self._policy,
+                now=now,
+                retry_at=now + timedelta(seconds=delay),
+            )
+
+    def _trouble(self, request: DetachRequest, exc: EcsError) -> None:
+        """Throttling/5xx/no answer after the client's retries: try later, say so once."""
+        cfg = self._config
+        attempts = max(1, request.attempts)
+        delay = min(cfg.trouble_cap, cfg.trouble_base * 2 ** min(attempts - 1, 10))
+        now = self._now()
+        with db.transaction(self._sessions) as s:
+            service.note_ecs_trouble(
+                s, request_id=request.id, code=exc.code, message=exc.message, now=now
+            )
+            service.release(
+                s,
+                request_id=request.id,
+                owner=self._owner,
+                retry_at=now + timedelta(seconds=delay),
+            )
+
+    # ---- helpers ----
+
+    def _describe(self, request: DetachRequest) -> _Live | None:
+        """The ENI and the instance as ECS sees them now; None after ECS trouble (released)."""
+        action = DESCRIBE_ENIS
+        try:
+            enis = self._ecs.describe_network_interfaces(request.region, [request.eni_id])
+            action = DESCRIBE_INSTANCES
+            instances = self._ecs.describe_instances(request.region, [request.instance_id])
+        except EcsError as exc:
+            self._audit(request, action, exc.code, exc.request_id, exc.message)
+            if exc.reaction is Reaction.FAIL:
+                self._fail(request, exc.code, exc.message, exc.request_id)
+            else:
+                self._trouble(request, exc)
+            return None
+        eni = next((e for e in enis if e.eni_id == request.eni_id), None)
+        instance = next((i for i in instances if i.instance_id == request.instance_id), None)
+        return _Live(eni, instance)
+
+    def _audit(
+        self,
+        request: DetachRequest,
+        action: str,
+        code: str,
+        ecs_request_id: str | None,
+        message: str | None,
+    ) -> None:
+        with db.transaction(self._sessions) as s:
+            service.record_ecs_call(
+                s,
+                request_id=request.id,
+                action=action,
+                code=code,
+                ecs_request_id=ecs_request_id,
+                now=self._now(),
+                message=message,
+            )
+
+    def _renew(self, request_id: int) -> DetachRequest | None:
+        """Extend our lease and re-read the request; None when it is no longer ours."""
+        with db.transaction(self._sessions) as s:
+            if not _extend(s, request_id, self._owner, self._now(), self._config.lease_seconds):
+                return None
+            return repository.get(s, request_id)
+
+    def _release(self, ids: list[int], retry_at: datetime | None = None) -> None:
+        with db.transaction(self._sessions) as s:
+            for request_id in ids:
+                service.release(s, request_id=request_id, owner=self._owner, retry_at=retry_at)
+
+    def _now(self) -> datetime:
+        return self._clock()
+
+
+def _extend(s: Session, request_id: int, owner: str, now: datetime, seconds: float) -> bool:
+    """Push our lease forward (only if it is still ours)."""
+    return repository.set_fields(
+        s, request_id, {"lease_until": now + timedelta(seconds=seconds)}, lease_owner=owner
+    )

@@ -1,0 +1,226 @@
+"""Run the executor, poller, outbox relay and expiry sweeper as threads of one process.
+
+`eni-bot serve`/`socket` start a `Workers` next to the app; `eni-bot worker` calls
+`run_workers`, which blocks until SIGTERM/SIGINT. Each thread sleeps on its doorbell
+(`runtime.doorbells`, rung by the app and by the other threads) or until its periodic sweep,
+which is how work written by other processes is found. On stop, each thread finishes the item in
+hand and gives its remaining leases back; a process that dies instead has its leases expire.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from types import FrameType
+from typing import TypeVar
+
+from bot.outbox.relay import OutboxRelay, RelayConfig
+from bot.runtime import Runtime
+from bot.slack.notifier import OutboxNotifier, quiet_client
+from bot.workers.executor import Executor, ExecutorConfig
+from bot.workers.expiry import ExpirySweeper
+from bot.workers.poller import Poller, PollerConfig
+
+__all__ = ["WorkerOptions", "Workers", "run_workers", "worker_identity"]
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+_ERROR_PAUSE = 1.0  # after an unexpected error (database down…), before the loop goes on
+
+
+@dataclass(frozen=True)
+class WorkerOptions:
+    """Tuning; the defaults are production's. `lease_seconds` overrides every lease."""
+
+    executor: ExecutorConfig = field(default_factory=ExecutorConfig)
+    poller: PollerConfig | None = None  # None: from settings (ENIBOT_POLL_INTERVAL)
+    relay: RelayConfig = field(default_factory=RelayConfig)
+    lease_seconds: float | None = None
+    executor_sweep: float = 1.0  # how often to look for work other processes queued
+    poller_sweep: float = 0.25  # due polls are picked up within this
+    expiry_sweep: float = 5.0
+    enable: frozenset[str] = frozenset({"executor", "poller", "relay", "expiry"})
+
+
+def worker_identity() -> str:
+    """hostname:pid:random, unique per process start (the lease owner)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class Workers:
+    """The background threads of one process, started and stopped together."""
+
+    def __init__(self, runtime: Runtime, options: WorkerOptions | None = None) -> None:
+        self.runtime = runtime
+        self.options = options = options or WorkerOptions()
+        self.identity = worker_identity()
+        bells = runtime.doorbells
+        lease = options.lease_seconds
+        exec_cfg = (
+            options.executor if lease is None else replace(options.executor, lease_seconds=lease)
+        )
+        poll_cfg = options.poller or PollerConfig(poll_interval=runtime.settings.poll_interval)
+        if lease is not None:
+            poll_cfg = replace(poll_cfg, lease_seconds=lease)
+        relay_cfg = options.relay if lease is None else replace(options.relay, lease_seconds=lease)
+        self.executor = Executor(
+            sessions=runtime.sessions,
+            ecs=runtime.ecs,
+            policy=runtime.policy,
+            owner=self.identity,
+            config=exec_cfg,
+            clock=runtime.clock,
+            poller_bell=lambda: _ring(bells.poller, bells.outbox),
+        )
+        self.poller = Poller(
+            sessions=runtime.sessions,
+            ecs=runtime.ecs,
+            policy=runtime.policy,
+            owner=self.identity,
+            config=poll_cfg,
+            clock=runtime.clock,
+            on_change=bells.outbox.set,
+        )
+        self.relay = OutboxRelay(
+            sessions=runtime.sessions,
+            sender=OutboxNotifier(quiet_client(runtime.slack)),
+            owner=self.identity,
+            config=relay_cfg,
+            clock=runtime.clock,
+        )
+        self.expiry = ExpirySweeper(
+            sessions=runtime.sessions, policy=runtime.policy, clock=runtime.clock
+        )
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def __repr__(self) -> str:
+        return f"Workers({self.identity}, running={self.running})"
+
+    @property
+    def running(self) -> bool:
+        """Whether any worker thread is alive."""
+        return any(t.is_alive() for t in self._threads)
+
+    def start(self) -> None:
+        """Start the enabled threads (idempotent)."""
+        if self._threads:
+            return
+        self._stopping.clear()
+        loops: dict[str, Callable[[], None]] = {
+            "executor": self._executor_loop,
+            "poller": self._poller_loop,
+            "relay": self._relay_loop,
+            "expiry": self._expiry_loop,
+        }
+        for name, loop in loops.items():
+            if name in self.options.enable:
+                thread = threading.Thread(target=loop, name=f"eni-bot-{name}", daemon=True)
+                self._threads.append(thread)
+                thread.start()
+        log.info("workers started as %s", self.identity)
+
+    def stop(self, timeout: float = 20.0) -> bool:
+        """Ask every thread to finish its item and give leases back; True if all ended in time."""
+        self._stopping.set()
+        bells = self.runtime.doorbells
+        _ring(bells.executor, bells.poller, bells.outbox)
+        for thread in self._threads:
+            thread.join(timeout=max(0.0, timeout))
+        alive = [t.name for t in self._threads if t.is_alive()]
+        self._threads = [t for t in self._threads if t.is_alive()]
+        if alive:
+            log.warning("workers still running after %.0fs: %s", timeout, ", ".join(alive))
+        else:
+            log.info("workers stopped (%s)", self.identity)
+        return not alive
+
+    # ---- loops ----
+
+    def _executor_loop(self) -> None:
+        bell = self.runtime.doorbells.executor
+        outbox = self.runtime.doorbells.outbox
+        while not self._stopping.is_set():
+            bell.clear()
+            claimed = self._guarded(
+                "executor", lambda: self.executor.run_once(should_stop=self._stopping.is_set)
+            )
+            if claimed:
+                outbox.set()
+                continue
+            bell.wait(self.options.executor_sweep)
+
+    def _poller_loop(self) -> None:
+        bell = self.runtime.doorbells.poller
+        while not self._stopping.is_set():
+            bell.clear()
+            stats = self._guarded("poller", self.poller.run_once)
+            if stats is not None and stats.claimed:
+                continue
+            bell.wait(self.options.poller_sweep)
+
+    def _relay_loop(self) -> None:
+        bell = self.runtime.doorbells.outbox
+        try:
+            while not self._stopping.is_set():
+                bell.clear()
+                delay = self._guarded("relay", self.relay.tick)
+                if delay is None:
+                    delay = _ERROR_PAUSE
+                if delay > 0:
+                    bell.wait(delay)
+        finally:
+            self._guarded("relay", self.relay.release_all)
+
+    def _expiry_loop(self) -> None:
+        outbox = self.runtime.doorbells.outbox
+        while not self._stopping.is_set():
+            expired = self._guarded("expiry", self.expiry.run_once)
+            if expired:
+                outbox.set()
+                continue
+            self._stopping.wait(self.options.expiry_sweep)
+
+    def _guarded(self, name: str, step: Callable[[], T]) -> T | None:
+        """Run one step; an unexpected error is logged and paused on, never fatal."""
+        try:
+            return step()
+        except Exception:
+            log.exception("%s step failed; retrying in %.0fs", name, _ERROR_PAUSE)
+            self._stopping.wait(_ERROR_PAUSE)
+            return None
+
+
+def _ring(*bells: threading.Event) -> None:
+    for bell in bells:
+        bell.set()
+
+
+def run_workers(runtime: Runtime, options: WorkerOptions | None = None) -> None:
+    """`eni-bot worker`: run the workers until SIGTERM or SIGINT, then stop cleanly."""
+    done = threading.Event()
+
+    def _on_signal(signum: int, _frame: FrameType | None) -> None:
+        log.info("signal %d: stopping workers", signum)
+        done.set()
+
+    previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    workers = Workers(runtime, options)
+    try:
+        workers.start()
+        while not done.wait(1.0):
+            if not workers.running:
+                log.error("worker threads ended unexpectedly")
+                break
+    finally:
+        workers.stop()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
