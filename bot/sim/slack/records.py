@@ -135,6 +135,9 @@ class View:
     root_view_id: str | None = None
     previous_view_id: str | None = None
     updates: int = 0
+    # Set from the app's answer to a view_submission, as Slack's client would show them.
+    closed: bool = False
+    errors: dict[str, str] = field(default_factory=dict)
 
     def as_api(self, *, team_id: str, app_id: str, bot_id: str) -> dict[str, Any]:
         """The view object Slack returns from `views.*` and sends in interaction payloads."""

@@ -18,7 +18,7 @@ from typing import Any, Self
 import httpx
 
 from bot.sim.slack import payloads
-from bot.sim.slack.records import Message
+from bot.sim.slack.records import Ephemeral, Message
 from bot.sim.slack.signing import Forgery, SignedRequest, signed_request
 from bot.sim.slack.webapi import SlackWebApiStandIn
 from bot.sim.slack.workspace import DEFAULT_WORKSPACE, Workspace
@@ -30,6 +30,15 @@ _SLACK_HEADERS = {
     "Accept": "application/json,*/*",
     "Accept-Encoding": "gzip,deflate",
 }
+
+
+def _json_answer(response: httpx.Response) -> dict[str, Any]:
+    """The JSON object an app answered with; {} for an empty or non-JSON body (plain ack)."""
+    try:
+        answer = response.json() if response.content else {}
+    except ValueError:
+        return {}
+    return answer if isinstance(answer, dict) else {}
 
 
 @dataclass(frozen=True)
@@ -146,10 +155,17 @@ class SlackSender:
         return f"{n}.{int(self._clock())}.{n * 6007:032x}"
 
     def _response_url(
-        self, *, channel: str | None, user: str, message_ts: str | None = None
+        self,
+        *,
+        channel: str | None,
+        user: str,
+        message_ts: str | None = None,
+        ephemeral: bool = False,
     ) -> str:
         if self.stand_in is not None:
-            return self.stand_in.new_response_url(channel=channel, user=user, message_ts=message_ts)
+            return self.stand_in.new_response_url(
+                channel=channel, user=user, message_ts=message_ts, ephemeral=ephemeral
+            )
         ws = self.workspace
         return f"https://hooks.slack.com/commands/{ws.team_id}/{self._seq()}/sim"
 
@@ -195,7 +211,7 @@ class SlackSender:
 
     def click(
         self,
-        message: Message | Mapping[str, Any],
+        message: Message | Ephemeral | Mapping[str, Any],
         action_id: str,
         *,
         user_id: str,
@@ -207,9 +223,15 @@ class SlackSender:
 
         Raises LookupError when the message has no such button, as a person could not click it.
         """
+        is_ephemeral = False
         if isinstance(message, Message):
             channel = message.channel
             api_message = message.as_api(with_metadata=False, team_id=self.workspace.team_id)
+        elif isinstance(message, Ephemeral):
+            channel = message.channel or channel_id or DEFAULT_CHANNEL
+            api_message = {"type": "message", "ts": message.ts, "text": message.text}
+            api_message["blocks"] = list(message.blocks)
+            is_ephemeral = True
         else:
             channel = channel_id or str(message.get("channel") or DEFAULT_CHANNEL)
             api_message = dict(message)
@@ -220,6 +242,7 @@ class SlackSender:
             user_id=user_id,
             channel_id=channel,
             message=api_message,
+            is_ephemeral=is_ephemeral,
             delivery=delivery,
         )
 
@@ -237,7 +260,10 @@ class SlackSender:
     ) -> httpx.Response:
         """Send a block_actions payload for a message as given (no check that buttons exist)."""
         response_url = response_url or self._response_url(
-            channel=channel_id, user=user_id, message_ts=str(message["ts"])
+            channel=channel_id,
+            user=user_id,
+            message_ts=str(message["ts"]),
+            ephemeral=is_ephemeral,
         )
         trigger_id = trigger_id or self.trigger_id()
         payload = payloads.message_block_actions(
@@ -317,19 +343,27 @@ class SlackSender:
         user_id: str,
         delivery: Delivery = ON_TIME,
     ) -> httpx.Response:
-        """Submit a modal with `values` ({block_id: {action_id: state}}; see payloads helpers)."""
+        """Submit a modal with `values` ({block_id: {action_id: state}}; see payloads helpers).
+
+        With a stand-in holding the view, the app's answer is applied to it as Slack would
+        (closed, inline errors, updated, pushed, cleared): see `SlackWebApiStandIn.view`.
+        """
         view_obj = self._view_object(view)
         trigger_id = self.trigger_id()
         payload = payloads.view_submission(
             self.workspace, user_id=user_id, view=view_obj, values=values, trigger_id=trigger_id
         )
-        return self._deliver(
+        response = self._deliver(
             payload,
             payloads.interaction_body(payload),
             payloads.FORM,
             delivery,
             trigger_id=trigger_id,
         )
+        view_id = str(view_obj.get("id") or "")
+        if self.stand_in is not None and response.status_code == 200 and view_id:
+            self.stand_in.apply_view_answer(view_id, _json_answer(response))
+        return response
 
     # -- events --------------------------------------------------------------------------------
 

@@ -157,7 +157,12 @@ class SlackState:
         return trigger
 
     def issue_response_token(
-        self, *, channel: str | None, user: str | None, message_ts: str | None
+        self,
+        *,
+        channel: str | None,
+        user: str | None,
+        message_ts: str | None,
+        ephemeral: bool = False,
     ) -> str:
         """A token for a `response_url`, remembering what the URL's posts act on."""
         self._counter += 1
@@ -166,6 +171,7 @@ class SlackState:
             "channel": channel,
             "user": user,
             "message_ts": message_ts,
+            "ephemeral": ephemeral,
             "uses": 0,
         }
         return token
@@ -564,6 +570,42 @@ class SlackState:
             "conversations.replies": self.conversations_replies,
         }.get(method)
 
+    # -- view_submission answers -------------------------------------------------------------
+
+    def apply_view_answer(self, view_id: str, answer: Mapping[str, Any]) -> View | None:
+        """Do what Slack's client does with an app's answer to a view_submission.
+
+        Empty answer: the modal closes. `errors`: shown per block. `update`: replaced in place.
+        `push`: a new modal on top. `clear`: the whole stack closes. Returns the view now shown.
+        """
+        view = self.views.get(view_id)
+        if view is None:
+            return None
+        action = answer.get("response_action")
+        if action == "errors":
+            errors = answer.get("errors")
+            view.errors = (
+                {str(k): str(v) for k, v in errors.items()} if isinstance(errors, dict) else {}
+            )
+            return view
+        if action == "update" and isinstance(answer.get("view"), dict):
+            view.definition = dict(answer["view"])
+            view.errors = {}
+            view.updates += 1
+            return view
+        if action == "push" and isinstance(answer.get("view"), dict):
+            pushed = self._new_view(dict(answer["view"]), user=view.user_id, trigger=None)
+            pushed.previous_view_id = view.id
+            pushed.root_view_id = view.root_view_id or view.id
+            return pushed
+        root = view.root_view_id or view.id
+        for candidate in self.views.values():
+            if action == "clear" and (candidate.root_view_id or candidate.id) == root:
+                candidate.closed = True
+        view.closed = True
+        view.errors = {}
+        return None
+
     # -- response_url --------------------------------------------------------------------------
 
     def apply_response(self, token: str, body: dict[str, Any]) -> tuple[int, str, Ephemeral | None]:
@@ -581,11 +623,14 @@ class SlackState:
         if problems:
             return 400, "invalid_blocks", None
         blocks = list(blocks_value or [])
+        if target["ephemeral"] and _flag(body, "delete_original"):
+            # Slack removes the ephemeral from that user's view; nothing else to change here.
+            return 200, "ok", None
         if _flag(body, "delete_original"):
             if channel and original and self.messages.get(channel, {}).pop(original, None):
                 return 200, "ok", None
             return 404, "message_not_found", None
-        if _flag(body, "replace_original") and channel and original:
+        if _flag(body, "replace_original") and channel and original and not target["ephemeral"]:
             message = self.find(channel, original)
             if message is None:
                 return 404, "message_not_found", None

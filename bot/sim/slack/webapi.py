@@ -373,15 +373,17 @@ class SlackWebApiStandIn:
         channel: str | None = None,
         user: str | None = None,
         message_ts: str | None = None,
+        ephemeral: bool = False,
     ) -> str:
         """An absolute `response_url` served by this stand-in.
 
         `channel` makes `in_channel` posts appear there; `message_ts` is the message a
-        `replace_original`/`delete_original` acts on; other posts are ephemerals to `user`.
+        `replace_original`/`delete_original` acts on (an ephemeral one when `ephemeral`, so a
+        replacement is a new ephemeral); other posts are ephemerals to `user`.
         """
         with self._lock:
             token = self._state.issue_response_token(
-                channel=channel, user=user, message_ts=message_ts
+                channel=channel, user=user, message_ts=message_ts, ephemeral=ephemeral
             )
         return f"{self.base_url}/response/{token}"
 
@@ -495,6 +497,17 @@ class SlackWebApiStandIn:
         with self._lock:
             found = self._state.views.get(self._state.home_views.get(user_id, ""))
             return copy.deepcopy(found) if found is not None else None
+
+    def apply_view_answer(self, view_id: str, answer: Mapping[str, Any]) -> View | None:
+        """Apply an app's view_submission answer (close, errors, update, push, clear).
+
+        Returns the view the user now sees, None when the modal closed. `SlackSender.submit_view`
+        calls this, so tests and the console see the modal as Slack would show it.
+        """
+        with self._lock:
+            shown = self._state.apply_view_answer(view_id, answer)
+            self._changed.notify_all()
+            return copy.deepcopy(shown) if shown is not None else None
 
     def view_payload(self, view_id: str) -> dict[str, Any]:
         """The view object Slack would put in an interaction payload for this view."""

@@ -117,6 +117,12 @@ def build_app(stand_in: SlackWebApiStandIn, seen: list[dict[str, Any]]) -> App:
             )
             respond(text="you approved it", response_type="ephemeral", replace_original=False)
 
+    @app.action("retry_request")
+    def on_retry(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        seen.append({"kind": "action", **body})
+        respond(text="retrying", replace_original=True)
+
     @app.view("detach_modal")
     def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         seen.append({"kind": "view", **body})
@@ -301,6 +307,15 @@ def test_modal_open_and_submit_over_http(
 ) -> None:
     assert live.command("", user_id=REQUESTER).status_code == 200
     (modal,) = stand_in.views(kind="modal")
+    bad = {
+        "eni_id": {"eni_id": payloads.plain_text_value("i-1")},
+        "region": {"region": payloads.static_select_value(None)},
+    }
+    refused = live.submit_view(modal.id, bad, user_id=REQUESTER)
+    assert refused.json()["response_action"] == "errors"
+    shown = stand_in.view(modal.id)
+    assert shown is not None and not shown.closed
+    assert shown.errors == {"eni_id": "An ENI ID starts with eni-"}
     good = {
         "eni_id": {"eni_id": payloads.plain_text_value("eni-1")},
         "region": {"region": payloads.static_select_value("cn-hangzhou")},
@@ -310,6 +325,8 @@ def test_modal_open_and_submit_over_http(
     assert seen[-1]["view"]["state"]["values"]["region"]["region"]["selected_option"]["value"] == (
         "cn-hangzhou"
     )
+    closed = stand_in.view(modal.id)
+    assert closed is not None and closed.closed and closed.errors == {}
 
 
 def test_home_open_and_click_over_http(
@@ -331,3 +348,29 @@ def test_retry_headers_reach_the_app_and_stale_requests_do_not(
     stale = live.command("status 1", user_id=REQUESTER, delivery=Delivery(forgery=Forgery.STALE))
     assert stale.status_code == 401
     assert len(seen) == 1
+
+
+def test_click_on_an_ephemeral_message_over_http(
+    live: SlackSender, stand_in: SlackWebApiStandIn, seen: list[dict[str, Any]]
+) -> None:
+    client = WebClient(token=DEFAULT_BOT_TOKEN, base_url=stand_in.api_url)
+    retry = [
+        {
+            "type": "actions",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": "retry_request",
+                    "value": "42",
+                    "text": {"type": "plain_text", "text": "Retry"},
+                }
+            ],
+        }
+    ]
+    client.chat_postEphemeral(channel=CHANNEL, user=APPROVER, text="stuck", blocks=retry)
+    (ephemeral,) = stand_in.ephemerals(APPROVER)
+    assert live.click(ephemeral, "retry_request", user_id=APPROVER).status_code == 200
+    assert seen[-1]["container"]["is_ephemeral"] is True
+    assert "message" not in seen[-1]
+    assert [e.text for e in stand_in.ephemerals(APPROVER)] == ["stuck", "retrying"]
+    assert stand_in.messages(CHANNEL) == []
