@@ -45,6 +45,11 @@ SMALL_WORLD: dict[str, Any] = {
                 "DescribeNetworkInterfaces": "Forbidden.NotSupportRAM",
             },
         },
+        {
+            "id": "main-only",
+            "secret": "s4",
+            "denied_actions": {"DetachNetworkInterface": "Forbidden.NotSupportRAM"},
+        },
         {"id": "sts-key", "secret": "sts-secret", "security_token": "CAIS+sts/token=="},
         {
             "id": "old-sts-key",
