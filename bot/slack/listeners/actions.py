@@ -1,0 +1,137 @@
+"""Approve, reject and retry clicks: ack at once, then authorise at click time and decide.
+
+Nothing in the payload is trusted but the clicking user's ID (Slack signs the request) and the
+request ID on the button (checked against the database). The store's compare-and-swap makes a
+repeated or concurrent click change the state once; the others get a polite ephemeral.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk.errors import SlackClientError
+
+from bot import db
+from bot.requests import service
+from bot.requests.commands import parse_request_id
+from bot.requests.service import Decision, Outcome
+from bot.slack import blocks
+from bot.slack.blocks import Reply
+from bot.slack.ids import ActionId
+from bot.slack.listeners.context import Surface, guarded, publish_home
+
+log = logging.getLogger(__name__)
+
+_VERBS = {
+    ActionId.APPROVE: "approve",
+    ActionId.REJECT: "reject",
+    ActionId.RETRY: "re-initiate",
+}
+
+
+def register(app: App, surface: Surface) -> None:
+    """Attach the button listeners (one per action ID)."""
+    for action_id in ActionId:
+        app.action(action_id.value)(_listener(surface, action_id))
+
+
+def _listener(surface: Surface, action_id: ActionId) -> Callable[..., None]:
+    # Bolt passes arguments by parameter name, so the action ID is bound by closure.
+    def handle_request_action(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
+    ) -> None:
+        handle_click(surface, action_id, ack, body, action, respond)
+
+    return handle_request_action
+
+
+def handle_click(
+    surface: Surface,
+    action_id: ActionId,
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+) -> None:
+    """Ack, then decide and tell the clicker what happened."""
+    ack()
+    user_id = str((body.get("user") or {}).get("id") or "")
+    request_id = parse_request_id(str(action.get("value") or ""))
+
+    def tell(reply: Reply) -> None:
+        _tell(surface, body, respond, user_id, reply)
+
+    def work() -> None:
+        if request_id is None:
+            tell(blocks.bad_button_value())
+            return
+        if not surface.people.is_approver(user_id):
+            tell(blocks.not_an_approver(request_id, _VERBS[action_id]))
+            return
+        decision = _decide(surface, action_id, request_id, user_id)
+        log.info(
+            "click %s on request %s by %s: %s%s",
+            action_id.value,
+            request_id,
+            user_id,
+            decision.outcome.value,
+            f" ({decision.refusal.value})" if decision.refusal else "",
+        )
+        tell(blocks.decision_reply(decision, request_id))
+
+    guarded(f"click {action_id.value}", tell, work)
+
+
+def _decide(surface: Surface, action_id: ActionId, request_id: int, user_id: str) -> Decision:
+    runtime = surface.runtime
+    now = runtime.clock()
+    with db.transaction(runtime.sessions) as session:
+        if action_id is ActionId.APPROVE:
+            decision = service.approve(
+                session,
+                request_id=request_id,
+                approver_id=user_id,
+                policy=runtime.policy,
+                now=now,
+            )
+        elif action_id is ActionId.REJECT:
+            decision = service.reject(
+                session,
+                request_id=request_id,
+                approver_id=user_id,
+                policy=runtime.policy,
+                now=now,
+            )
+        else:
+            decision = service.retry(
+                session, request_id=request_id, actor_id=user_id, policy=runtime.policy, now=now
+            )
+    # Even a refusal may have written rows (an overdue request expires on the spot).
+    surface.ring_outbox()
+    if decision.outcome in (Outcome.APPROVED, Outcome.RETRYING):
+        surface.ring_executor()
+    return decision
+
+
+def _tell(
+    surface: Surface, body: dict[str, Any], respond: Respond, user_id: str, reply: Reply
+) -> None:
+    """Ephemeral to the clicker: in the message's channel, or on their Home tab."""
+    container = body.get("container") or {}
+    if container.get("type") == "view":
+        publish_home(surface, user_id, notice=reply)
+        return
+    if body.get("response_url"):
+        respond(**reply.as_kwargs(), response_type="ephemeral", replace_original=False)
+        return
+    channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
+    if channel:
+        try:
+            surface.runtime.slack.chat_postEphemeral(
+                channel=channel, user=user_id, **reply.as_kwargs()
+            )
+        except SlackClientError as exc:
+            log.warning("chat.postEphemeral failed: %s", type(exc).__name__)

@@ -1,0 +1,195 @@
+"""`/eni`: parse at once (pure), ack at once, then do what needs the database, ECS or Slack.
+
+The HTTP answer carries only what needs nothing else: help, a parse error, or "Checking…".
+Everything else follows through `respond()` (the command's response_url, ephemeral).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, BoltRequest, Respond
+from slack_sdk.errors import SlackClientError
+
+from bot import db
+from bot.requests import repository, service
+from bot.requests.commands import (
+    CancelCommand,
+    CommandError,
+    DetachCommand,
+    DetachFormCommand,
+    HelpCommand,
+    ListCommand,
+    ListScope,
+    ParsedCommand,
+    RetryCommand,
+    StatusCommand,
+    parse_command,
+)
+from bot.requests.states import OPEN, Status
+from bot.slack import blocks
+from bot.slack.blocks import Reply
+from bot.slack.ids import COMMAND
+from bot.slack.listeners.context import Surface, guarded, is_retry, request_detach
+
+log = logging.getLogger(__name__)
+
+LIST_LIMIT = 20
+
+
+def register(app: App, surface: Surface) -> None:
+    """Attach the `/eni` listener."""
+
+    @app.command(COMMAND)
+    def handle_eni_command(
+        ack: Ack, command: dict[str, Any], respond: Respond, request: BoltRequest
+    ) -> None:
+        handle_command(surface, ack, command, respond, retried=is_retry(request.headers))
+
+
+def handle_command(
+    surface: Surface,
+    ack: Ack,
+    command: dict[str, Any],
+    respond: Respond,
+    *,
+    retried: bool = False,
+) -> None:
+    """Parse, ack with what is known now, then finish through `respond()`."""
+    settings = surface.runtime.settings
+    parsed = parse_command(
+        str(command.get("text") or ""),
+        default_region=settings.default_region,
+        known_regions=surface.known_regions,
+    )
+    user_id = str(command.get("user_id") or "")
+    channel_id = str(command.get("channel_id") or "")
+    if isinstance(parsed, CommandError):
+        ack(**blocks.command_error(parsed).as_kwargs())
+        return
+    if isinstance(parsed, HelpCommand):
+        ack(**blocks.help_message().as_kwargs())
+        return
+    if isinstance(parsed, DetachCommand):
+        ack(**blocks.checking(parsed.eni_id, parsed.region).as_kwargs())
+    else:
+        ack()
+
+    def tell(reply: Reply) -> None:
+        respond(**reply.as_kwargs(), response_type="ephemeral", replace_original=False)
+
+    def work() -> None:
+        reply = _answer(
+            surface, parsed, command, user_id=user_id, channel_id=channel_id, retried=retried
+        )
+        if reply is not None:
+            tell(reply)
+
+    guarded(f"/eni {type(parsed).__name__}", tell, work)
+
+
+def _answer(
+    surface: Surface,
+    parsed: ParsedCommand,
+    command: dict[str, Any],
+    *,
+    user_id: str,
+    channel_id: str,
+    retried: bool,
+) -> Reply | None:
+    """The reply for a parsed command (None: nothing to say, e.g. the modal opened)."""
+    if isinstance(parsed, DetachCommand):
+        return request_detach(
+            surface, parsed, user_id=user_id, channel_id=channel_id, retried=retried
+        )
+    if isinstance(parsed, DetachFormCommand):
+        return _open_modal(surface, str(command.get("trigger_id") or ""), channel_id)
+    if isinstance(parsed, StatusCommand):
+        return _status(surface, parsed)
+    if isinstance(parsed, ListCommand):
+        return _list(surface, parsed, user_id=user_id)
+    if isinstance(parsed, CancelCommand):
+        return _cancel(surface, parsed.request_id, user_id=user_id)
+    if isinstance(parsed, RetryCommand):
+        return _retry(surface, parsed.request_id, user_id=user_id)
+    return blocks.help_message()
+
+
+def _open_modal(surface: Surface, trigger_id: str, channel_id: str) -> Reply | None:
+    settings = surface.runtime.settings
+    view = blocks.detach_modal(
+        allowed_regions=settings.allowed_regions,
+        default_region=settings.default_region,
+        channel_id=channel_id,
+    )
+    try:
+        surface.runtime.slack.views_open(trigger_id=trigger_id, view=view)
+    except SlackClientError as exc:
+        log.warning("views.open failed: %s", type(exc).__name__)
+        return blocks.modal_unavailable()
+    return None
+
+
+def _status(surface: Surface, parsed: StatusCommand) -> Reply:
+    with db.transaction(surface.runtime.sessions) as session:
+        if parsed.request_id is not None:
+            request = repository.get(session, parsed.request_id)
+            missing = f"There is no request #{parsed.request_id}."
+        else:
+            assert parsed.eni_id is not None
+            request = repository.latest_for_eni(session, parsed.eni_id)
+            missing = f"No request was ever made for `{parsed.eni_id}`."
+        if request is None:
+            return blocks.not_found(missing)
+        history = repository.events(session, request.id)
+        approvers = [
+            a.approver_id
+            for a in repository.approvals(session, request.id)
+            if a.decision == "approve"
+        ]
+        return blocks.status_message(request, history, approvers)
+
+
+def _list(surface: Surface, parsed: ListCommand, *, user_id: str) -> Reply:
+    with db.transaction(surface.runtime.sessions) as session:
+        if parsed.scope is ListScope.MINE:
+            found = repository.list_requests(session, requester_id=user_id, limit=LIST_LIMIT)
+        elif parsed.scope is ListScope.PENDING:
+            found = repository.list_requests(session, statuses=[Status.PENDING], limit=LIST_LIMIT)
+        else:
+            found = repository.list_requests(session, statuses=OPEN, limit=LIST_LIMIT)
+        return blocks.list_message(parsed.scope, found, LIST_LIMIT)
+
+
+def _cancel(surface: Surface, request_id: int, *, user_id: str) -> Reply:
+    runtime = surface.runtime
+    is_approver = surface.people.is_approver(user_id)
+    with db.transaction(runtime.sessions) as session:
+        decision = service.cancel(
+            session,
+            request_id=request_id,
+            actor_id=user_id,
+            actor_is_approver=is_approver,
+            policy=runtime.policy,
+            now=runtime.clock(),
+        )
+    surface.ring_outbox()
+    return blocks.decision_reply(decision, request_id)
+
+
+def _retry(surface: Surface, request_id: int, *, user_id: str) -> Reply:
+    if not surface.people.is_approver(user_id):
+        return blocks.not_an_approver(request_id, "re-initiate")
+    runtime = surface.runtime
+    with db.transaction(runtime.sessions) as session:
+        decision = service.retry(
+            session,
+            request_id=request_id,
+            actor_id=user_id,
+            policy=runtime.policy,
+            now=runtime.clock(),
+        )
+    surface.ring_outbox()
+    surface.ring_executor()
+    return blocks.decision_reply(decision, request_id)

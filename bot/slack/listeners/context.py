@@ -1,0 +1,138 @@
+"""What every listener shares: the runtime, who may do what, and the after-ack helpers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.errors import SlackClientError
+
+from bot import db
+from bot.regions import PUBLIC_REGIONS
+from bot.requests import repository, service
+from bot.requests.commands import DetachCommand
+from bot.requests.service import OpenRequestExistsError
+from bot.requests.states import Status
+from bot.runtime import Runtime
+from bot.slack import blocks, preflight
+from bot.slack.auth import People
+from bot.slack.blocks import Reply
+
+log = logging.getLogger(__name__)
+
+RETRY_HEADER = "x-slack-retry-num"
+
+
+@dataclass(frozen=True)
+class Surface:
+    """The runtime plus the approver/requester sets, handed to every listener."""
+
+    runtime: Runtime
+    people: People
+
+    @property
+    def known_regions(self) -> frozenset[str]:
+        """Region IDs `/eni detach` recognises as tokens (allowed ones included)."""
+        return frozenset(PUBLIC_REGIONS) | frozenset(self.runtime.settings.allowed_regions)
+
+    def ring_outbox(self) -> None:
+        """Wake the relay: rows were just committed."""
+        self.runtime.doorbells.outbox.set()
+
+    def ring_executor(self) -> None:
+        """Wake the executor: a request became approved (or was re-initiated)."""
+        self.runtime.doorbells.executor.set()
+
+
+def is_retry(headers: Mapping[str, Any] | None) -> bool:
+    """Whether Slack marked this delivery as a repeat of one it thinks we missed."""
+    if not headers:
+        return False
+    for name, value in headers.items():
+        if name.lower() == RETRY_HEADER:
+            return bool(value)
+    return False
+
+
+def guarded(what: str, fail: Callable[[Reply], None], work: Callable[[], None]) -> None:
+    """Run post-ack work; on an unexpected error, log it and tell the user (never silence)."""
+    try:
+        work()
+    except Exception:
+        log.exception("%s failed after ack", what)
+        try:
+            fail(blocks.internal_error())
+        except Exception:
+            log.exception("could not tell the user that %s failed", what)
+
+
+def request_detach(
+    surface: Surface,
+    command: DetachCommand,
+    *,
+    user_id: str,
+    channel_id: str,
+    retried: bool = False,
+) -> Reply:
+    """Pre-flight, then store the request and queue its card; the reply for the requester."""
+    runtime = surface.runtime
+    checked = preflight.check(
+        runtime, surface.people, command, user_id=user_id, channel_id=channel_id
+    )
+    if isinstance(checked, preflight.Refused):
+        return _refusal(checked, user_id=user_id, retried=retried)
+    try:
+        with db.transaction(runtime.sessions) as session:
+            request = service.submit(
+                session, new=checked.new, policy=runtime.policy, now=runtime.clock()
+            )
+    except OpenRequestExistsError as exc:
+        # Another delivery (or person) got there between our check and our insert.
+        info = preflight.OpenRequestInfo(exc.existing, preflight.permalink(runtime, exc.existing))
+        refused = preflight.Refused(preflight.Problem.OPEN_REQUEST, command, existing=info)
+        return _refusal(refused, user_id=user_id, retried=retried)
+    surface.ring_outbox()
+    log.info(
+        "request %s stored eni=%s region=%s requester=%s",
+        request.id,
+        request.eni_id,
+        request.region,
+        user_id,
+    )
+    return blocks.request_accepted(request)
+
+
+def _refusal(refused: preflight.Refused, *, user_id: str, retried: bool) -> Reply:
+    existing = refused.existing
+    if (
+        retried
+        and existing is not None
+        and existing.ref.requester_id == user_id
+        and existing.ref.status == Status.PENDING.value
+    ):
+        return blocks.already_requested(existing.ref.id, existing.ref.eni_id)
+    return blocks.preflight_refusal(refused)
+
+
+def publish_home(surface: Surface, user_id: str, notice: Reply | None = None) -> None:
+    """Render and publish one user's Home tab from the database."""
+    runtime = surface.runtime
+    approver = surface.people.is_approver(user_id)
+    with db.transaction(runtime.sessions) as session:
+        pending = (
+            repository.list_requests(
+                session, statuses=[Status.PENDING], limit=blocks.HOME_PENDING_LIMIT + 1
+            )
+            if approver
+            else []
+        )
+        mine = repository.list_requests(session, requester_id=user_id, limit=blocks.HOME_MINE_LIMIT)
+    view = blocks.home_view(
+        user_id=user_id, is_approver=approver, pending=pending, mine=mine, notice=notice
+    )
+    try:
+        runtime.slack.views_publish(user_id=user_id, view=view)
+    except SlackClientError as exc:
+        log.warning("views.publish failed for %s: %s", user_id, type(exc).__name__)

@@ -1,0 +1,153 @@
+"""The detach modal's submission: format errors inline at once, pre-flight after the ack.
+
+Slack closes the modal on an empty ack; what pre-flight finds goes to the user as an ephemeral in
+the channel the command came from (carried in `private_metadata`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from slack_bolt import Ack, App, BoltRequest
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.requests.commands import (
+    MAX_REASON_LENGTH,
+    DetachCommand,
+    clean_text,
+    is_eni_id,
+    is_instance_id,
+)
+from bot.slack import blocks
+from bot.slack.blocks import MODAL_ERRORS, Reply
+from bot.slack.ids import CallbackId, ModalField
+from bot.slack.listeners.context import Surface, guarded, is_retry, request_detach
+
+log = logging.getLogger(__name__)
+
+_NOT_IN_CHANNEL = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
+
+
+def register(app: App, surface: Surface) -> None:
+    """Attach the modal submission listener."""
+
+    @app.view(CallbackId.DETACH_MODAL.value)
+    def handle_detach_view(ack: Ack, body: dict[str, Any], request: BoltRequest) -> None:
+        handle_submission(surface, ack, body, retried=is_retry(request.headers))
+
+
+def field_values(view: Mapping[str, Any]) -> dict[str, str]:
+    """The submitted values by field (selects give their option's value; empty is "")."""
+    values = ((view.get("state") or {}).get("values")) or {}
+    out: dict[str, str] = {}
+    for name in ModalField:
+        state = (values.get(name.value) or {}).get(name.value) or {}
+        if state.get("type") == "static_select":
+            option = state.get("selected_option") or {}
+            out[name.value] = str(option.get("value") or "")
+        else:
+            out[name.value] = str(state.get("value") or "")
+    return out
+
+
+def validate(
+    values: Mapping[str, str], *, allowed_regions: list[str], default_region: str
+) -> DetachCommand | dict[str, str]:
+    """The command, or the errors per block ID for `response_action: errors`."""
+    region = values.get(ModalField.REGION.value, "").strip()
+    eni = values.get(ModalField.ENI.value, "").strip()
+    instance = values.get(ModalField.INSTANCE.value, "").strip()
+    reason = clean_text(values.get(ModalField.REASON.value, ""))
+    errors: dict[str, str] = {}
+    if not region:
+        errors[ModalField.REGION.value] = MODAL_ERRORS["region_missing"]
+    elif region not in allowed_regions:
+        errors[ModalField.REGION.value] = MODAL_ERRORS["region_not_allowed"]
+    if not eni:
+        errors[ModalField.ENI.value] = MODAL_ERRORS["eni_missing"]
+    elif not is_eni_id(eni):
+        errors[ModalField.ENI.value] = MODAL_ERRORS["eni_shape"]
+    if instance and not is_instance_id(instance):
+        errors[ModalField.INSTANCE.value] = MODAL_ERRORS["instance_shape"]
+    if not reason:
+        errors[ModalField.REASON.value] = MODAL_ERRORS["reason_missing"]
+    elif len(reason) > MAX_REASON_LENGTH:
+        errors[ModalField.REASON.value] = MODAL_ERRORS["reason_long"]
+    if errors:
+        return errors
+    return DetachCommand(
+        eni_id=eni,
+        instance_id=instance or None,
+        region=region,
+        region_given=region != default_region,
+        reason=reason,
+    )
+
+
+def _channel_of(view: Mapping[str, Any]) -> str:
+    try:
+        meta = json.loads(str(view.get("private_metadata") or "{}"))
+    except ValueError:
+        return ""
+    return str(meta.get("channel") or "") if isinstance(meta, dict) else ""
+
+
+def handle_submission(
+    surface: Surface, ack: Ack, body: dict[str, Any], *, retried: bool = False
+) -> None:
+    """Inline errors at once, or close the modal and pre-flight after the ack."""
+    settings = surface.runtime.settings
+    view = body.get("view") or {}
+    checked = validate(
+        field_values(view),
+        allowed_regions=list(settings.allowed_regions),
+        default_region=settings.default_region,
+    )
+    if isinstance(checked, dict):
+        ack(response_action="errors", errors=checked)
+        return
+    ack()
+    user_id = str((body.get("user") or {}).get("id") or "")
+    channel_id = _channel_of(view)
+
+    def tell(reply: Reply) -> None:
+        _tell(surface, channel_id, user_id, reply)
+
+    def work() -> None:
+        if not channel_id:
+            tell(blocks.internal_error())
+            return
+        reply = request_detach(
+            surface, checked, user_id=user_id, channel_id=channel_id, retried=retried
+        )
+        tell(reply)
+
+    guarded("detach modal", tell, work)
+
+
+def _tell(surface: Surface, channel_id: str, user_id: str, reply: Reply) -> None:
+    """Ephemeral in the command's channel; the App's DM when the bot cannot post there."""
+    slack = surface.runtime.slack
+    if channel_id:
+        try:
+            slack.chat_postEphemeral(channel=channel_id, user=user_id, **reply.as_kwargs())
+            return
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", "")) if exc.response is not None else ""
+            if error not in _NOT_IN_CHANNEL:
+                log.warning("chat.postEphemeral failed: %s", error)
+                return
+        except SlackClientError as exc:
+            log.warning("chat.postEphemeral failed: %s", type(exc).__name__)
+            return
+    try:
+        slack.chat_postMessage(channel=user_id, **reply.as_kwargs())
+        if channel_id:
+            slack.chat_postMessage(
+                channel=user_id, **blocks.modal_confirmation_failed(channel_id).as_kwargs()
+            )
+    except SlackClientError as exc:
+        log.warning("could not reach %s by DM: %s", user_id, type(exc).__name__)

@@ -1,0 +1,185 @@
+"""HTTP mode: a WSGI app on waitress (a production server: HTTP/1.1 keep-alive, a thread pool).
+
+    POST /slack/events  slash commands, interactivity and events (Bolt, signature-verified)
+    GET  /healthz       the process is alive
+    GET  /readyz        database reachable and migrations at head (200), else 503 with the reason
+    GET  /metrics       Prometheus text format (the default registry)
+
+`serve_http` blocks (the CLI); `HttpServer` starts in a thread and stops (tests, the console).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
+
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from waitress.server import create_server
+
+from bot import db
+from bot.runtime import Runtime
+from bot.slack.app import build_app, shutdown_app
+
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIEnvironment
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+SERVER_THREADS = 16
+# Slack gives up after 3 s; a client that sends nothing for this long is dropped.
+CHANNEL_TIMEOUT = 60
+CONNECTION_LIMIT = 200
+
+_TEXT = "text/plain; charset=utf-8"
+
+
+class SlackWsgiApp:
+    """Routes the four paths; everything else is 404 (and 405 for a wrong method)."""
+
+    def __init__(self, app: App, runtime: Runtime) -> None:
+        self._bolt = SlackRequestHandler(app, path=EVENTS_PATH)
+        self._runtime = runtime
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        if path == EVENTS_PATH:
+            if method != "POST":
+                return _plain(start_response, "405 Method Not Allowed", "use POST\n")
+            return self._bolt(environ, start_response)
+        if method not in ("GET", "HEAD"):
+            return _plain(start_response, "405 Method Not Allowed", "use GET\n")
+        if path == "/healthz":
+            return _plain(start_response, "200 OK", "ok\n")
+        if path == "/readyz":
+            ready, reason = db.is_ready(self._runtime.engine)
+            status = "200 OK" if ready else "503 Service Unavailable"
+            return _plain(start_response, status, reason + "\n")
+        if path == "/metrics":
+            body = generate_latest(REGISTRY)
+            start_response(
+                "200 OK",
+                [("Content-Type", CONTENT_TYPE_LATEST), ("Content-Length", str(len(body)))],
+            )
+            return [body]
+        return _plain(start_response, "404 Not Found", "not found\n")
+
+
+def _plain(start_response: StartResponse, status: str, text: str) -> list[bytes]:
+    body = text.encode()
+    start_response(status, [("Content-Type", _TEXT), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+class HttpServer:
+    """The bot's HTTP endpoint on a waitress server; `port=0` picks a free port."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        app: App | None = None,
+        threads: int = SERVER_THREADS,
+    ) -> None:
+        self.runtime = runtime
+        self.app = app if app is not None else build_app(runtime)
+        self._server: Any = create_server(
+            SlackWsgiApp(self.app, runtime),
+            host=host,
+            port=port,
+            threads=threads,
+            channel_timeout=CHANNEL_TIMEOUT,
+            connection_limit=CONNECTION_LIMIT,
+            ident="eni-bot",
+            clear_untrusted_proxy_headers=True,
+        )
+        self._thread: threading.Thread | None = None
+        self._stopped = threading.Event()
+
+    @property
+    def host(self) -> str:
+        """The bound address."""
+        return str(self._server.effective_host)
+
+    @property
+    def port(self) -> int:
+        """The bound port (the real one when 0 was asked)."""
+        return int(self._server.effective_port)
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. `http://127.0.0.1:43123`."""
+        return f"http://{self.host}:{self.port}"
+
+    def serve_forever(self) -> None:
+        """Serve on this thread until `stop()` (or Ctrl-C)."""
+        try:
+            self._server.run()
+        finally:
+            self._stopped.set()
+
+    def start(self) -> Self:
+        """Serve on a daemon thread."""
+        self._thread = threading.Thread(
+            target=self.serve_forever, name=f"http-{self.port}", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop accepting, close connections, and let listeners working after ack finish."""
+        server = self._server
+        # Close from inside the server's own loop, so no socket is closed under its poll().
+        server.trigger.pull_trigger(lambda: _close_all(server))
+        if self._thread is not None:
+            self._thread.join(timeout)
+        shutdown_app(self.app)
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def _close_all(server: Any) -> None:
+    from waitress import wasyncore
+
+    server.task_dispatcher.shutdown(timeout=5)
+    wasyncore.close_all(server._map)
+
+
+def serve_http(
+    runtime: Runtime,
+    host: str,
+    port: int,
+    *,
+    ready_event: threading.Event | None = None,
+    on_ready: Callable[[HttpServer], None] | None = None,
+) -> None:
+    """Serve HTTP mode until interrupted; `ready_event` is set once the port is bound."""
+    server = HttpServer(runtime, host, port)
+    log.info("serving Slack HTTP mode on %s%s", server.url, EVENTS_PATH)
+    if on_ready is not None:
+        on_ready(server)
+    if ready_event is not None:
+        ready_event.set()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        log.info("interrupted; stopping")
+    finally:
+        shutdown_app(server.app)

@@ -1,0 +1,148 @@
+"""The bot served on loopback, driven by signed HTTP as Slack drives it, against stand-ins.
+
+`harness` = the real HTTP server (waitress + Bolt) on a SQLite file, an ECS client on the ECS
+simulator's demo world, a WebClient on the Slack Web API stand-in, and a SlackSender signing
+requests with the same secret. No workers run: what the relay would post stays in the outbox.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from bot import db
+from bot.config import load_settings
+from bot.outbox.models import OutboxMessage
+from bot.requests.models import DetachRequest
+from bot.runtime import Runtime, build_runtime
+from bot.sim.ecs import EcsSimulator, demo_world
+from bot.sim.slack.records import ResponsePost
+from bot.sim.slack.sender import SlackSender
+from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN, SlackWebApiStandIn
+from bot.slack.server import HttpServer
+
+SECRET = "test-signing-secret"
+CHANNEL = "C0ENIOPS"
+REQUESTER = "U0REQUESTER"
+APPROVER = "U0APPROVER1"
+GROUP_APPROVER = "U0APPROVER2"
+OUTSIDER = "U0OUTSIDER"
+APPROVER_GROUP = "S0APPROVERS"
+
+# From the demo world (bot/sim/ecs/demo_world.yaml).
+ENI = "eni-bp1d7r2k9m4x6c3v5n"  # secondary of web-1, InUse
+ENI_2 = "eni-bp1k2j3h4g5f6d7s8a9p"  # secondary of db-standby (Stopped)
+INSTANCE = "i-bp1a3f9k2m7x4q8w6e"  # web-1, Running
+OTHER_INSTANCE = "i-bp1s5t4o3p2d1x9y8z7w"  # db-standby
+PRIMARY_ENI = "eni-bp1p8r1m9a2y3x4c5v6b"
+MANAGED_ENI = "eni-bp1n5m6s7v8c9x2z3a4q"
+FREE_ENI = "eni-bp1f3g7h1j5k9l2z6x4c"  # Available, not attached
+STARTING_ENI = "eni-bp1w6e2r8t4y1u7i3o9p"  # on build-runner, which is Starting
+MEMBER_ENI = "eni-bp1m2e3m4b5r6x7y8z9q"
+SHANGHAI_ENI = "eni-uf6a8s2d4f6g9h1j3k5l"
+
+
+@dataclass
+class Harness:
+    """Everything a test drives or inspects."""
+
+    runtime: Runtime
+    server: HttpServer
+    sender: SlackSender
+    slack: SlackWebApiStandIn
+    ecs: EcsSimulator
+
+    @property
+    def events_url(self) -> str:
+        return self.server.url + "/slack/events"
+
+    def command(self, text: str, user: str = REQUESTER, **kwargs: Any) -> Any:
+        """Type `/eni <text>`; returns the HTTP response."""
+        return self.sender.command(text, user_id=user, channel_id=CHANNEL, **kwargs)
+
+    def last_response_url(self) -> str:
+        assert self.sender.last is not None and self.sender.last.response_url
+        return self.sender.last.response_url
+
+    def wait_response(self, url: str | None = None, count: int = 1) -> ResponsePost:
+        """The `count`-th post to a response_url (the last one sent by default)."""
+        target = url or self.last_response_url()
+        posts = self.slack.wait_for(
+            lambda s: found if len(found := s.responses(target)) >= count else None
+        )
+        return posts[count - 1]
+
+    def run(self, text: str, user: str = REQUESTER) -> ResponsePost:
+        """Type a command that answers through response_url, and wait for that answer."""
+        response = self.command(text, user)
+        assert response.status_code == 200, response.text
+        return self.wait_response()
+
+    def requests(self) -> list[DetachRequest]:
+        with db.transaction(self.runtime.sessions) as session:
+            return list(session.scalars(select(DetachRequest).order_by(DetachRequest.id)))
+
+    def outbox(self) -> list[OutboxMessage]:
+        with db.transaction(self.runtime.sessions) as session:
+            return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+    def count_rows(self) -> tuple[int, int]:
+        with db.transaction(self.runtime.sessions) as session:
+            requests = session.scalar(select(func.count()).select_from(DetachRequest)) or 0
+            outbox = session.scalar(select(func.count()).select_from(OutboxMessage)) or 0
+            return requests, outbox
+
+    def channel_posts(self) -> int:
+        return len(self.slack.calls("chat.postMessage"))
+
+
+HarnessFactory = Callable[..., Harness]
+
+
+@pytest.fixture
+def make_harness(tmp_path: Path) -> Iterator[HarnessFactory]:
+    """Build a harness with settings overrides (field names of `Settings`)."""
+    made: list[Harness] = []
+
+    def make(**overrides: Any) -> Harness:
+        ecs = EcsSimulator(demo_world())
+        ecs.start()
+        slack = SlackWebApiStandIn(usergroups={APPROVER_GROUP: [GROUP_APPROVER]}).start()
+        url = f"sqlite:///{tmp_path / f'bot-{len(made)}.db'}"
+        fields: dict[str, Any] = {
+            "slack_bot_token": DEFAULT_BOT_TOKEN,
+            "slack_signing_secret": SECRET,
+            "slack_api_url": slack.api_url,
+            "access_key_id": "sim-access-key",
+            "access_key_secret": "sim-access-secret",
+            "ecs_endpoint": ecs.url,
+            "database_url": url,
+            "approvers": f"{APPROVER},{APPROVER_GROUP}",
+            "allowed_regions": "cn-hangzhou,cn-shanghai",
+        }
+        fields.update(overrides)
+        runtime = build_runtime(load_settings(**fields), migrate=True)
+        server = HttpServer(runtime).start()
+        sender = SlackSender(server.url + "/slack/events", SECRET, stand_in=slack)
+        harness = Harness(runtime=runtime, server=server, sender=sender, slack=slack, ecs=ecs)
+        made.append(harness)
+        return harness
+
+    yield make
+    for harness in made:
+        harness.sender.close()
+        harness.server.stop()
+        harness.runtime.close()
+        harness.slack.stop()
+        harness.ecs.stop()
+
+
+@pytest.fixture
+def harness(make_harness: HarnessFactory) -> Harness:
+    """The default harness: approvers U0APPROVER1 and group S0APPROVERS; everyone may request."""
+    return make_harness()
