@@ -110,6 +110,9 @@ class _Handler(BaseHTTPRequestHandler):
     """Reads one request, lets the stand-in answer it, writes the answer."""
 
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes; with Nagle on, a kept-alive client waits
+    # ~40 ms for each answer (delayed ACK).
+    disable_nagle_algorithm = True
     server: _Server
 
     def do_GET(self) -> None:

@@ -366,3 +366,20 @@ def test_get_requests_with_query_parameters(stand_in: SlackWebApiStandIn) -> Non
     )
     assert answer.json()["user"]["name"] == "riley"
     assert stand_in.calls("users.info")[0].http_method == "GET"
+
+
+def test_concurrent_posts_get_unique_ordered_timestamps(stand_in: SlackWebApiStandIn) -> None:
+    def post_many(worker: int) -> None:
+        client = WebClient(token="xoxb-sim-bot-token", base_url=stand_in.api_url)
+        for i in range(20):
+            client.chat_postMessage(channel=CHANNEL, text=f"{worker}-{i}")
+
+    threads = [threading.Thread(target=post_many, args=(w,)) for w in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    stamps = [m.ts for m in stand_in.messages(CHANNEL)]
+    assert len(stamps) == len(set(stamps)) == 120
+    assert stamps == sorted(stamps, key=float)
+    assert len(stand_in.calls("chat.postMessage")) == 120
