@@ -23,12 +23,38 @@ from bot.sim.slack.records import RESPONSE_URL_METHOD, RecordedCall
 from bot.sim.slack.render import render_message, render_view
 from bot.slack.ids import ActionId
 
-__all__ = ["Renderer", "make_console", "request_id_of"]
+__all__ = ["EMOJI", "Renderer", "make_console", "request_id_of", "with_emoji"]
 
 _BUTTON_ACTIONS = {a.value for a in ActionId}
 _REQUEST_IN_TEXT = re.compile(r"(?:request|Request|#)\s*#?(\d+)\b")
 # Calls that change nothing a person sees; the console stays quiet about them.
 _SILENT = ("auth.", "conversations.", "usergroups.", "users.", "team.", "bots.")
+
+# Slack shows these shortcodes as pictures; a terminal shows the same characters.
+EMOJI = {
+    "no_entry": "⛔",
+    "x": "❌",
+    "white_check_mark": "✅",
+    "warning": "⚠️",
+    "arrows_counterclockwise": "🔄",
+    "no_entry_sign": "🚫",
+    "large_green_circle": "🟢",
+    "information_source": "ℹ️",
+    "heavy_multiplication_x": "✖️",
+    "ballot_box_with_check": "☑️",
+    "alarm_clock": "⏰",
+    "satellite_antenna": "📡",
+    "repeat": "🔁",
+    "package": "📦",
+    "mag": "🔍",
+    "hourglass_flowing_sand": "⏳",
+    "hourglass": "⌛",
+    "grey_question": "❔",
+    "gear": "⚙️",
+    "lock": "🔒",
+    "rotating_light": "🚨",
+}
+_SHORTCODE = re.compile(r":([a-z0-9_+-]+):")
 
 _CARD = "cyan"
 _THREAD = "green"
@@ -92,7 +118,8 @@ class Renderer:
         color: bool | None = None,
     ) -> None:
         self.console = make_console(out, color=color)
-        self._names = dict(names)
+        # One map for mrkdwn mentions: <@U…> and <#C…> both become readable names.
+        self._names = {**channel_names, **names}
         self._channel_names = dict(channel_names)
         self._lock = threading.RLock()
         self._cards: dict[tuple[str, str], _Card] = {}
@@ -179,9 +206,10 @@ class Renderer:
                 self._home(params)
 
     def _message_lines(self, text: Any, blocks: Any) -> list[str]:
-        return render_message(
+        lines = render_message(
             str(text or ""), blocks if isinstance(blocks, list) else None, self._names
         )
+        return [with_emoji(line) for line in lines]
 
     def _posted(self, params: Mapping[str, Any], response: Mapping[str, Any]) -> None:
         channel = str(params.get("channel") or "")
@@ -289,7 +317,7 @@ class Renderer:
         if not isinstance(view, Mapping):
             return
         verb = {"views.open": "opened", "views.push": "pushed", "views.update": "updated"}
-        lines = render_view(view, self._names)
+        lines = [with_emoji(line) for line in render_view(view, self._names)]
         head = Text(f"   ▢ modal {verb[call.method]}", style=_EPHEMERAL)
         self._print(head)
         for line in lines:
@@ -304,7 +332,7 @@ class Renderer:
         who = self._names.get(str(params.get("user_id") or ""), str(params.get("user_id")))
         self._print(Text(f"   ⌂ App Home of @{who}", style=_EPHEMERAL))
         for line in render_view(view, self._names):
-            self._print(Text(f"     {line}"))
+            self._print(Text(f"     {with_emoji(line)}"))
 
     # -- the simulated cloud ---------------------------------------------------------------
 
@@ -334,6 +362,11 @@ class Renderer:
                 self._print(Text("  (not attached)", style=_NOTE))
                 for eni in free:
                     self._print(_eni_row(eni))
+
+
+def with_emoji(line: str) -> str:
+    """Known Slack emoji shortcodes as characters; unknown ones stay as typed."""
+    return _SHORTCODE.sub(lambda m: EMOJI.get(m.group(1), m.group(0)), line)
 
 
 def _eni_row(eni: NetworkInterface) -> Text:

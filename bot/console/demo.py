@@ -1,0 +1,124 @@
+"""`eni-bot console --demo`: a guided tour typed for you, with a line of narration per step.
+
+The tour drives the same session as a person would: every step is a console line, echoed and
+carried out, and waits until the bot is at rest. IDs come from the simulator's world (by ENI
+name) and request numbers from the database, so the tour works on any fresh database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+from bot.console.render import Renderer
+from bot.console.session import Session
+from bot.requests import repository
+
+__all__ = ["play"]
+
+Line = str | Callable[["Tour"], str]
+
+
+@dataclass
+class Tour:
+    """What the steps need to know while the tour runs."""
+
+    session: Session
+
+    def eni(self, name: str) -> str:
+        """The ID of the demo world's ENI with this name."""
+        world = self.session.parts.simulator.world
+        for region in world.regions:
+            for eni in world.network_interfaces(region):
+                if eni.name == name:
+                    return eni.eni_id
+        raise LookupError(f"the demo world has no ENI named {name!r}")
+
+    def request(self, eni_name: str) -> int:
+        """The number of the latest request for that ENI."""
+        eni_id = self.eni(eni_name)
+        with self.session.parts.runtime.sessions() as db:
+            found = repository.latest_for_eni(db, eni_id)
+        if found is None:
+            raise LookupError(f"no request for {eni_id} yet")
+        return found.id
+
+
+APP = "web-1-app"  # a plain secondary ENI: detaches cleanly
+EGRESS = "tiny-proxy-egress"  # its instance type cannot hot-plug: ECS refuses at execution
+LEGACY = "web-1-legacy"  # its guest ignores the first detach: stuck until retried
+
+STEPS: list[tuple[str, list[Line]]] = [
+    (
+        "Welcome. This is the real bot, wired to a simulated Slack channel (#eni-ops) and a "
+        "simulated Alibaba Cloud account. You are @alice, who may ask; @lead approves. "
+        "First, what is in the cloud:",
+        ["world cn-hangzhou"],
+    ),
+    (
+        "alice asks to detach web-1's app ENI. The bot answers at once, checks the ENI with ECS, "
+        "then posts an approval card in the channel.",
+        [lambda t: f"/eni detach {t.eni(APP)} moving app traffic to the new node"],
+    ),
+    (
+        "alice tries to approve her own request. Nobody may approve their own: the refusal is "
+        "shown to her alone, and nothing changes.",
+        [lambda t: f"click approve {t.request(APP)}"],
+    ),
+    (
+        "The lead approves. The workers send DetachNetworkInterface, then poll ECS; each state "
+        "change is one reply in the card's thread, and the card itself is updated in place.",
+        ["as @lead", lambda t: f"click approve {t.request(APP)}"],
+    ),
+    (
+        "Not every detach succeeds. tiny-proxy's instance type cannot hot-plug ENIs; pre-flight "
+        "cannot see that, ECS refuses at execution, and the thread says what it means in plain "
+        "words, with the ECS error code and request ID.",
+        [
+            "as @alice",
+            lambda t: f"/eni detach {t.eni(EGRESS)} egress moves to the NAT gateway",
+            "as @lead",
+            lambda t: f"click approve {t.request(EGRESS)}",
+        ],
+    ),
+    (
+        "Sometimes an ENI stays in Detaching (here: a legacy guest ignores the first detach). "
+        "After ENIBOT_STUCK_AFTER seconds the bot reports it stuck, says what to do, and offers "
+        "a Retry button. This takes a few seconds.",
+        [
+            "as @alice",
+            lambda t: f"/eni detach {t.eni(LEGACY)} retiring the legacy interface",
+            "as @lead",
+            lambda t: f"click approve {t.request(LEGACY)}",
+        ],
+    ),
+    (
+        "The lead re-initiates the detach with the Retry button; this time the ENI comes free.",
+        [lambda t: f"click retry {t.request(LEGACY)}"],
+    ),
+    (
+        "That was the tour. Run `eni-bot console` (or `make run`) to type your own lines: "
+        "`help` lists them, `world` shows IDs to copy, `fault …` makes ECS misbehave.",
+        [],
+    ),
+]
+
+
+def play(session: Session) -> bool:
+    """Play the tour; True when every step was carried out."""
+    tour = Tour(session)
+    for narration, lines in STEPS:
+        session.say(partial(Renderer.narrate, text=narration))
+        for line in lines:
+            try:
+                text = line if isinstance(line, str) else line(tour)
+            except LookupError as exc:
+                message = f"the tour cannot go on: {exc}"
+                session.say(partial(Renderer.error, text=message))
+                session.output.flush()
+                return False
+            if session.carry_out(text, echo=True) is False:
+                return False
+    session.output.flush()
+    return True

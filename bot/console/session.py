@@ -1,0 +1,369 @@
+"""Carrying out typed lines against the running sandbox, as the current user.
+
+Slash commands and clicks travel as signed Slack requests to the bot's /slack/events; a click
+is made on a button the bot really posted (found by request ID in the stand-in's messages),
+exactly as a person in Slack could. Everything the bot says back reaches the terminal through the
+output queue, in the order it happened.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from bot.console.render import Renderer
+from bot.console.repl import (
+    FAULT_USAGE,
+    ClickAction,
+    ClickCommand,
+    Command,
+    FaultCommand,
+    FaultKind,
+    HelpCommand,
+    HomeCommand,
+    ParseError,
+    QuitCommand,
+    SlashCommand,
+    SwitchUserCommand,
+    WorldCommand,
+    parse_line,
+)
+from bot.console.sandbox import Parts
+from bot.console.settle import Settler
+from bot.console.users import CHANNEL_ID, DEFAULT_USER, USERS, ConsoleUser, resolve
+from bot.sim.ecs.faults import FaultKind as SimFaultKind
+from bot.sim.ecs.faults import FaultSpec
+from bot.sim.slack.payloads import iter_buttons
+from bot.sim.slack.records import Message
+from bot.slack.ids import ActionId
+
+__all__ = ["HELP", "CommandError", "Output", "Session"]
+
+log = logging.getLogger(__name__)
+
+_BUTTON = {
+    ClickAction.APPROVE: ActionId.APPROVE,
+    ClickAction.REJECT: ActionId.REJECT,
+    ClickAction.RETRY: ActionId.RETRY,
+}
+_DETACH = "DetachNetworkInterface"
+
+HELP = [
+    "What you can type (as in Slack, plus a few console helpers):",
+    "  /eni help                          the bot's own usage",
+    "  /eni detach ENI [INSTANCE] [REGION] [reason …]",
+    "                                     ask to detach an ENI (copy IDs from `world`)",
+    "  /eni status N | /eni list | /eni cancel N | /eni retry N",
+    "  as @lead                           type as someone else (as U… works for any ID)",
+    "  click approve N | click reject N   press a button on request N's card",
+    "  click retry N                      press Retry on a stuck request's thread message",
+    "  home                               open the bot's App Home tab",
+    "  world [REGION]                     the simulated cloud: instances and ENIs",
+    f"  {FAULT_USAGE}",
+    "                                     make the simulated ECS misbehave",
+    "  help | quit",
+]
+
+
+class CommandError(Exception):
+    """A well-formed line that could not be carried out (unknown user, no such button)."""
+
+
+class Output:
+    """One printer thread draining a queue: lines from every thread come out whole, in order."""
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue[Callable[[], None] | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="console-output", daemon=True)
+        self._thread.start()
+
+    def put(self, job: Callable[[], None]) -> None:
+        """Print later, after everything queued before."""
+        self._queue.put(job)
+
+    def flush(self) -> None:
+        """Block until everything queued so far is printed."""
+        self._queue.join()
+
+    def close(self) -> None:
+        """Print what is queued, then stop the printer."""
+        self._queue.put(None)
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while True:
+            job = self._queue.get()
+            try:
+                if job is None:
+                    return
+                job()
+            except Exception:
+                log.exception("console output failed")
+            finally:
+                self._queue.task_done()
+
+
+class Session:
+    """The current user and the sandbox; `run` carries out one parsed command."""
+
+    def __init__(self, parts: Parts, renderer: Renderer, output: Output) -> None:
+        self.parts = parts
+        self.renderer = renderer
+        self.output = output
+        self.user: ConsoleUser = DEFAULT_USER
+        self.settler = Settler(
+            sessions=parts.runtime.sessions, activity=parts.activity, drain=output.flush
+        )
+        settings = parts.settings
+        # Long enough for a detach to finish or be reported stuck, bounded so a script ends.
+        self.settle_deadline = settings.stuck_after + 4 * settings.poll_interval + 15.0
+
+    def say(self, job: Callable[[Renderer], None]) -> None:
+        """Queue something for the renderer."""
+        renderer = self.renderer
+        self.output.put(lambda: job(renderer))
+
+    def echo(self, line: str) -> None:
+        """Show a line as typed by the current user."""
+        user = self.user
+        self.say(lambda r: r.echo(user, line))
+
+    def carry_out(self, line: str, *, echo: bool) -> bool | None:
+        """Parse and run one typed line; True: done, False: it failed (said why), None: quit."""
+        if echo and line.strip():
+            self.echo(line.rstrip("\n"))
+        try:
+            command = parse_line(line)
+            if command is None:
+                return True
+            if not self.run(command):
+                return None
+        except (ParseError, CommandError) as exc:
+            message = str(exc)
+            self.say(lambda r: r.error(message))
+            return False
+        finally:
+            self.output.flush()
+        return True
+
+    def run(self, command: Command) -> bool:
+        """Carry out one command; False means quit. Raises CommandError when it cannot."""
+        if isinstance(command, QuitCommand):
+            return False
+        if isinstance(command, HelpCommand):
+            self.help()
+        elif isinstance(command, SwitchUserCommand):
+            self.switch(command.who)
+        elif isinstance(command, SlashCommand):
+            self.slash(command.text)
+        elif isinstance(command, ClickCommand):
+            self.click(command.action, command.request_id)
+        elif isinstance(command, HomeCommand):
+            self.home()
+        elif isinstance(command, WorldCommand):
+            self.world(command.region)
+        elif isinstance(command, FaultCommand):
+            self.fault(command)
+        return True
+
+    # -- console helpers -------------------------------------------------------------------
+
+    def help(self) -> None:
+        """The console's own grammar, and who is who."""
+        people = ", ".join(f"@{u.handle} ({u.role})" for u in USERS)
+        lines = [*HELP, f"People: {people}. You are @{self.user.handle}."]
+        self.say(lambda r: r.lines(lines))
+
+    def switch(self, who: str) -> None:
+        """Become someone else for the next lines."""
+        try:
+            self.user = resolve(who)
+        except LookupError as exc:
+            raise CommandError(str(exc)) from None
+        user = self.user
+        self.say(lambda r: r.note(f"now typing as @{user.handle} ({user.role})"))
+
+    def world(self, region: str | None) -> None:
+        """Show the simulated cloud, one region or all."""
+        world = self.parts.simulator.world
+        regions = [r for r in world.regions if region is None or r == region]
+        if not regions:
+            known = ", ".join(world.regions)
+            raise CommandError(f"the simulator has no region {region}; it has {known}")
+        instances = {r: world.instances(r) for r in regions}
+        enis = {r: world.network_interfaces(r) for r in regions}
+        no_hot_plug = [name for name, spec in world.instance_types.items() if not spec.eni_hot_plug]
+        self.say(lambda r: r.world(regions, instances, enis, no_hot_plug))
+
+    def fault(self, command: FaultCommand) -> None:
+        """Make the simulated ECS misbehave, or list/clear what is set."""
+        sim = self.parts.simulator
+        kind = command.kind
+        if kind is FaultKind.LIST:
+            active = sim.faults.list()
+            stuck = [
+                f"{e['id']} ignores the next {e['stuck_detaches']} detach(es)"
+                for e in sim.world.snapshot()["network_interfaces"]
+                if e["stuck_detaches"]
+            ]
+            lines = [_describe_fault(f) for f in active] + stuck
+            self.say(lambda r: r.lines([f"   {line}" for line in lines] or ["   no faults"]))
+            return
+        if kind is FaultKind.CLEAR:
+            sim.faults.clear()
+            self.say(lambda r: r.note("faults cleared (stuck ENIs stay stuck)"))
+            return
+        if kind is FaultKind.STUCK:
+            eni_id = command.eni_id or ""
+            try:
+                sim.world.update_network_interface(eni_id, {"stuck_detaches": command.times})
+            except KeyError:
+                raise CommandError(f"the simulator has no ENI {eni_id}; see `world`") from None
+            self.say(
+                lambda r: r.note(
+                    f"{eni_id} will stay Detaching until detached {command.times} more time(s)"
+                )
+            )
+            return
+        spec = _fault_spec(command)
+        sim.faults.add(spec)
+        self.say(lambda r: r.note(f"fault set: {_describe_fault(spec.model_dump())}"))
+
+    # -- Slack -----------------------------------------------------------------------------
+
+    def slash(self, text: str) -> None:
+        """Type `/eni <text>` in #eni-ops."""
+        sender = self.parts.sender
+        user = self.user
+        marker = self.settler.marker()
+        response = self._deliver(
+            lambda: sender.command(text, user_id=user.user_id, channel_id=CHANNEL_ID)
+        )
+        last = sender.last
+        self.renderer.remember_response_url(
+            last.response_url if last else None, user.user_id, channel=CHANNEL_ID
+        )
+        said = self._ack(user, response)
+        self.settle(after=None if said else marker)
+
+    def click(self, action: ClickAction, request_id: int) -> None:
+        """Press a button the bot posted for request `request_id`."""
+        action_id = _BUTTON[action]
+        message = self._find_button(action_id, request_id)
+        sender = self.parts.sender
+        user = self.user
+        marker = self.settler.marker()
+        response = self._deliver(
+            lambda: sender.click(message, action_id, user_id=user.user_id, value=str(request_id))
+        )
+        last = sender.last
+        self.renderer.remember_response_url(
+            last.response_url if last else None,
+            user.user_id,
+            channel=message.channel,
+            message_ts=message.ts,
+        )
+        said = self._ack(user, response)
+        self.settle(after=None if said else marker)
+
+    def home(self) -> None:
+        """Open the App Home tab."""
+        sender = self.parts.sender
+        user = self.user
+        marker = self.settler.marker()
+        self._deliver(lambda: sender.app_home_opened(user.user_id))
+        self.settle(after=marker)
+
+    def settle(self, *, after: int | None = None) -> None:
+        """Wait for the bot to come to rest; say so when it did not in time."""
+        settled = self.settler.wait(deadline=self.settle_deadline, after=after)
+        if not settled.ok:
+            still = settled.still
+            self.say(lambda r: r.note(f"(still going on: {still}; carrying on)"))
+            self.output.flush()
+
+    def _deliver(self, send: Callable[[], httpx.Response]) -> httpx.Response:
+        try:
+            response = send()
+        except httpx.HTTPError as exc:
+            raise CommandError(f"the bot did not answer ({type(exc).__name__})") from None
+        if response.status_code != 200:
+            raise CommandError(f"the bot answered HTTP {response.status_code}")
+        return response
+
+    def _ack(self, user: ConsoleUser, response: httpx.Response) -> bool:
+        """Show the HTTP answer when it carries a message; True when it did."""
+        body = _ack_body(response)
+        if not body:
+            return False
+        self.say(lambda r: r.ack(user.user_id, body))
+        return bool(body.get("text") or body.get("blocks") or body.get("errors"))
+
+    def _find_button(self, action_id: ActionId, request_id: int) -> Message:
+        stand_in = self.parts.stand_in
+        messages = stand_in.messages(CHANNEL_ID, include_replies=True)
+        for message in reversed(messages):
+            for _block_id, button in iter_buttons(message.blocks):
+                if button.get("action_id") == action_id and button.get("value") == str(request_id):
+                    return message
+        word = action_id.value.removesuffix("_request").capitalize()
+        if action_id is ActionId.RETRY:
+            raise CommandError(
+                f"no Retry button for request #{request_id}: it shows up in the thread only "
+                "when a request is stuck"
+            )
+        raise CommandError(
+            f"no {word} button for request #{request_id} in #eni-ops "
+            "(unknown request, or already decided: decided cards lose their buttons)"
+        )
+
+
+def _ack_body(response: httpx.Response) -> dict[str, Any]:
+    raw = response.text.strip()
+    if not raw:
+        return {}
+    try:
+        decoded = json.loads(raw)
+    except ValueError:
+        return {"text": raw}
+    return decoded if isinstance(decoded, dict) else {"text": raw}
+
+
+def _fault_spec(command: FaultCommand) -> FaultSpec:
+    kind = command.kind
+    if kind is FaultKind.THROTTLE:
+        return FaultSpec(kind=SimFaultKind.THROTTLE, times=command.times)
+    if kind is FaultKind.SERVER_ERROR:
+        return FaultSpec(kind=SimFaultKind.SERVER_ERROR, times=command.times)
+    if kind is FaultKind.LATENCY:
+        return FaultSpec(
+            kind=SimFaultKind.LATENCY, seconds=command.seconds or 0, times=command.times
+        )
+    # An error fault answers the detach itself, so pre-flight (Describe) passes and the request
+    # fails at execution, where the bot explains the code in plain words.
+    return FaultSpec(
+        kind=SimFaultKind.ERROR, action=_DETACH, code=command.code, eni_id=command.eni_id
+    )
+
+
+def _describe_fault(fault: dict[str, Any]) -> str:
+    kind = str(fault.get("kind"))
+    times = fault.get("remaining", fault.get("times"))
+    count = "every call" if times is None else f"next {times} call(s)"
+    what = {
+        "throttle": f"ECS answers {fault.get('code') or 'Throttling.User'}",
+        "server_error": f"ECS answers {fault.get('code') or 'ServiceUnavailable'} (5xx)",
+        "latency": f"ECS takes {fault.get('seconds')} s longer",
+        "error": f"ECS answers {fault.get('code')}",
+        "drop_connection": "ECS applies the call and drops the connection",
+    }.get(kind, kind)
+    scope = fault.get("action") or "any action"
+    if fault.get("eni_id"):
+        scope += f" on {fault['eni_id']}"
+    return f"{what} to {scope}, {count}"

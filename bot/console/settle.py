@@ -1,0 +1,180 @@
+"""Knowing when the bot has finished reacting to a line, so a script's next line sees the result.
+
+The bot is asynchronous (ack first, pre-flight and replies after; workers on their own clocks),
+so "done" is observed, never assumed: the database has no unsent outbox rows and no request the
+workers still own (approved, executing, detaching, or pending past its expiry), no ECS call is in
+progress, and neither simulator has seen a call for a short quiet spell. Pending and stuck are
+resting states: they wait for a person, so a script goes on.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import db
+from bot.outbox.models import OutboxMessage
+from bot.requests.models import DetachRequest
+from bot.requests.states import Status
+from bot.sim.ecs.auth import WireRequest
+from bot.sim.ecs.render import Reply
+from bot.sim.ecs.service import EcsService
+from bot.sim.slack.records import RecordedCall
+
+__all__ = ["Activity", "CountingEcsService", "Settler", "busy_work"]
+
+# Statuses the workers move on without anyone's help.
+_WORKING = (Status.APPROVED.value, Status.EXECUTING.value, Status.DETACHING.value)
+_POLL = 0.05
+
+
+class Activity:
+    """When either simulator last saw a call, and how many ECS calls are in progress."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._last = clock()
+        self._slack_calls = 0
+        self._ecs_in_flight = 0
+
+    def slack_call(self, _call: RecordedCall) -> None:
+        """Stand-in listener: the bot talked to Slack."""
+        with self._lock:
+            self._slack_calls += 1
+            self._last = self._clock()
+
+    def ecs_started(self) -> None:
+        """An ECS call arrived at the simulator."""
+        with self._lock:
+            self._ecs_in_flight += 1
+            self._last = self._clock()
+
+    def ecs_finished(self) -> None:
+        """An ECS call was answered."""
+        with self._lock:
+            self._ecs_in_flight -= 1
+            self._last = self._clock()
+
+    @property
+    def slack_calls(self) -> int:
+        """Calls the stand-in has recorded so far (a marker to wait past)."""
+        with self._lock:
+            return self._slack_calls
+
+    def quiet_for(self) -> float:
+        """Seconds since the last call; 0 while an ECS call is in progress."""
+        with self._lock:
+            if self._ecs_in_flight:
+                return 0.0
+            return self._clock() - self._last
+
+
+class CountingEcsService(EcsService):
+    """The simulator's own service, telling `Activity` when a call starts and ends."""
+
+    def __init__(self, base: EcsService, activity: Activity) -> None:
+        super().__init__(
+            world=base.world, faults=base.faults, counters=base.counters, gateway=base.gateway
+        )
+        self._activity = activity
+
+    def handle(self, request: WireRequest, *, host_id: str) -> Reply:
+        """Answer as the simulator does, counted as in flight meanwhile."""
+        self._activity.ecs_started()
+        try:
+            return super().handle(request, host_id=host_id)
+        finally:
+            self._activity.ecs_finished()
+
+
+def busy_work(sessions: sessionmaker[Session]) -> str | None:
+    """What the workers still have to do, in words; None when nothing."""
+    now = db.utcnow()
+    with sessions() as session:
+        unsent = session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.sent_at.is_(None))
+        )
+        working = session.execute(
+            select(DetachRequest.id, DetachRequest.status)
+            .where(DetachRequest.status.in_(_WORKING))
+            .order_by(DetachRequest.id)
+        ).all()
+        expiring = session.scalar(
+            select(func.count())
+            .select_from(DetachRequest)
+            .where(DetachRequest.status == Status.PENDING.value, DetachRequest.expires_at <= now)
+        )
+    parts = [f"request #{rid} is {status}" for rid, status in working]
+    if unsent:
+        parts.append(f"{unsent} Slack message(s) to send")
+    if expiring:
+        parts.append(f"{expiring} request(s) to expire")
+    return "; ".join(parts) or None
+
+
+@dataclass(frozen=True)
+class Settled:
+    """How a wait ended: `still` names what was still going when the deadline passed."""
+
+    still: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when everything had come to rest."""
+        return self.still is None
+
+
+class Settler:
+    """Waits until the bot has come to rest after a line."""
+
+    def __init__(
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        activity: Activity,
+        drain: Callable[[], None],
+        quiet: float = 0.3,
+        effect_timeout: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._sessions = sessions
+        self._activity = activity
+        self._drain = drain
+        self._quiet = quiet
+        self._effect_timeout = effect_timeout
+        self._clock = clock
+
+    def marker(self) -> int:
+        """A point to wait past: the stand-in's call count before a request is sent."""
+        return self._activity.slack_calls
+
+    def wait(self, *, deadline: float, after: int | None = None) -> Settled:
+        """Block until at rest (or `deadline` seconds pass); `after`: wait for a Slack call too.
+
+        `after` is used when the bot's HTTP answer said nothing, so its reply must still come
+        (a response_url post, an ephemeral, a card); it is given up after a few seconds.
+        """
+        start = self._clock()
+        end = start + deadline
+        effect_by = start + self._effect_timeout
+        last_db = 0.0
+        still: str | None = "starting"
+        while True:
+            now = self._clock()
+            waiting_effect = after is not None and self.marker() <= after and now < effect_by
+            if now - last_db >= 2 * _POLL:
+                still = busy_work(self._sessions)
+                last_db = now
+            if not waiting_effect and still is None and self._activity.quiet_for() >= self._quiet:
+                self._drain()
+                return Settled()
+            if now >= end:
+                self._drain()
+                return Settled(still or "the bot was still busy")
+            time.sleep(_POLL)
