@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterator
 
 import pytest
 from test_logs_output import Tty, lines, restore_logging
@@ -64,10 +63,10 @@ def secrets(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 @pytest.fixture
-def out(secrets: list[str]) -> Iterator[io.StringIO]:
+def out(secrets: list[str]) -> io.StringIO:
     stream = io.StringIO()
     configure_logging("DEBUG", json=True, secrets=secrets, stream=stream)
-    yield stream
+    return stream
 
 
 def assert_clean(text: str, forbidden: list[str]) -> None:
