@@ -226,13 +226,12 @@ class OutboxRelay:
                 return
             rows = s.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))).all()
             request_ids = {r.request_id for r in rows if r.request_id is not None}
-            channels = dict(
-                s.execute(
-                    select(DetachRequest.id, DetachRequest.channel_id).where(
-                        DetachRequest.id.in_(request_ids)
-                    )
-                ).tuples()
+            found = s.execute(
+                select(DetachRequest.id, DetachRequest.channel_id).where(
+                    DetachRequest.id.in_(request_ids)
+                )
             )
+            channels = {rid: channel for rid, channel in found}
         for row in sorted(rows, key=lambda r: r.id):
             channel = _channel_of(row, channels.get(row.request_id or -1))
             self._held.setdefault(channel, deque()).append(_Held(row.id, channel, row.kind))
