@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 
+from bot.observability.bolt import ack_timer_middleware
 from bot.runtime import Runtime
 from bot.slack.auth import People
 from bot.slack.listeners import register
@@ -41,6 +42,7 @@ def build_app(
         process_before_response=False,
         listener_executor=executor,
     )
+    app.use(ack_timer_middleware(runtime.metrics))
     register(app, runtime, people=people)
     return app
 

@@ -3,7 +3,7 @@
     POST /slack/events  slash commands, interactivity and events (Bolt, signature-verified)
     GET  /healthz       the process is alive
     GET  /readyz        database reachable and migrations at head (200), else 503 with the reason
-    GET  /metrics       Prometheus text format (the default registry)
+    GET  /metrics       Prometheus text format (the runtime's registry)
 
 `serve_http` blocks (the CLI); `HttpServer` starts in a thread and stops (tests, the console).
 """
@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
-from slack_bolt import App
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from waitress.server import create_server
 
 from bot import db
+from bot.observability.bolt import RECEIVED_AT
 from bot.runtime import Runtime
 from bot.slack.app import build_app, shutdown_app
 
@@ -39,11 +41,26 @@ CONNECTION_LIMIT = 200
 _TEXT = "text/plain; charset=utf-8"
 
 
+class _TimedHandler(SlackRequestHandler):
+    """Bolt's WSGI adapter, stamping the arrival time the ack-latency metric starts from."""
+
+    def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
+        arrived = time.perf_counter()
+        return self.app.dispatch(
+            BoltRequest(
+                body=request.get_body(),
+                query=request.query_string,
+                headers=request.get_headers(),
+                context={RECEIVED_AT: arrived},
+            )
+        )
+
+
 class SlackWsgiApp:
     """Routes the four paths; everything else is 404 (and 405 for a wrong method)."""
 
     def __init__(self, app: App, runtime: Runtime) -> None:
-        self._bolt = SlackRequestHandler(app, path=EVENTS_PATH)
+        self._bolt = _TimedHandler(app, path=EVENTS_PATH)
         self._runtime = runtime
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -62,10 +79,9 @@ class SlackWsgiApp:
             status = "200 OK" if ready else "503 Service Unavailable"
             return _plain(start_response, status, reason + "\n")
         if path == "/metrics":
-            body = generate_latest(REGISTRY)
+            body, content_type = self._runtime.metrics.render(environ.get("HTTP_ACCEPT"))
             start_response(
-                "200 OK",
-                [("Content-Type", CONTENT_TYPE_LATEST), ("Content-Length", str(len(body)))],
+                "200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))]
             )
             return [body]
         return _plain(start_response, "404 Not Found", "not found\n")

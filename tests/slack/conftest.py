@@ -21,9 +21,10 @@ from bot.outbox.models import OutboxMessage
 from bot.requests.models import DetachRequest
 from bot.runtime import Runtime, build_runtime
 from bot.sim.ecs import EcsSimulator, demo_world
-from bot.sim.slack.records import ResponsePost
+from bot.sim.slack.records import Message, ResponsePost
 from bot.sim.slack.sender import SlackSender
 from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN, SlackWebApiStandIn
+from bot.slack.messages import card
 from bot.slack.server import HttpServer
 
 SECRET = "test-signing-secret"
@@ -36,15 +37,15 @@ APPROVER_GROUP = "S0APPROVERS"
 
 # From the demo world (bot/sim/ecs/demo_world.yaml).
 ENI = "eni-bp1d7r2k9m4x6c3v5n"  # secondary of web-1, InUse
-ENI_2 = "eni-bp1k2j3h4g5f6d7s8a9p"  # secondary of db-standby (Stopped)
+ENI_2 = "eni-bp1k2j3h4g5f6d7s8a"  # secondary of db-standby (Stopped)
 INSTANCE = "i-bp1a3f9k2m7x4q8w6e"  # web-1, Running
 OTHER_INSTANCE = "i-bp1s5t4o3p2d1x9y8z7w"  # db-standby
-PRIMARY_ENI = "eni-bp1p8r1m9a2y3x4c5v6b"
-MANAGED_ENI = "eni-bp1n5m6s7v8c9x2z3a4q"
-FREE_ENI = "eni-bp1f3g7h1j5k9l2z6x4c"  # Available, not attached
-STARTING_ENI = "eni-bp1w6e2r8t4y1u7i3o9p"  # on build-runner, which is Starting
-MEMBER_ENI = "eni-bp1m2e3m4b5r6x7y8z9q"
-SHANGHAI_ENI = "eni-uf6a8s2d4f6g9h1j3k5l"
+PRIMARY_ENI = "eni-bp1p8r1m9a2y3x4c5v"
+MANAGED_ENI = "eni-bp1n5m6s7v8c9x2z3a"
+FREE_ENI = "eni-bp1f3g7h1j5k9l2z6x"  # Available, not attached
+STARTING_ENI = "eni-bp1w6e2r8t4y1u7i3o"  # on build-runner, which is Starting
+MEMBER_ENI = "eni-bp1m2e3m4b5r6x7y8z"
+SHANGHAI_ENI = "eni-uf6a8s2d4f6g9h1j3k"
 
 
 @dataclass
@@ -146,3 +147,27 @@ def make_harness(tmp_path: Path) -> Iterator[HarnessFactory]:
 def harness(make_harness: HarnessFactory) -> Harness:
     """The default harness: approvers U0APPROVER1 and group S0APPROVERS; everyone may request."""
     return make_harness()
+
+
+def post_card(harness: Harness, request_id: int) -> Message:
+    """Post the approval card as the relay would (bot.slack.messages), so it can be clicked."""
+    with db.transaction(harness.runtime.sessions) as session:
+        request = session.get(DetachRequest, request_id)
+        assert request is not None
+        rendered = card(request)
+        channel = request.channel_id
+    answer = harness.runtime.slack.chat_postMessage(
+        channel=channel, text=rendered.text, blocks=rendered.blocks
+    )
+    message = harness.slack.message(channel, str(answer["ts"]))
+    assert message is not None
+    return message
+
+
+def submit_request(harness: Harness, eni: str = ENI, user: str = REQUESTER) -> int:
+    """Create a pending request through `/eni detach` and return its ID."""
+    before = {r.id for r in harness.requests()}
+    post = harness.run(f"detach {eni} moving the app network to the new node", user)
+    assert "waiting for approval" in post.text, post.text
+    (new,) = [r.id for r in harness.requests() if r.id not in before]
+    return new
