@@ -171,53 +171,13 @@ class Operations:
             instances = [i for i in instances if i.name == params["InstanceName"]]
         page = _page(params, fingerprint=_fingerprint(params), default=10, lowest=10, highest=100)
         chosen = instances[page.offset : page.offset + page.size]
+        attached = self.world.enis_of_instances(i.instance_id for i in chosen)
         body: dict[str, Any] = {
             "TotalCount": len(instances),
-            "Instances": {"Instance": [self._instance_body(i) for i in chosen]},
+            "Instances": {"Instance": [_instance_body(i, attached[i.instance_id]) for i in chosen]},
         }
         body.update(_page_fields(page, len(instances), _fingerprint(params)))
         return body
-
-    def _instance_body(self, instance: Instance) -> dict[str, Any]:
-        enis = self.world.enis_of_instance(instance.instance_id)
-        groups = sorted({sg for e in enis for sg in e.security_group_ids})
-        return {
-            "InstanceId": instance.instance_id,
-            "InstanceName": instance.name,
-            "HostName": instance.name,
-            "Status": str(instance.status),
-            "InstanceType": instance.instance_type,
-            "RegionId": instance.region_id,
-            "ZoneId": instance.zone_id,
-            "InstanceNetworkType": "vpc",
-            "OSType": "linux",
-            "CreationTime": instance.creation_time,
-            "VpcAttributes": {
-                "VpcId": instance.vpc_id,
-                "VSwitchId": instance.vswitch_id,
-                "NatIpAddress": "",
-                "PrivateIpAddress": {
-                    "IpAddress": [instance.private_ip] if instance.private_ip else []
-                },
-            },
-            "SecurityGroupIds": {"SecurityGroupId": groups},
-            "NetworkInterfaces": {
-                "NetworkInterface": [
-                    {
-                        "NetworkInterfaceId": e.eni_id,
-                        "Type": str(e.type),
-                        "PrimaryIpAddress": e.private_ip,
-                        "MacAddress": e.mac,
-                        "PrivateIpSets": {
-                            "PrivateIpSet": [{"PrivateIpAddress": e.private_ip, "Primary": True}]
-                        },
-                    }
-                    for e in enis
-                    if e.status is not EniStatus.AVAILABLE
-                ]
-            },
-            "Tags": {"Tag": []},
-        }
 
 
 def _check_account(key: AccessKey, action: str) -> None:
@@ -387,3 +347,43 @@ ACTIONS: tuple[str, ...] = (
     "DescribeNetworkInterfaces",
     "DescribeInstances",
 )
+
+
+def _instance_body(instance: Instance, enis: list[NetworkInterface]) -> dict[str, Any]:
+    """One Instances.Instance entry with the fields the bot and the SDK models read."""
+    groups = sorted({sg for e in enis for sg in e.security_group_ids})
+    return {
+        "InstanceId": instance.instance_id,
+        "InstanceName": instance.name,
+        "HostName": instance.name,
+        "Status": str(instance.status),
+        "InstanceType": instance.instance_type,
+        "RegionId": instance.region_id,
+        "ZoneId": instance.zone_id,
+        "InstanceNetworkType": "vpc",
+        "OSType": "linux",
+        "CreationTime": instance.creation_time,
+        "VpcAttributes": {
+            "VpcId": instance.vpc_id,
+            "VSwitchId": instance.vswitch_id,
+            "NatIpAddress": "",
+            "PrivateIpAddress": {"IpAddress": [instance.private_ip] if instance.private_ip else []},
+        },
+        "SecurityGroupIds": {"SecurityGroupId": groups},
+        "NetworkInterfaces": {
+            "NetworkInterface": [
+                {
+                    "NetworkInterfaceId": e.eni_id,
+                    "Type": str(e.type),
+                    "PrimaryIpAddress": e.private_ip,
+                    "MacAddress": e.mac,
+                    "PrivateIpSets": {
+                        "PrivateIpSet": [{"PrivateIpAddress": e.private_ip, "Primary": True}]
+                    },
+                }
+                for e in enis
+                if e.status is not EniStatus.AVAILABLE
+            ]
+        },
+        "Tags": {"Tag": []},
+    }

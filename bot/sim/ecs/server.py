@@ -66,6 +66,9 @@ class _HttpServer(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as ECS's gateway does
+    # Headers and body leave in separate writes; without TCP_NODELAY, Nagle plus the client's
+    # delayed ACK stall each keep-alive answer by ~40 ms.
+    disable_nagle_algorithm = True
     server_version = "EcsSimulator/1.0"
     sys_version = ""
     server: _HttpServer

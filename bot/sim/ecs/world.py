@@ -188,6 +188,8 @@ class World:
             if eni.status is EniStatus.DETACHING and eni.detaching_since is None:
                 eni.detaching_since = clock()
             self._enis[eni.eni_id] = eni
+        # Fixture order, for stable Describe output (ENIs are never added at run time).
+        self._order = {eni_id: n for n, eni_id in enumerate(self._enis)}
 
     @contextmanager
     def locked(self) -> Iterator[World]:
@@ -233,8 +235,7 @@ class World:
                 for eni_id in wanted
                 if (eni := self._enis.get(eni_id)) is not None and eni.region_id == region_id
             ]
-            order = {eni_id: n for n, eni_id in enumerate(self._enis)}
-            found.sort(key=lambda e: order[e.eni_id])
+            found.sort(key=lambda e: self._order[e.eni_id])
             for eni in found:
                 self._settle(eni)
             return [_copy_eni(eni) for eni in found]
@@ -255,14 +256,16 @@ class World:
         with self._lock:
             return [copy.copy(i) for i in self._instances.values() if i.region_id == region_id]
 
-    def enis_of_instance(self, instance_id: str) -> list[NetworkInterface]:
-        """ENIs attached to an instance (any state but Available), settled to now."""
+    def enis_of_instances(self, instance_ids: Iterable[str]) -> dict[str, list[NetworkInterface]]:
+        """ENIs attached to each instance (any state but Available), settled, in one pass."""
+        wanted = set(instance_ids)
+        out: dict[str, list[NetworkInterface]] = {i: [] for i in wanted}
         with self._lock:
-            out = []
             for eni in self._enis.values():
-                self._settle(eni)
-                if eni.instance_id == instance_id:
-                    out.append(_copy_eni(eni))
+                if eni.instance_id in wanted:
+                    self._settle(eni)
+                    if eni.instance_id is not None:
+                        out[eni.instance_id].append(_copy_eni(eni))
             return out
 
     def hot_plug(self, instance_type: str) -> bool:
