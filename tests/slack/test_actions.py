@@ -1,0 +1,259 @@
+"""Approve/reject/retry clicks on the real card, authorised at click time, through real HTTP."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from conftest import (
+    APPROVER,
+    APPROVER_GROUP,
+    GROUP_APPROVER,
+    OUTSIDER,
+    REQUESTER,
+    Harness,
+    HarnessFactory,
+    post_card,
+    submit_request,
+)
+from sqlalchemy import select, update
+
+from bot import db
+from bot.requests import repository
+from bot.requests.models import Approval, DetachRequest, RequestEvent
+from bot.requests.states import Status
+from bot.sim.slack.records import Message, ResponsePost
+from bot.sim.slack.sender import Delivery
+from bot.slack.ids import ActionId
+
+
+def click(
+    harness: Harness,
+    card: Message,
+    action: ActionId,
+    user: str,
+    delivery: Delivery | None = None,
+) -> ResponsePost:
+    """Click a card button and wait for the clicker's ephemeral answer."""
+    response = harness.sender.click(
+        card, action.value, user_id=user, delivery=delivery or Delivery()
+    )
+    assert response.status_code == 200
+    assert harness.sender.last is not None and harness.sender.last.response_url
+    return harness.wait_response(harness.sender.last.response_url)
+
+
+def status_of(harness: Harness, rid: int) -> Status:
+    with db.transaction(harness.runtime.sessions) as session:
+        request = repository.get(session, rid)
+        assert request is not None
+        return request.state
+
+
+@pytest.fixture
+def pending(harness: Harness) -> tuple[int, Message]:
+    rid = submit_request(harness)
+    return rid, post_card(harness, rid)
+
+
+def test_approver_approves_and_the_executor_is_woken(
+    harness: Harness, pending: tuple[int, Message]
+) -> None:
+    rid, card = pending
+    answer = click(harness, card, ActionId.APPROVE, APPROVER)
+    assert answer.response_type == "ephemeral"
+    assert "approved" in answer.text
+    assert status_of(harness, rid) is Status.APPROVED
+    assert harness.runtime.doorbells.executor.is_set()
+    kinds = [row.kind for row in harness.outbox()]
+    assert kinds.count("card_update") == 1 and kinds.count("thread_reply") == 1
+
+
+def test_approver_rejects(harness: Harness, pending: tuple[int, Message]) -> None:
+    rid, card = pending
+    assert "rejected" in click(harness, card, ActionId.REJECT, APPROVER).text
+    assert status_of(harness, rid) is Status.REJECTED
+
+
+@pytest.mark.parametrize("action", [ActionId.APPROVE, ActionId.REJECT])
+def test_non_approver_is_refused_and_nothing_changes(
+    harness: Harness, pending: tuple[int, Message], action: ActionId
+) -> None:
+    rid, card = pending
+    rows_before = len(harness.outbox())
+    answer = click(harness, card, action, OUTSIDER)
+    assert "Only approvers" in answer.text
+    assert status_of(harness, rid) is Status.PENDING
+    assert len(harness.outbox()) == rows_before
+
+
+def test_requester_cannot_approve_own_request(make_harness: HarnessFactory) -> None:
+    harness = make_harness()
+    rid = submit_request(harness, user=APPROVER)
+    card = post_card(harness, rid)
+    answer = click(harness, card, ActionId.APPROVE, APPROVER)
+    assert "cannot approve your own request" in answer.text
+    assert status_of(harness, rid) is Status.PENDING
+
+
+def test_user_group_member_may_approve(harness: Harness, pending: tuple[int, Message]) -> None:
+    rid, card = pending
+    assert "approved" in click(harness, card, ActionId.APPROVE, GROUP_APPROVER).text
+    assert status_of(harness, rid) is Status.APPROVED
+    (call,) = harness.slack.calls("usergroups.users.list")
+    assert call.params["usergroup"] == APPROVER_GROUP
+
+
+@pytest.mark.parametrize("error", ["plan_upgrade_required", "missing_scope"])
+def test_without_user_groups_the_id_list_still_works(
+    harness: Harness, pending: tuple[int, Message], error: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    rid, card = pending
+    harness.slack.set_usergroups_error(error)
+    assert "Only approvers" in click(harness, card, ActionId.APPROVE, GROUP_APPROVER).text
+    assert "Only approvers" in click(harness, card, ActionId.REJECT, GROUP_APPROVER).text
+    assert status_of(harness, rid) is Status.PENDING
+    warnings = [r for r in caplog.records if "user groups unavailable" in r.getMessage()]
+    assert len(warnings) == 1  # logged once, not per click
+    assert "approved" in click(harness, card, ActionId.APPROVE, APPROVER).text
+
+
+def test_already_decided_is_refused_politely(
+    harness: Harness, pending: tuple[int, Message]
+) -> None:
+    rid, card = pending
+    click(harness, card, ActionId.REJECT, APPROVER)
+    answer = click(harness, card, ActionId.APPROVE, GROUP_APPROVER)
+    assert "no longer waiting for a decision" in answer.text
+    assert "Rejected" in answer.text
+    assert status_of(harness, rid) is Status.REJECTED
+
+
+def test_expired_request_is_refused_and_expires(
+    harness: Harness, pending: tuple[int, Message]
+) -> None:
+    rid, card = pending
+    past = harness.runtime.clock() - timedelta(seconds=1)
+    with db.transaction(harness.runtime.sessions) as session:
+        session.execute(
+            update(DetachRequest).where(DetachRequest.id == rid).values(expires_at=past)
+        )
+    answer = click(harness, card, ActionId.APPROVE, APPROVER)
+    assert "expired" in answer.text
+    assert status_of(harness, rid) is Status.EXPIRED
+    again = click(harness, card, ActionId.APPROVE, GROUP_APPROVER)
+    assert "expired" in again.text
+
+
+def test_unknown_request_is_answered_200_with_an_explanation(harness: Harness) -> None:
+    card = {
+        "type": "message",
+        "ts": "1700000000.000100",
+        "text": "card",
+        "blocks": [
+            {
+                "type": "actions",
+                "block_id": "b",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": "approve_request",
+                        "value": "999",
+                        "text": {"type": "plain_text", "text": "Approve"},
+                    }
+                ],
+            }
+        ],
+    }
+    response = harness.sender.click(card, "approve_request", user_id=APPROVER)
+    assert response.status_code == 200
+    assert "no request #999" in harness.wait_response(harness.last_response_url()).text.lower()
+
+
+def test_concurrent_double_clicks_approve_once(make_harness: HarnessFactory) -> None:
+    harness = make_harness()
+    rid = submit_request(harness)
+    card = post_card(harness, rid)
+    barrier = threading.Barrier(4)
+    codes: list[int] = []
+
+    def press(user: str) -> None:
+        barrier.wait()
+        codes.append(harness.sender.click(card, "approve_request", user_id=user).status_code)
+
+    threads = [
+        threading.Thread(target=press, args=(user,))
+        for user in (APPROVER, APPROVER, GROUP_APPROVER, GROUP_APPROVER)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert codes == [200] * 4
+    harness.slack.wait_for(lambda s: len(s.responses()) >= 4 or None)
+    texts = [r.text for r in harness.slack.responses()]
+    assert sum("approved; the detach starts now" in t for t in texts) == 1
+    assert status_of(harness, rid) is Status.APPROVED
+    with db.transaction(harness.runtime.sessions) as session:
+        moves = session.scalars(
+            select(RequestEvent).where(
+                RequestEvent.request_id == rid, RequestEvent.to_status == "approved"
+            )
+        ).all()
+        assert len(moves) == 1
+        approvals = session.scalars(select(Approval).where(Approval.request_id == rid)).all()
+        assert len(approvals) == 1
+
+
+def test_quorum_counts_distinct_approvers(make_harness: HarnessFactory) -> None:
+    harness = make_harness(required_approvals=2)
+    rid = submit_request(harness)
+    card = post_card(harness, rid)
+    assert "1 of 2" in click(harness, card, ActionId.APPROVE, APPROVER).text
+    assert "already decided" in click(harness, card, ActionId.APPROVE, APPROVER).text
+    assert status_of(harness, rid) is Status.PENDING
+    assert "approved" in click(harness, card, ActionId.APPROVE, GROUP_APPROVER).text
+    assert status_of(harness, rid) is Status.APPROVED
+
+
+def test_retried_click_delivery_decides_once(
+    harness: Harness, pending: tuple[int, Message]
+) -> None:
+    rid, card = pending
+    click(harness, card, ActionId.APPROVE, APPROVER)
+    answer = click(harness, card, ActionId.APPROVE, APPROVER, Delivery(retry_num=1))
+    assert "no longer waiting" in answer.text
+    with db.transaction(harness.runtime.sessions) as session:
+        assert len(repository.approvals(session, rid)) == 1
+
+
+def test_retry_button_is_for_approvers(harness: Harness, pending: tuple[int, Message]) -> None:
+    rid, _ = pending
+    with db.transaction(harness.runtime.sessions) as session:
+        session.execute(update(DetachRequest).where(DetachRequest.id == rid).values(status="stuck"))
+    stuck_message = {
+        "type": "message",
+        "ts": "1700000000.000300",
+        "text": "stuck",
+        "blocks": [
+            {
+                "type": "actions",
+                "block_id": "retry",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": "retry_request",
+                        "value": str(rid),
+                        "text": {"type": "plain_text", "text": "Retry"},
+                    }
+                ],
+            }
+        ],
+    }
+    harness.sender.click(stuck_message, "retry_request", user_id=REQUESTER)
+    assert "Only approvers" in harness.wait_response(harness.last_response_url()).text
+    assert status_of(harness, rid) is Status.STUCK
+    harness.sender.click(stuck_message, "retry_request", user_id=APPROVER)
+    assert "re-initiated" in harness.wait_response(harness.last_response_url()).text
+    assert status_of(harness, rid) is Status.EXECUTING
