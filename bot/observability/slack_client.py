@@ -72,8 +72,17 @@ class InstrumentedWebClient(WebClient):
         self.retry_handlers = [RateLimitCounter(metrics), *handlers]
 
     @classmethod
-    def like(cls, client: WebClient, metrics: Metrics) -> InstrumentedWebClient:
-        """An instrumented copy of `client` (same token, URL, timeouts, retries, team)."""
+    def like(
+        cls,
+        client: WebClient,
+        metrics: Metrics,
+        *,
+        retry_handlers: list[RetryHandler] | None = None,
+    ) -> InstrumentedWebClient:
+        """An instrumented copy of `client` (same token, URL, timeouts, team; same retries
+        unless `retry_handlers` is given: `[]` keeps only the 429 counter, which never retries).
+        """
+        handlers = client.retry_handlers if retry_handlers is None else retry_handlers
         return cls(
             token=client.token,
             base_url=client.base_url,
@@ -83,7 +92,7 @@ class InstrumentedWebClient(WebClient):
             headers=dict(client.headers),
             team_id=client.default_params.get("team_id"),
             logger=client.logger,
-            retry_handlers=list(client.retry_handlers or []),
+            retry_handlers=list(handlers or []),
             metrics=metrics,
         )
 

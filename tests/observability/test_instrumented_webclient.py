@@ -105,3 +105,19 @@ def test_like_copies_the_client_and_keeps_its_retry_handlers(
     assert plain.retry_handlers == [handler]
     assert copy.auth_test()["ok"] is True
     assert value(metrics, CALLS, method="auth.test", result="ok") == 1
+
+
+def test_a_quiet_copy_counts_429s_but_never_retries(stand_in: SlackWebApiStandIn) -> None:
+    metrics = Metrics()
+    plain = WebClient(
+        token=DEFAULT_BOT_TOKEN,
+        base_url=stand_in.api_url,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)],
+    )
+    quiet = InstrumentedWebClient.like(plain, metrics, retry_handlers=[])
+    assert [type(h) for h in quiet.retry_handlers] == [RateLimitCounter]
+    stand_in.fail_next("chat.postMessage", kind=FaultKind.RATE_LIMITED, retry_after=0)
+    with pytest.raises(SlackApiError):
+        quiet.chat_postMessage(channel=CHANNEL, text="once")
+    assert len(stand_in.calls("chat.postMessage")) == 1
+    assert value(metrics, LIMITED, method="chat.postMessage") == 1
