@@ -25,6 +25,7 @@ from bot.config import ConfigError, Settings
 from bot.ecs.client import EcsCallObserver, EcsClient
 from bot.ecs.credentials import EnvCredentials, StaticCredentials
 from bot.observability.metrics import Metrics
+from bot.observability.slack_client import InstrumentedWebClient
 from bot.requests.service import Policy
 
 
@@ -71,17 +72,23 @@ def policy_from(settings: Settings) -> Policy:
     )
 
 
-def build_slack_client(settings: Settings) -> WebClient:
+def build_slack_client(settings: Settings, metrics: Metrics | None = None) -> WebClient:
     """A WebClient on ENIBOT_SLACK_API_URL that waits out 429s and retries connection errors."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    retry_handlers = [
+        RateLimitErrorRetryHandler(max_retry_count=3),
+        ConnectionErrorRetryHandler(max_retry_count=2),
+    ]
+    if metrics is not None:
+        return InstrumentedWebClient(
+            token=token,
+            base_url=settings.slack_api_url,
+            timeout=10,
+            retry_handlers=retry_handlers,
+            metrics=metrics,
+        )
     return WebClient(
-        token=token,
-        base_url=settings.slack_api_url,
-        timeout=10,
-        retry_handlers=[
-            RateLimitErrorRetryHandler(max_retry_count=3),
-            ConnectionErrorRetryHandler(max_retry_count=2),
-        ],
+        token=token, base_url=settings.slack_api_url, timeout=10, retry_handlers=retry_handlers
     )
 
 
@@ -118,7 +125,7 @@ def build_runtime(settings: Settings, *, migrate: bool | None = None) -> Runtime
         engine=engine,
         sessions=sessions,
         ecs=build_ecs_client(settings, observer=metrics.ecs_observer),
-        slack=build_slack_client(settings),
+        slack=build_slack_client(settings, metrics),
         policy=policy_from(settings),
         metrics=metrics,
     )

@@ -94,8 +94,8 @@ def due_to_expire(db: Session, *, now: datetime, limit: int) -> list[int]:
 
 def count_by_status(db: Session) -> dict[str, int]:
     """How many requests are in each status (for metrics)."""
-    rows = db.execute(select(DetachRequest.status, func.count()).group_by(DetachRequest.status))
-    return dict(rows.tuples())
+    stmt = select(DetachRequest.status, func.count()).group_by(DetachRequest.status)
+    return {str(row[0]): int(row[1]) for row in db.execute(stmt)}
 
 
 def insert(db: Session, request: DetachRequest) -> DetachRequest:
