@@ -90,6 +90,7 @@ def _interactive(session: Session, stdin: TextIO, stdout: TextIO) -> None:
         try:
             line = _read(prompt, stdin, stdout)
         except EOFError:
+            stdout.write("\n")  # leave the shell's prompt on a line of its own
             return
         if session.carry_out(line, echo=False) is None:
             return

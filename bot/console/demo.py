@@ -52,29 +52,30 @@ LEGACY = "web-1-legacy"  # its guest ignores the first detach: stuck until retri
 STEPS: list[tuple[str, list[Line]]] = [
     (
         "Welcome. This is the real bot, wired to a simulated Slack channel (#eni-ops) and a "
-        "simulated Alibaba Cloud account. You are @alice, who may ask; @lead approves. "
-        "First, what is in the cloud:",
+        "simulated Alibaba Cloud account. @alice and @bob may ask for detaches; @lead and "
+        "@lead2 approve them. First, what is in the cloud:",
         ["world cn-hangzhou"],
     ),
     (
-        "alice asks to detach web-1's app ENI. The bot answers at once, checks the ENI with ECS, "
+        "@lead asks to detach web-1's app ENI. The bot answers at once, checks the ENI with ECS, "
         "then posts an approval card in the channel.",
-        [lambda t: f"/eni detach {t.eni(APP)} moving app traffic to the new node"],
+        ["as @lead", lambda t: f"/eni detach {t.eni(APP)} moving app traffic to the new node"],
     ),
     (
-        "alice tries to approve her own request. Nobody may approve their own: the refusal is "
-        "shown to her alone, and nothing changes.",
+        "@lead is an approver, but nobody may approve their own request: the refusal is shown "
+        "to them alone, and nothing changes.",
         [lambda t: f"click approve {t.request(APP)}"],
     ),
     (
-        "The lead approves. The workers send DetachNetworkInterface, then poll ECS; each state "
-        "change is one reply in the card's thread, and the card itself is updated in place.",
-        ["as @lead", lambda t: f"click approve {t.request(APP)}"],
+        "A second approver, @lead2, approves. The workers send DetachNetworkInterface, then poll "
+        "ECS; each state change is one reply in the card's thread (Detaching, then Available), "
+        "and the card itself is updated in place.",
+        ["as @lead2", lambda t: f"click approve {t.request(APP)}"],
     ),
     (
         "Not every detach succeeds. tiny-proxy's instance type cannot hot-plug ENIs; pre-flight "
         "cannot see that, ECS refuses at execution, and the thread says what it means in plain "
-        "words, with the ECS error code and request ID.",
+        "words, with the ECS error code and request ID. This time @alice asks and @lead approves.",
         [
             "as @alice",
             lambda t: f"/eni detach {t.eni(EGRESS)} egress moves to the NAT gateway",

@@ -12,6 +12,7 @@ import json
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -39,7 +40,7 @@ from bot.console.settle import Settler
 from bot.console.users import CHANNEL_ID, DEFAULT_USER, USERS, ConsoleUser, resolve
 from bot.sim.ecs.faults import FaultKind as SimFaultKind
 from bot.sim.ecs.faults import FaultSpec
-from bot.sim.slack.payloads import iter_buttons
+from bot.sim.slack.payloads import button_action_from, find_button, iter_buttons
 from bot.sim.slack.records import Message
 from bot.slack.ids import ActionId
 
@@ -241,33 +242,42 @@ class Session:
         """Type `/eni <text>` in #eni-ops."""
         sender = self.parts.sender
         user = self.user
+        # Minted (and labelled) before sending: the bot may post to it before its ack is read.
+        response_url = self.parts.stand_in.new_response_url(channel=CHANNEL_ID, user=user.user_id)
+        self.renderer.remember_response_url(response_url, user.user_id, channel=CHANNEL_ID)
         marker = self.settler.marker()
         response = self._deliver(
-            lambda: sender.command(text, user_id=user.user_id, channel_id=CHANNEL_ID)
-        )
-        last = sender.last
-        self.renderer.remember_response_url(
-            last.response_url if last else None, user.user_id, channel=CHANNEL_ID
+            lambda: sender.command(
+                text, user_id=user.user_id, channel_id=CHANNEL_ID, response_url=response_url
+            )
         )
         said = self._ack(user, response)
         self.settle(after=None if said else marker)
 
     def click(self, action: ClickAction, request_id: int) -> None:
-        """Press a button the bot posted for request `request_id`."""
+        """Press a button the bot posted for request `request_id`, as Slack reports a click."""
         action_id = _BUTTON[action]
         message = self._find_button(action_id, request_id)
         sender = self.parts.sender
         user = self.user
+        response_url = self.parts.stand_in.new_response_url(
+            channel=message.channel, user=user.user_id, message_ts=message.ts
+        )
+        self.renderer.remember_response_url(
+            response_url, user.user_id, channel=message.channel, message_ts=message.ts
+        )
+        api_message = message.as_api(with_metadata=False, team_id=sender.workspace.team_id)
+        block_id, button = find_button(message.blocks, action_id, str(request_id))
+        clicked = button_action_from(button, block_id=block_id, action_ts=_action_ts())
         marker = self.settler.marker()
         response = self._deliver(
-            lambda: sender.click(message, action_id, user_id=user.user_id, value=str(request_id))
-        )
-        last = sender.last
-        self.renderer.remember_response_url(
-            last.response_url if last else None,
-            user.user_id,
-            channel=message.channel,
-            message_ts=message.ts,
+            lambda: sender.block_action(
+                [clicked],
+                user_id=user.user_id,
+                channel_id=message.channel,
+                message=api_message,
+                response_url=response_url,
+            )
         )
         said = self._ack(user, response)
         self.settle(after=None if said else marker)
@@ -322,6 +332,11 @@ class Session:
             f"no {word} button for request #{request_id} in #eni-ops "
             "(unknown request, or already decided: decided cards lose their buttons)"
         )
+
+
+def _action_ts() -> str:
+    """An action_ts shaped like Slack's (seconds.micros)."""
+    return f"{time.time():.6f}"
 
 
 def _ack_body(response: httpx.Response) -> dict[str, Any]:

@@ -1,0 +1,142 @@
+"""`eni-bot console` with stdin not a terminal: the real bot, end to end, driven by a script.
+
+Each test starts the whole sandbox (ECS simulator, Slack stand-in, Bolt over HTTP, workers,
+SQLite) in-process through `run_console`, as the CLI does, and reads the transcript.
+"""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.console.app import run_console
+from bot.sim.ecs.fixture import demo_world
+
+# Short enough for a quick test, long enough that Detaching is seen before stuck is declared.
+STUCK_AFTER = 3.0
+
+
+def _eni(name: str) -> str:
+    for region in demo_world().regions:
+        for eni in demo_world().network_interfaces(region):
+            if eni.name == name:
+                return eni.eni_id
+    raise LookupError(name)
+
+
+APP_ENI = _eni("web-1-app")
+EGRESS_ENI = _eni("tiny-proxy-egress")
+
+
+def _settings() -> Settings:
+    return Settings(_env_file=None, stuck_after=STUCK_AFTER)  # type: ignore[call-arg]
+
+
+def _run(script: str, *, db: str | None = None, demo: bool = False) -> tuple[int, str]:
+    out = io.StringIO()
+    code = run_console(_settings(), demo=demo, db=db, stdin=io.StringIO(script), stdout=out)
+    return code, out.getvalue()
+
+
+def _thread_lines(transcript: str, request_id: int) -> list[str]:
+    return [line for line in transcript.splitlines() if f"↳ #{request_id} thread" in line]
+
+
+def test_help_prints_the_usage_and_exits_0() -> None:
+    code, out = _run("/eni help\n")
+    assert code == 0
+    assert "@alice › /eni help" in out
+    assert "(only @alice sees this)" in out
+    assert "/eni detach" in out
+
+
+def test_a_script_takes_a_request_from_slash_command_to_available(tmp_path: Path) -> None:
+    db_file = tmp_path / "console.db"
+    script = "\n".join(
+        [
+            f"/eni detach {APP_ENI} moving app traffic",
+            "click approve 1",
+            "as @lead",
+            "click approve 1",
+        ]
+    )
+    code, out = _run(script + "\n", db=str(db_file))
+    assert code == 0, out
+    assert "╭─ #eni-ops · eni-bot · request #1" in out
+    assert "[Approve (approve_request:1)]" in out
+    # alice may not approve: the refusal is hers alone.
+    refusal = out.split("@alice › click approve 1", 1)[1].split("@alice › as @lead", 1)[0]
+    assert "(only @alice sees this)" in refusal
+    thread = _thread_lines(out, 1)
+    assert any("Detach" in line for line in thread)
+    assert "Available" in thread[-1]
+    assert "✎ #1 card updated (buttons removed)" in out
+    # The state lives in the file given with --db.
+    with sqlite3.connect(db_file) as conn:
+        assert conn.execute("SELECT status FROM detach_request WHERE id = 1").fetchone() == (
+            "detached",
+        )
+
+
+def test_a_forced_ecs_error_fails_the_request_in_plain_words() -> None:
+    script = "\n".join(
+        [
+            f"fault error InvalidOperation.EniLinked {APP_ENI}",
+            f"/eni detach {APP_ENI} cleanup",
+            "as @lead",
+            "click approve 1",
+        ]
+    )
+    code, out = _run(script + "\n")
+    assert code == 0, out
+    assert "fault set: ECS answers InvalidOperation.EniLinked to DetachNetworkInterface" in out
+    failed = "\n".join(_thread_lines(out, 1))
+    assert "Failed" in failed
+    assert "InvalidOperation.EniLinked" in failed
+
+
+def test_an_unparseable_line_is_reported_the_rest_runs_and_the_exit_code_is_1() -> None:
+    code, out = _run("dance\n/eni help\n")
+    assert code == 1
+    assert "! unknown command 'dance'" in out
+    assert "/eni detach" in out
+
+
+def test_a_click_on_a_button_that_is_not_there_fails_the_line() -> None:
+    code, out = _run("as @lead\nclick approve 7\n")
+    assert code == 1
+    assert "no Approve button for request #7" in out
+
+
+def test_quit_ends_the_script() -> None:
+    code, out = _run("quit\n/eni help\n")
+    assert code == 0
+    assert "/eni detach" not in out
+
+
+def test_world_help_and_users_in_a_script_without_colour() -> None:
+    code, out = _run("world cn-shanghai\nhelp\nas @nobody\n")
+    assert code == 1  # @nobody is not a sandbox user
+    assert "cn-shanghai" in out
+    for eni in demo_world().network_interfaces("cn-shanghai"):
+        assert eni.eni_id in out
+    assert "@lead (approver)" in out
+    assert "no user @nobody" in out
+    assert "\x1b[" not in out
+
+
+@pytest.mark.slow
+def test_the_demo_exits_0_and_shows_available_a_failure_and_a_retry() -> None:
+    code, out = _run("", demo=True)
+    assert code == 0, out
+    assert "cannot approve your own" in out or "own request" in out
+    assert any("Available" in line for line in _thread_lines(out, 1))
+    assert any("Failed" in line for line in _thread_lines(out, 2))
+    stuck = _thread_lines(out, 3)
+    assert any("Stuck" in line for line in stuck)
+    assert "click retry 3" in out
+    assert "Available" in stuck[-1]
