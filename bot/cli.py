@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Callable, Sequence
+from types import FrameType
 
 from bot.config import ConfigError, Settings, load_settings
 
@@ -14,14 +16,6 @@ EXIT_USAGE = 2
 
 class UsageError(Exception):
     """Bad usage; exit 2 with the one-line message on stderr."""
-
-
-def _not_built(name: str) -> Callable[[argparse.Namespace, Settings], int]:
-    def run(args: argparse.Namespace, settings: Settings) -> int:
-        print(f"eni-bot {name}: not built yet", file=sys.stderr)
-        return EXIT_USAGE
-
-    return run
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -55,13 +49,103 @@ def _parser() -> argparse.ArgumentParser:
 
 def _commands() -> dict[str, Callable[[argparse.Namespace, Settings], int]]:
     return {
-        "serve": _not_built("serve"),
-        "socket": _not_built("socket"),
-        "worker": _not_built("worker"),
-        "console": _not_built("console"),
-        "ecs-sim": _not_built("ecs-sim"),
+        "serve": _run_serve,
+        "socket": _run_socket,
+        "worker": _run_worker,
+        "console": _run_console,
+        "ecs-sim": _run_ecs_sim,
         "db": _run_db,
     }
+
+
+def _sigterm_as_interrupt() -> None:
+    """SIGTERM (what orchestrators send) stops a server the same way Ctrl-C does."""
+
+    def raise_interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, raise_interrupt)
+
+
+def _run_serve(args: argparse.Namespace, settings: Settings) -> int:
+    settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "ENIBOT_APPROVERS")
+    from bot.runtime import build_runtime
+    from bot.slack.server import serve_http
+    from bot.workers.runner import Workers
+
+    _logging(settings)
+    runtime = build_runtime(settings)
+    workers = None if args.no_workers else Workers(runtime)
+    _sigterm_as_interrupt()
+    try:
+        if workers is not None:
+            workers.start()
+        serve_http(runtime, args.host, args.port)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
+    finally:
+        if workers is not None:
+            workers.stop()
+        runtime.close()
+    return EXIT_OK
+
+
+def _run_socket(args: argparse.Namespace, settings: Settings) -> int:
+    settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "ENIBOT_APPROVERS")
+    from bot.runtime import build_runtime
+    from bot.slack.socket import serve_socket
+    from bot.workers.runner import Workers
+
+    _logging(settings)
+    runtime = build_runtime(settings)
+    workers = Workers(runtime)
+    _sigterm_as_interrupt()
+    try:
+        workers.start()
+        serve_socket(runtime)
+    finally:
+        workers.stop()
+        runtime.close()
+    return EXIT_OK
+
+
+def _run_worker(args: argparse.Namespace, settings: Settings) -> int:
+    settings.require("SLACK_BOT_TOKEN")
+    from bot.runtime import build_runtime
+    from bot.workers.runner import run_workers
+
+    _logging(settings)
+    runtime = build_runtime(settings)
+    try:
+        run_workers(runtime)
+    finally:
+        runtime.close()
+    return EXIT_OK
+
+
+def _run_console(args: argparse.Namespace, settings: Settings) -> int:
+    settings.require()
+    from bot.console.app import run_console
+    from bot.observability.logs import configure_logging, secrets_from
+
+    # The terminal is the console's own output; only warnings and errors go to stderr.
+    configure_logging("WARNING", secrets=secrets_from(settings))
+    return run_console(settings, demo=args.demo, db=args.db, stdin=sys.stdin, stdout=sys.stdout)
+
+
+def _run_ecs_sim(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.sim.ecs.fixture import FixtureError
+    from bot.sim.ecs.serve import serve
+
+    _logging(settings)
+    keys = {settings.sim_access_key_id: settings.sim_access_key_secret.get_secret_value()}
+    try:
+        serve(args.host, args.port, args.fixture, keys)
+    except FixtureError as exc:
+        raise UsageError(f"--fixture {args.fixture}: {exc}") from None
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
+    return EXIT_OK
 
 
 def _run_db(args: argparse.Namespace, settings: Settings) -> int:
@@ -69,9 +153,22 @@ def _run_db(args: argparse.Namespace, settings: Settings) -> int:
         raise UsageError("usage: eni-bot db upgrade")
     from bot import db
 
-    db.upgrade(settings.database_url)
+    settings.require()
+    try:
+        db.upgrade(settings.database_url)
+    except Exception as exc:
+        raise UsageError(
+            f"ENIBOT_DATABASE_URL: cannot migrate {db.redacted_url(settings.database_url)}"
+            f" ({type(exc).__name__})"
+        ) from None
     print(f"database at head: {db.redacted_url(settings.database_url)}")
     return EXIT_OK
+
+
+def _logging(settings: Settings) -> None:
+    from bot.observability.logs import configure_logging, secrets_from
+
+    configure_logging(settings.log_level, secrets=secrets_from(settings))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
