@@ -214,7 +214,7 @@ def statuses(sessions: sessionmaker[Session], ids: Sequence[int]) -> dict[int, s
         rows = s.execute(
             select(DetachRequest.id, DetachRequest.status).where(DetachRequest.id.in_(ids))
         )
-        return dict(rows)  # type: ignore[arg-type]
+        return {row.id: row.status for row in rows}
 
 
 def unsent(sessions: sessionmaker[Session]) -> int:
