@@ -332,8 +332,9 @@ def parse_world(data: Mapping[str, Any], *, source: str = "<fixture>") -> WorldF
             path = "".join(
                 f"[{part}]" if isinstance(part, int) else f".{part}" for part in err["loc"]
             ).lstrip(".")
-            lines.append(f"  {path or '(top level)'}: {err['msg']}")
-        raise FixtureError(f"{source}: invalid world fixture:\n" + "\n".join(lines)) from None
+            lines.append(f"{path or '(top level)'}: {err['msg']}")
+        # One line, so `eni-bot ecs-sim` can print it as its one-line reason (CONTRACT.md).
+        raise FixtureError(f"{source}: invalid world fixture: " + "; ".join(lines)) from None
 
 
 def load_world(path: str | Path, *, clock: Any = time.monotonic) -> World:
