@@ -25,6 +25,7 @@ from bot.console.settle import Activity, CountingEcsService
 from bot.console.users import INCIDENT_CHANNEL_ID, approver_ids, console_workspace
 from bot.ecs.client import EcsClient
 from bot.ecs.credentials import StaticCredentials
+from bot.ecs.retry import RetryPolicy
 from bot.runtime import Runtime, build_runtime
 from bot.sim.ecs.server import EcsSimulator
 from bot.sim.slack.sender import SlackSender
@@ -149,6 +150,8 @@ class Sandbox:
                 ),
                 endpoint=simulator.url,
                 observer=runtime.metrics.ecs_observer,
+                # Backoff between attempts counts as activity, so a script waits it out.
+                retry=RetryPolicy(sleep=activity.sleep),
             )
 
             events_url = _serve_bot(runtime, stack)

@@ -61,6 +61,14 @@ class Activity:
             self._ecs_in_flight -= 1
             self._last = self._clock()
 
+    def sleep(self, seconds: float) -> None:
+        """The ECS client's backoff between attempts: the call is still going on meanwhile."""
+        self.ecs_started()
+        try:
+            time.sleep(seconds)
+        finally:
+            self.ecs_finished()
+
     @property
     def slack_calls(self) -> int:
         """Calls the stand-in has recorded so far (a marker to wait past)."""

@@ -133,10 +133,10 @@ def test_world_help_and_users_in_a_script_without_colour() -> None:
 def test_the_demo_exits_0_and_shows_available_a_failure_and_a_retry() -> None:
     code, out = _run("", demo=True)
     assert code == 0, out
-    assert "cannot approve your own" in out or "own request" in out
-    assert any("Available" in line for line in _thread_lines(out, 1))
-    assert any("Failed" in line for line in _thread_lines(out, 2))
+    assert "cannot approve your own" in out, out
+    assert any("Available" in line for line in _thread_lines(out, 1)), out
+    assert any("Failed" in line for line in _thread_lines(out, 2)), out
     stuck = _thread_lines(out, 3)
-    assert any("Stuck" in line for line in stuck)
-    assert "click retry 3" in out
-    assert "Available" in stuck[-1]
+    assert any("Stuck" in line for line in stuck), out
+    assert "@lead › click retry 3" in out, out
+    assert "Available" in stuck[-1], out
