@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import io
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -140,3 +142,36 @@ def test_the_demo_exits_0_and_shows_available_a_failure_and_a_retry() -> None:
     assert any("Stuck" in line for line in stuck), out
     assert "@lead › click retry 3" in out, out
     assert "Available" in stuck[-1], out
+
+
+def test_eni_bot_console_reads_a_piped_script_and_exits_0() -> None:
+    """`printf '%s\\n' '/eni help' | eni-bot console`, as the README and `make run` use it."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "console"],
+        input="/eni help\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if "not built yet" in done.stderr:
+        pytest.skip("bot/cli.py does not wire `console` yet")
+    assert done.returncode == 0, done.stderr
+    assert "@alice › /eni help" in done.stdout
+    assert "/eni detach" in done.stdout
+    assert "Traceback" not in done.stderr
+
+
+def test_eni_bot_console_exits_1_on_a_line_it_cannot_parse() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "console"],
+        input="dance\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if "not built yet" in done.stderr:
+        pytest.skip("bot/cli.py does not wire `console` yet")
+    assert done.returncode == 1
+    assert "unknown command 'dance'" in done.stdout
