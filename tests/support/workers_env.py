@@ -164,6 +164,7 @@ def submit_and_approve(
     numbers: Sequence[int],
     *,
     approve: bool = True,
+    channel: Callable[[int], str] = lambda _n: CHANNEL,
 ) -> list[int]:
     """Store requests for the numbered ENIs (pre-flight snapshot included) and approve them."""
     ids: list[int] = []
@@ -176,7 +177,7 @@ def submit_and_approve(
                     eni_id=eni_id(n),
                     instance_id=instance_id(n),
                     requester_id=REQUESTER,
-                    channel_id=CHANNEL,
+                    channel_id=channel(n),
                     reason=f"rotate NIC {n}",
                     eni_snapshot={
                         "name": f"app-{n}",
@@ -278,12 +279,12 @@ class Servers:
 
 
 @contextmanager
-def servers(world: World) -> Iterator[Servers]:
+def servers(world: World, *, any_channel: bool = False) -> Iterator[Servers]:
     """The ECS simulator on `world` and the Slack stand-in, on free loopback ports."""
     from bot.sim.ecs.server import EcsSimulator
 
     sim = EcsSimulator(world)
-    slack = SlackWebApiStandIn(channels=[CHANNEL, INCIDENTS])
+    slack = SlackWebApiStandIn(channels=None if any_channel else [CHANNEL, INCIDENTS])
     sim.start()
     slack.start()
     try:
