@@ -35,7 +35,7 @@ EGRESS_ENI = _eni("tiny-proxy-egress")
 
 
 def _settings() -> Settings:
-    return Settings(_env_file=None, stuck_after=STUCK_AFTER)  # type: ignore[call-arg]
+    return Settings(_env_file=None, stuck_after=STUCK_AFTER)
 
 
 def _run(script: str, *, db: str | None = None, demo: bool = False) -> tuple[int, str]:

@@ -30,7 +30,7 @@ def _console_settings(base: Settings) -> Settings:
 
 
 def test_the_sandbox_replaces_real_credentials_and_people() -> None:
-    base = Settings(  # type: ignore[call-arg]
+    base = Settings(
         _env_file=None,
         ALIBABA_CLOUD_ACCESS_KEY_ID="LTAIreal",
         ALIBABA_CLOUD_ACCESS_KEY_SECRET="real-secret",
@@ -51,11 +51,11 @@ def test_the_sandbox_replaces_real_credentials_and_people() -> None:
 
 
 def test_short_timings_unless_the_person_chose_their_own() -> None:
-    defaults = _console_settings(Settings(_env_file=None))  # type: ignore[call-arg]
+    defaults = _console_settings(Settings(_env_file=None))
     assert defaults.poll_interval == CONSOLE_POLL_INTERVAL
     assert defaults.stuck_after == CONSOLE_STUCK_AFTER
     chosen = _console_settings(
-        Settings(_env_file=None, ENIBOT_STUCK_AFTER="42", ENIBOT_POLL_INTERVAL="2")  # type: ignore[call-arg]
+        Settings(_env_file=None, ENIBOT_STUCK_AFTER="42", ENIBOT_POLL_INTERVAL="2")
     )
     assert chosen.stuck_after == 42
     assert chosen.poll_interval == 2
@@ -71,7 +71,7 @@ def test_every_thread_and_server_is_gone_after_the_console_returns() -> None:
     before = {t.ident for t in threading.enumerate()}
     out = io.StringIO()
     code = run_console(
-        Settings(_env_file=None),  # type: ignore[call-arg]
+        Settings(_env_file=None),
         demo=False,
         db=None,
         stdin=io.StringIO("/eni list\n"),
