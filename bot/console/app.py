@@ -7,6 +7,7 @@ and waited on until the bot is at rest, and the exit code says whether every lin
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 from collections.abc import Iterator
@@ -82,6 +83,9 @@ def _script(session: Session, stdin: TextIO) -> bool:
 
 
 def _interactive(session: Session, stdin: TextIO, stdout: TextIO) -> None:
+    with contextlib.suppress(ImportError):  # no readline on Windows
+        import readline  # noqa: F401 - importing it gives input() line editing and history
+    session.interactive = True
     session.say(lambda r: r.lines(BANNER))
     session.help()
     session.output.flush()

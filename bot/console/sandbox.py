@@ -19,9 +19,10 @@ from types import TracebackType
 from typing import Any, Self
 
 from pydantic import SecretStr
+from slack_bolt.lazy_listener.thread_runner import ThreadLazyListenerRunner
 
 from bot.config import Settings
-from bot.console.settle import Activity, CountingEcsService
+from bot.console.settle import Activity, CountingEcsService, CountingExecutor
 from bot.console.users import INCIDENT_CHANNEL_ID, approver_ids, console_workspace
 from bot.ecs.client import EcsClient
 from bot.ecs.credentials import StaticCredentials
@@ -30,6 +31,7 @@ from bot.runtime import Runtime, build_runtime
 from bot.sim.ecs.server import EcsSimulator
 from bot.sim.slack.sender import SlackSender
 from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN, SlackWebApiStandIn
+from bot.slack.app import build_app
 from bot.slack.server import EVENTS_PATH, HttpServer
 from bot.workers.runner import Workers
 
@@ -154,7 +156,7 @@ class Sandbox:
                 retry=RetryPolicy(sleep=activity.sleep),
             )
 
-            events_url = _serve_bot(runtime, stack)
+            events_url = _serve_bot(runtime, stack, activity)
             _start_workers(runtime, stack)
 
             signing_secret = CONSOLE_SIGNING_SECRET
@@ -182,9 +184,17 @@ class Sandbox:
         self.stop()
 
 
-def _serve_bot(runtime: Runtime, stack: ExitStack) -> str:
+def _serve_bot(runtime: Runtime, stack: ExitStack, activity: Activity) -> str:
     """Serve the real Bolt app on a free loopback port; returns its /slack/events URL."""
-    server = HttpServer(runtime, "127.0.0.1", 0).start()
+    app = build_app(runtime)
+    # Listeners go on working after their ack; the console waits for that work to end.
+    runner = app.listener_runner
+    counting = CountingExecutor(runner.listener_executor, activity)
+    runner.listener_executor = counting
+    lazy = runner.lazy_listener_runner
+    if isinstance(lazy, ThreadLazyListenerRunner):
+        lazy.executor = counting
+    server = HttpServer(runtime, "127.0.0.1", 0, app=app).start()
     stack.callback(server.stop)
     return server.url + EVENTS_PATH
 

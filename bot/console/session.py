@@ -118,6 +118,8 @@ class Session:
         self.renderer = renderer
         self.output = output
         self.user: ConsoleUser = DEFAULT_USER
+        # At a prompt a long wait is announced; a script's transcript stays free of it.
+        self.interactive = False
         self.settler = Settler(
             sessions=parts.runtime.sessions, activity=parts.activity, drain=output.flush
         )
@@ -292,11 +294,18 @@ class Session:
 
     def settle(self, *, after: int | None = None) -> None:
         """Wait for the bot to come to rest; say so when it did not in time."""
-        settled = self.settler.wait(deadline=self.settle_deadline, after=after)
+        settled = self.settler.wait(
+            deadline=self.settle_deadline,
+            after=after,
+            on_slow=self._waiting if self.interactive else None,
+        )
         if not settled.ok:
             still = settled.still
             self.say(lambda r: r.note(f"(still going on: {still}; carrying on)"))
             self.output.flush()
+
+    def _waiting(self) -> None:
+        self.say(lambda r: r.note("… the bot is still at work; its updates follow (Ctrl-C quits)"))
 
     def _deliver(self, send: Callable[[], httpx.Response]) -> httpx.Response:
         try:

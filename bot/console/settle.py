@@ -12,7 +12,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
+from typing import ParamSpec, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,7 +28,10 @@ from bot.sim.ecs.render import Reply
 from bot.sim.ecs.service import EcsService
 from bot.sim.slack.records import RecordedCall
 
-__all__ = ["Activity", "CountingEcsService", "Settler", "busy_work"]
+__all__ = ["Activity", "CountingEcsService", "CountingExecutor", "Settler", "busy_work"]
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 # Statuses the workers move on without anyone's help.
 _WORKING = (Status.APPROVED.value, Status.EXECUTING.value, Status.DETACHING.value)
@@ -34,14 +39,18 @@ _POLL = 0.05
 
 
 class Activity:
-    """When either simulator last saw a call, and how many ECS calls are in progress."""
+    """When the bot last did something visible, and how much of its work is in progress.
+
+    In progress: ECS calls at the simulator, the ECS client's backoff between attempts, and
+    Bolt listeners still working after their ack.
+    """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._lock = threading.Lock()
         self._last = clock()
         self._slack_calls = 0
-        self._ecs_in_flight = 0
+        self._in_flight = 0
 
     def slack_call(self, _call: RecordedCall) -> None:
         """Stand-in listener: the bot talked to Slack."""
@@ -49,25 +58,25 @@ class Activity:
             self._slack_calls += 1
             self._last = self._clock()
 
-    def ecs_started(self) -> None:
-        """An ECS call arrived at the simulator."""
+    def work_started(self) -> None:
+        """Some work began (an ECS call, a backoff, a listener)."""
         with self._lock:
-            self._ecs_in_flight += 1
+            self._in_flight += 1
             self._last = self._clock()
 
-    def ecs_finished(self) -> None:
-        """An ECS call was answered."""
+    def work_finished(self) -> None:
+        """That work ended."""
         with self._lock:
-            self._ecs_in_flight -= 1
+            self._in_flight -= 1
             self._last = self._clock()
 
     def sleep(self, seconds: float) -> None:
         """The ECS client's backoff between attempts: the call is still going on meanwhile."""
-        self.ecs_started()
+        self.work_started()
         try:
             time.sleep(seconds)
         finally:
-            self.ecs_finished()
+            self.work_finished()
 
     @property
     def slack_calls(self) -> int:
@@ -76,11 +85,44 @@ class Activity:
             return self._slack_calls
 
     def quiet_for(self) -> float:
-        """Seconds since the last call; 0 while an ECS call is in progress."""
+        """Seconds since the last call or work; 0 while work is in progress."""
         with self._lock:
-            if self._ecs_in_flight:
+            if self._in_flight:
                 return 0.0
             return self._clock() - self._last
+
+
+class CountingExecutor(Executor):
+    """The Bolt app's listener executor, telling `Activity` while a listener is at work.
+
+    Listeners ack first and go on working in these threads (pre-flight, respond()); that
+    work is what a script must wait for after a command or a click.
+    """
+
+    def __init__(self, base: Executor, activity: Activity) -> None:
+        self._base = base
+        self._activity = activity
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        """Run `fn` on the base executor, counted as activity until it returns."""
+        activity = self._activity
+        activity.work_started()
+
+        def counted() -> T:
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                activity.work_finished()
+
+        try:
+            return self._base.submit(counted)
+        except BaseException:
+            activity.work_finished()
+            raise
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Shut the base executor down."""
+        self._base.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 class CountingEcsService(EcsService):
@@ -94,11 +136,11 @@ class CountingEcsService(EcsService):
 
     def handle(self, request: WireRequest, *, host_id: str) -> Reply:
         """Answer as the simulator does, counted as in flight meanwhile."""
-        self._activity.ecs_started()
+        self._activity.work_started()
         try:
             return super().handle(request, host_id=host_id)
         finally:
-            self._activity.ecs_finished()
+            self._activity.work_finished()
 
 
 def busy_work(sessions: sessionmaker[Session]) -> str | None:
@@ -162,11 +204,19 @@ class Settler:
         """A point to wait past: the stand-in's call count before a request is sent."""
         return self._activity.slack_calls
 
-    def wait(self, *, deadline: float, after: int | None = None) -> Settled:
+    def wait(
+        self,
+        *,
+        deadline: float,
+        after: int | None = None,
+        on_slow: Callable[[], None] | None = None,
+        slow_after: float = 1.5,
+    ) -> Settled:
         """Block until at rest (or `deadline` seconds pass); `after`: wait for a Slack call too.
 
         `after` is used when the bot's HTTP answer said nothing, so its reply must still come
         (a response_url post, an ephemeral, a card); it is given up after a few seconds.
+        `on_slow` is called once when the wait passes `slow_after` seconds.
         """
         start = self._clock()
         end = start + deadline
@@ -185,4 +235,7 @@ class Settler:
             if now >= end:
                 self._drain()
                 return Settled(still or "the bot was still busy")
+            if on_slow is not None and now - start >= slow_after:
+                on_slow()
+                on_slow = None
             time.sleep(_POLL)
