@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Self
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from waitress import wasyncore
 from waitress.server import create_server
 
 from bot import db
@@ -154,7 +155,12 @@ class HttpServer:
         """Stop accepting, close connections, and let listeners working after ack finish."""
         server = self._server
         # Close from inside the server's own loop, so no socket is closed under its poll().
-        server.trigger.pull_trigger(lambda: _close_all(server))
+        try:
+            server.trigger.pull_trigger(lambda: _close_all(server))
+        except OSError as exc:
+            # The loop can no longer be woken (its trigger is gone): close from here instead.
+            log.warning("HTTP server trigger unusable (%s); closing from the caller", exc)
+            _close_all(server)
         if self._thread is not None:
             self._thread.join(timeout)
         shutdown_app(self.app)
@@ -172,10 +178,8 @@ class HttpServer:
 
 
 def _close_all(server: Any) -> None:
-    from waitress import wasyncore
-
     server.task_dispatcher.shutdown(timeout=5)
-    wasyncore.close_all(server._map)
+    wasyncore.close_all(server._map, ignore_all=True)
 
 
 def serve_http(
