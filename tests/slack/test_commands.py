@@ -226,6 +226,13 @@ def test_status_shows_the_full_history(harness: Harness) -> None:
         assert "<!date^" in shown  # each step with its time
 
 
+def test_user_text_is_escaped_in_what_the_bot_shows(harness: Harness) -> None:
+    harness.run(f"detach {ENI} ping <!channel> and <@U0APPROVER1> via <https://x.test|here>")
+    shown = str(harness.run("status 1").blocks)
+    assert "<!channel>" not in shown and "<https://x.test" not in shown
+    assert "&lt;!channel&gt;" in shown
+
+
 def test_status_of_unknown_things(harness: Harness) -> None:
     assert "no request #99" in harness.run("status 99").text.lower()
     assert "No request was ever made" in harness.run(f"status {ENI}").text
