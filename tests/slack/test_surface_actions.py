@@ -6,7 +6,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from conftest import (
+from slack_harness import (
     APPROVER,
     APPROVER_GROUP,
     GROUP_APPROVER,

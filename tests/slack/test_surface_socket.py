@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Harness, HarnessFactory
+from slack_harness import Harness, HarnessFactory
 
 from bot.config import ConfigError
 from bot.slack.socket import socket_handler

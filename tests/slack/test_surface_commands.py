@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import (
+from slack_harness import (
     APPROVER,
     CHANNEL,
     ENI,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ENI, REQUESTER, Harness
+from slack_harness import ENI, REQUESTER, Harness
 
 from bot.sim.slack.sender import Delivery
 from bot.sim.slack.signing import Forgery

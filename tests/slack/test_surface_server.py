@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from conftest import SECRET, Harness, HarnessFactory
+from slack_harness import SECRET, Harness, HarnessFactory
 
 from bot.config import load_settings
 from bot.runtime import build_runtime

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from conftest import ENI, ENI_2, INSTANCE, MEMBER_ENI, PRIMARY_ENI, REQUESTER, Harness
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from slack_harness import ENI, ENI_2, INSTANCE, MEMBER_ENI, PRIMARY_ENI, REQUESTER, Harness
 
 from bot.regions import PUBLIC_REGIONS
 from bot.requests.commands import (

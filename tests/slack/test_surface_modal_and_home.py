@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from conftest import (
+from slack_harness import (
     APPROVER,
     CHANNEL,
     ENI,
