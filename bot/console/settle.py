@@ -42,7 +42,8 @@ class Activity:
     """When the bot last did something visible, and how much of its work is in progress.
 
     In progress: ECS calls at the simulator, the ECS client's backoff between attempts, and
-    Bolt listeners still working after their ack.
+    Bolt listeners still working after their ack. An ECS call counts only while it lasts: the
+    poller keeps asking about stuck ENIs, and that steady traffic must not keep a script waiting.
     """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
@@ -58,17 +59,19 @@ class Activity:
             self._slack_calls += 1
             self._last = self._clock()
 
-    def work_started(self) -> None:
+    def work_started(self, *, mark: bool = True) -> None:
         """Some work began (an ECS call, a backoff, a listener)."""
         with self._lock:
             self._in_flight += 1
-            self._last = self._clock()
+            if mark:
+                self._last = self._clock()
 
-    def work_finished(self) -> None:
-        """That work ended."""
+    def work_finished(self, *, mark: bool = True) -> None:
+        """That work ended; `mark=False` for work that is not news by itself (see below)."""
         with self._lock:
             self._in_flight -= 1
-            self._last = self._clock()
+            if mark:
+                self._last = self._clock()
 
     def sleep(self, seconds: float) -> None:
         """The ECS client's backoff between attempts: the call is still going on meanwhile."""
@@ -136,11 +139,11 @@ class CountingEcsService(EcsService):
 
     def handle(self, request: WireRequest, *, host_id: str) -> Reply:
         """Answer as the simulator does, counted as in flight meanwhile."""
-        self._activity.work_started()
+        self._activity.work_started(mark=False)
         try:
             return super().handle(request, host_id=host_id)
         finally:
-            self._activity.work_finished()
+            self._activity.work_finished(mark=False)
 
 
 def busy_work(sessions: sessionmaker[Session]) -> str | None:

@@ -18,7 +18,8 @@ from bot.config import Settings
 from bot.console.app import run_console
 from bot.sim.ecs.fixture import demo_world
 
-# Short enough for a quick test, long enough that Detaching is seen before stuck is declared.
+# Short enough for a quick test, long enough that Detaching is seen before stuck is declared;
+# frequent polls, so a stuck ENI means steady ECS traffic.
 STUCK_AFTER = 3.0
 
 
@@ -35,7 +36,7 @@ EGRESS_ENI = _eni("tiny-proxy-egress")
 
 
 def _settings() -> Settings:
-    return Settings(_env_file=None, stuck_after=STUCK_AFTER)
+    return Settings(_env_file=None, stuck_after=STUCK_AFTER, poll_interval=0.2)
 
 
 def _run(script: str, *, db: str | None = None, demo: bool = False) -> tuple[int, str]:
@@ -142,6 +143,8 @@ def test_the_demo_exits_0_and_shows_available_a_failure_and_a_retry() -> None:
     assert any("Stuck" in line for line in stuck), out
     assert "@lead › click retry 3" in out, out
     assert "Available" in stuck[-1], out
+    # Polling a stuck ENI is steady ECS traffic; it must not hold a line until its deadline.
+    assert "still going on" not in out, out
 
 
 def test_eni_bot_console_reads_a_piped_script_and_exits_0() -> None:

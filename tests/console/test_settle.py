@@ -1,0 +1,63 @@
+"""What counts as the bot being at work, for the wait after each script line."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from bot.console.settle import Activity, CountingExecutor
+from bot.sim.slack.records import RecordedCall
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_slack_calls_and_listener_work_restart_the_quiet_spell() -> None:
+    clock = Clock()
+    activity = Activity(clock)
+    clock.now += 5
+    assert activity.quiet_for() == 5
+    activity.slack_call(RecordedCall("chat.postMessage", {}, {}, 0.0))
+    assert activity.quiet_for() == 0
+    assert activity.slack_calls == 1
+    activity.work_started()
+    clock.now += 3
+    assert activity.quiet_for() == 0  # a listener is still at work
+    activity.work_finished()
+    clock.now += 1
+    assert activity.quiet_for() == 1
+
+
+def test_an_ecs_call_counts_only_while_it_lasts() -> None:
+    # The poller asks about stuck ENIs again and again; that must not keep a script waiting.
+    clock = Clock()
+    activity = Activity(clock)
+    clock.now += 2
+    activity.work_started(mark=False)
+    assert activity.quiet_for() == 0
+    activity.work_finished(mark=False)
+    assert activity.quiet_for() == 2
+
+
+def test_the_counting_executor_reports_work_until_the_function_returns() -> None:
+    clock = Clock()
+    activity = Activity(clock)
+    seen: list[float] = []
+
+    def listener() -> int:
+        seen.append(activity.quiet_for())
+        return 7
+
+    with ThreadPoolExecutor(1) as base:
+        executor = CountingExecutor(base, activity)
+        future = executor.submit(listener)
+        assert future.result(timeout=5) == 7
+        executor.shutdown()
+    assert seen == [0.0]
+    assert activity.quiet_for() == 0.0  # just finished
+    clock.now += 1
+    assert activity.quiet_for() == 1
