@@ -46,6 +46,19 @@ def get(db: Session, request_id: int, *, for_update: bool = False) -> DetachRequ
     return db.scalars(stmt.execution_options(populate_existing=True)).one_or_none()
 
 
+def get_many(db: Session, request_ids: Sequence[int]) -> list[DetachRequest]:
+    """The requests with these IDs, freshly read, in ID order (one query, not one per ID)."""
+    if not request_ids:
+        return []
+    stmt = (
+        select(DetachRequest)
+        .where(DetachRequest.id.in_(list(request_ids)))
+        .order_by(DetachRequest.id)
+        .execution_options(populate_existing=True)
+    )
+    return list(db.scalars(stmt))
+
+
 def find_open_for_eni(db: Session, eni_id: str) -> DetachRequest | None:
     """The open (non-terminal) request for this ENI, if any."""
     stmt = select(DetachRequest).where(

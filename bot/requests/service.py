@@ -453,7 +453,7 @@ def claim_for_execution(
         lease_until=now + timedelta(seconds=lease_seconds),
         limit=limit,
     )
-    return [r for r in (repository.get(db, i) for i in ids) if r is not None]
+    return repository.get_many(db, ids)
 
 
 def claim_for_polling(
@@ -468,7 +468,7 @@ def claim_for_polling(
         lease_until=now + timedelta(seconds=lease_seconds),
         limit=limit,
     )
-    return [r for r in (repository.get(db, i) for i in ids) if r is not None]
+    return repository.get_many(db, ids)
 
 
 def start_execution(
