@@ -64,6 +64,11 @@ class Reply:
 # ---------------------------------------------------------------------------- small pieces
 
 
+def _usage(subcommand: Subcommand) -> str:
+    """A usage line as inline code; `<eni-id>` is escaped so Slack does not read it as a link."""
+    return code(USAGE[subcommand])
+
+
 def _section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text[:SECTION_LIMIT]}}
 
@@ -131,15 +136,15 @@ def _where(channel_id: str) -> str:
 def help_message() -> Reply:
     """`/eni` and `/eni help`: every form with one line on what it does."""
     lines = [
-        f"`{USAGE[Subcommand.DETACH]}` — ask for an ENI to be detached (approvers decide in "
+        f"{_usage(Subcommand.DETACH)} — ask for an ENI to be detached (approvers decide in "
         "this channel). IDs are recognised by shape in any order; the rest is the reason. "
         "No instance: the ENI's current one. No region: the default region.",
         "`/eni detach` — the same, in a form.",
-        f"`{USAGE[Subcommand.STATUS]}` — a request's state and full history.",
-        f"`{USAGE[Subcommand.LIST]}` — requests, newest first (default: open ones).",
-        f"`{USAGE[Subcommand.CANCEL]}` — withdraw a pending or approved request "
+        f"{_usage(Subcommand.STATUS)} — a request's state and full history.",
+        f"{_usage(Subcommand.LIST)} — requests, newest first (default: open ones).",
+        f"{_usage(Subcommand.CANCEL)} — withdraw a pending or approved request "
         "(its requester or an approver).",
-        f"`{USAGE[Subcommand.RETRY]}` — re-initiate a detach that is stuck (approvers).",
+        f"{_usage(Subcommand.RETRY)} — re-initiate a detach that is stuck (approvers).",
     ]
     example = (
         "Example: `/eni detach eni-bp1d7r2k9m4x6c3v5n i-bp1a3f9k2m7x4q8w6e cn-hangzhou "
@@ -156,7 +161,7 @@ def help_message() -> Reply:
 
 def command_error(error: CommandError) -> Reply:
     """A line that did not parse: the problem, then the right form (nothing was stored)."""
-    usage = "\n".join(f"`{form}`" for form in error.usage.splitlines())
+    usage = "\n".join(code(form) for form in error.usage.splitlines())
     return _reply(
         f":warning: {escape(error.problem)}\n*Use:* {usage}",
         _context("Nothing was stored. `/eni help` lists every command."),
@@ -591,7 +596,7 @@ def modal_unavailable() -> Reply:
     return _reply(
         ":warning: The form could not be opened (Slack allows 3 seconds to open it). "
         "Try `/eni detach` again, or type the request in one line: "
-        f"`{USAGE[Subcommand.DETACH]}`."
+        f"{_usage(Subcommand.DETACH)}."
     )
 
 
