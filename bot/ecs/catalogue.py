@@ -335,7 +335,8 @@ _ENTRIES: tuple[CatalogueEntry, ...] = (
         404,
         Category.NOT_FOUND,
         "Alibaba Cloud cannot find the server any more; the interface may already be free.",
-        "The bot checks the ENI's state; if it is free the request counts as done.",
+        "The bot asks ECS for the ENI: if it is detaching or already free the request carries "
+        "on; otherwise it fails here. Check that the instance still exists.",
         _D,
     ),
     CatalogueEntry(
@@ -343,7 +344,8 @@ _ENTRIES: tuple[CatalogueEntry, ...] = (
         404,
         Category.NOT_FOUND,
         "Alibaba Cloud cannot find that network interface; it may already be gone.",
-        "The bot checks the ENI; if it no longer exists the request counts as done.",
+        "The bot asks ECS for the ENI: if it is detaching or already free the request carries "
+        "on; if it was deleted there is nothing left to detach and the request ends here.",
         _D,
     ),
     CatalogueEntry(
