@@ -43,8 +43,10 @@ def run_console(
     sandbox = Sandbox(settings, db=db)
     failed = False
     try:
-        parts = sandbox.start(lambda call: output.put(lambda: renderer.slack_call(call)))
+        parts = sandbox.start(lambda call: output.put_event(lambda: renderer.slack_call(call)))
         session = Session(parts, renderer, output)
+        if db is not None:
+            session.note_earlier_requests()
         if demo:
             from bot.console.demo import play
 

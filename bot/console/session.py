@@ -13,11 +13,14 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 
+from bot import db
 from bot.console.render import Renderer
 from bot.console.repl import (
     FAULT_USAGE,
@@ -38,6 +41,8 @@ from bot.console.repl import (
 from bot.console.sandbox import Parts
 from bot.console.settle import Settler
 from bot.console.users import CHANNEL_ID, DEFAULT_USER, USERS, ConsoleUser, resolve
+from bot.requests.models import DetachRequest
+from bot.requests.states import OPEN
 from bot.sim.ecs.faults import FaultKind as SimFaultKind
 from bot.sim.ecs.faults import FaultSpec
 from bot.sim.slack.payloads import button_action_from, find_button, iter_buttons
@@ -81,12 +86,39 @@ class Output:
 
     def __init__(self) -> None:
         self._queue: queue.Queue[Callable[[], None] | None] = queue.Queue()
+        self._lock = threading.Lock()
+        self._held: list[Callable[[], None]] | None = None
         self._thread = threading.Thread(target=self._run, name="console-output", daemon=True)
         self._thread.start()
 
     def put(self, job: Callable[[], None]) -> None:
         """Print later, after everything queued before."""
         self._queue.put(job)
+
+    def put_event(self, job: Callable[[], None]) -> None:
+        """Print something the bot did; held back while a request's own answer is awaited."""
+        with self._lock:
+            if self._held is not None:
+                self._held.append(job)
+                return
+        self._queue.put(job)
+
+    @contextmanager
+    def answer_first(self) -> Iterator[None]:
+        """Within: the bot's HTTP answer is printed before what the bot did meanwhile.
+
+        A listener acks, then goes on (respond(), chat.*) while the answer is still on its way
+        back to the console; held events follow the answer, in the order they happened.
+        """
+        with self._lock:
+            self._held = []
+        try:
+            yield
+        finally:
+            with self._lock:
+                held, self._held = self._held or [], None
+                for job in held:
+                    self._queue.put(job)
 
     def flush(self) -> None:
         """Block until everything queued so far is printed."""
@@ -121,11 +153,33 @@ class Session:
         # At a prompt a long wait is announced; a script's transcript stays free of it.
         self.interactive = False
         self.settler = Settler(
-            sessions=parts.runtime.sessions, activity=parts.activity, drain=output.flush
+            sessions=parts.runtime.sessions,
+            activity=parts.activity,
+            drain=output.flush,
+            since=db.utcnow(),
         )
         settings = parts.settings
         # Long enough for a detach to finish or be reported stuck, bounded so a script ends.
         self.settle_deadline = settings.stuck_after + 4 * settings.poll_interval + 15.0
+
+    def note_earlier_requests(self) -> None:
+        """With --db, say that open requests of an earlier session have no card here."""
+        with self.parts.runtime.sessions() as session:
+            open_ids = session.scalars(
+                select(DetachRequest.id)
+                .where(DetachRequest.status.in_([s.value for s in OPEN]))
+                .order_by(DetachRequest.id)
+            ).all()
+        if not open_ids:
+            return
+        shown = ", ".join(f"#{i}" for i in open_ids[:10]) + (" …" if len(open_ids) > 10 else "")
+        self.say(
+            lambda r: r.note(
+                f"this database has open requests from an earlier session ({shown}); their cards "
+                "were in that session's channel, so their thread updates cannot be delivered "
+                "here. Approve them from the App Home (`home`), or use a fresh database."
+            )
+        )
 
     def say(self, job: Callable[[Renderer], None]) -> None:
         """Queue something for the renderer."""
@@ -248,18 +302,26 @@ class Session:
         response_url = self.parts.stand_in.new_response_url(channel=CHANNEL_ID, user=user.user_id)
         self.renderer.remember_response_url(response_url, user.user_id, channel=CHANNEL_ID)
         marker = self.settler.marker()
-        response = self._deliver(
-            lambda: sender.command(
-                text, user_id=user.user_id, channel_id=CHANNEL_ID, response_url=response_url
+        with self.output.answer_first():
+            response = self._deliver(
+                lambda: sender.command(
+                    text, user_id=user.user_id, channel_id=CHANNEL_ID, response_url=response_url
+                )
             )
-        )
-        said = self._ack(user, response)
+            said = self._ack(user, response)
         self.settle(after=None if said else marker)
 
     def click(self, action: ClickAction, request_id: int) -> None:
         """Press a button the bot posted for request `request_id`, as Slack reports a click."""
         action_id = _BUTTON[action]
-        message = self._find_button(action_id, request_id)
+        try:
+            message = self._find_button(action_id, request_id)
+        except CommandError:
+            # A card posted by an earlier session (--db) is not in this stand-in's channel;
+            # the App Home lists pending requests with the same buttons.
+            if action is ClickAction.RETRY or not self._click_on_home(action_id, request_id):
+                raise
+            return
         sender = self.parts.sender
         user = self.user
         response_url = self.parts.stand_in.new_response_url(
@@ -272,17 +334,44 @@ class Session:
         block_id, button = find_button(message.blocks, action_id, str(request_id))
         clicked = button_action_from(button, block_id=block_id, action_ts=_action_ts())
         marker = self.settler.marker()
-        response = self._deliver(
-            lambda: sender.block_action(
-                [clicked],
-                user_id=user.user_id,
-                channel_id=message.channel,
-                message=api_message,
-                response_url=response_url,
+        with self.output.answer_first():
+            response = self._deliver(
+                lambda: sender.block_action(
+                    [clicked],
+                    user_id=user.user_id,
+                    channel_id=message.channel,
+                    message=api_message,
+                    response_url=response_url,
+                )
+            )
+            said = self._ack(user, response)
+        self.settle(after=None if said else marker)
+
+    def _click_on_home(self, action_id: ActionId, request_id: int) -> bool:
+        """Press the button on the current user's App Home; False when it is not there."""
+        stand_in, sender, user = self.parts.stand_in, self.parts.sender, self.user
+        self.home()
+        home = stand_in.home(user.user_id)
+        if home is None:
+            return False
+        try:
+            find_button(home.definition.get("blocks", []), action_id, str(request_id))
+        except LookupError:
+            return False
+        self.say(
+            lambda r: r.note(
+                f"(request #{request_id}'s card is not in this session's "
+                "#eni-ops; pressing the button on the App Home instead)"
             )
         )
-        said = self._ack(user, response)
+        marker = self.settler.marker()
+        with self.output.answer_first():
+            response = self._deliver(
+                lambda: sender.click_home(user.user_id, action_id, value=str(request_id))
+            )
+            said = self._ack(user, response)
         self.settle(after=None if said else marker)
+        return True
 
     def home(self) -> None:
         """Open the App Home tab."""

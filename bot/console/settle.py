@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
+from datetime import datetime
 from typing import ParamSpec, TypeVar
 
 from sqlalchemy import func, select
@@ -146,13 +147,24 @@ class CountingEcsService(EcsService):
             self._activity.work_finished(mark=False)
 
 
-def busy_work(sessions: sessionmaker[Session]) -> str | None:
-    """What the workers still have to do, in words; None when nothing."""
+def busy_work(sessions: sessionmaker[Session], *, since: datetime | None = None) -> str | None:
+    """What the workers still have to do, in words; None when nothing.
+
+    `since`: Slack messages about requests created before then are not waited for; their
+    cards were posted in an earlier session's channel (a kept --db), so the relay can only
+    retry them until it gives up.
+    """
     now = db.utcnow()
-    with sessions() as session:
-        unsent = session.scalar(
-            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.sent_at.is_(None))
+    unsent_rows = (
+        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.sent_at.is_(None))
+    )
+    if since is not None:
+        earlier = select(DetachRequest.id).where(DetachRequest.created_at < since)
+        unsent_rows = unsent_rows.where(
+            OutboxMessage.request_id.is_(None) | OutboxMessage.request_id.not_in(earlier)
         )
+    with sessions() as session:
+        unsent = session.scalar(unsent_rows)
         working = session.execute(
             select(DetachRequest.id, DetachRequest.status)
             .where(DetachRequest.status.in_(_WORKING))
@@ -192,11 +204,13 @@ class Settler:
         sessions: sessionmaker[Session],
         activity: Activity,
         drain: Callable[[], None],
+        since: datetime | None = None,
         quiet: float = 0.3,
         effect_timeout: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._sessions = sessions
+        self._since = since
         self._activity = activity
         self._drain = drain
         self._quiet = quiet
@@ -230,7 +244,7 @@ class Settler:
             now = self._clock()
             waiting_effect = after is not None and self.marker() <= after and now < effect_by
             if now - last_db >= 2 * _POLL:
-                still = busy_work(self._sessions)
+                still = busy_work(self._sessions, since=self._since)
                 last_db = now
             if not waiting_effect and still is None and self._activity.quiet_for() >= self._quiet:
                 self._drain()
