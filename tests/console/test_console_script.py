@@ -180,17 +180,17 @@ def test_eni_bot_console_exits_1_on_a_line_it_cannot_parse() -> None:
     assert "unknown command 'dance'" in done.stdout
 
 
-def test_a_request_left_pending_in_a_db_is_approved_from_the_app_home(tmp_path: Path) -> None:
+def test_a_request_left_pending_in_a_db_is_decided_from_the_app_home(tmp_path: Path) -> None:
     db_file = str(tmp_path / "kept.db")
     code, _ = _run(f"/eni detach {APP_ENI} first session\n", db=db_file)
     assert code == 0
-    code, out = _run("as @lead\nclick approve 1\n", db=db_file)
+    code, out = _run("as @lead\nclick reject 1\n", db=db_file)
     assert code == 0, out
     assert "open requests from an earlier session (#1)" in out
     assert "pressing the button on the App Home instead" in out
     with sqlite3.connect(db_file) as conn:
         status = conn.execute("SELECT status FROM detach_request WHERE id = 1").fetchone()[0]
-    assert status != "pending"
+    assert status == "rejected"
 
 
 def test_the_bots_answer_comes_before_what_it_did_next() -> None:
