@@ -19,7 +19,6 @@ from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event, m
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
-from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
 log = logging.getLogger(__name__)
@@ -79,7 +78,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         if parsed.database in (None, "", ":memory:"):
             raise ValueError("use a SQLite file, not :memory: (threads and processes share it)")
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
-        kwargs.setdefault("poolclass", NullPool)
+        # Pooled: opening a SQLite connection (WAL and busy-timeout pragmas) costs more than
+        # the short transactions the workers run.
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", 20)
         engine = create_engine(parsed, **kwargs)
         _configure_sqlite(engine)
         return engine

@@ -468,7 +468,7 @@ def claim_for_polling(
         lease_until=now + timedelta(seconds=lease_seconds),
         limit=limit,
     )
-    return repository.get_many(db, ids)
+    return repository.get_many(db, ids, for_workers=True)
 
 
 def start_execution(
