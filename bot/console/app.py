@@ -14,9 +14,10 @@ from collections.abc import Iterator
 from typing import TextIO
 
 from bot.config import Settings
+from bot.console.output import Output
 from bot.console.render import Renderer
 from bot.console.sandbox import Sandbox
-from bot.console.session import Output, Session
+from bot.console.session import Session
 from bot.console.users import console_workspace
 
 __all__ = ["EXIT_FAILED_LINE", "EXIT_OK", "run_console"]

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import json
 import logging
-import queue
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 from sqlalchemy import select
 
 from bot import db
+from bot.console import faults
+from bot.console.output import Output
 from bot.console.render import Renderer
 from bot.console.repl import (
     FAULT_USAGE,
@@ -28,7 +27,6 @@ from bot.console.repl import (
     ClickCommand,
     Command,
     FaultCommand,
-    FaultKind,
     HelpCommand,
     HomeCommand,
     ParseError,
@@ -43,13 +41,11 @@ from bot.console.settle import Settler
 from bot.console.users import CHANNEL_ID, DEFAULT_USER, USERS, ConsoleUser, resolve
 from bot.requests.models import DetachRequest
 from bot.requests.states import OPEN
-from bot.sim.ecs.faults import FaultKind as SimFaultKind
-from bot.sim.ecs.faults import FaultSpec
 from bot.sim.slack.payloads import button_action_from, find_button, iter_buttons
 from bot.sim.slack.records import Message
 from bot.slack.ids import ActionId
 
-__all__ = ["HELP", "CommandError", "Output", "Session"]
+__all__ = ["HELP", "CommandError", "Session"]
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +54,6 @@ _BUTTON = {
     ClickAction.REJECT: ActionId.REJECT,
     ClickAction.RETRY: ActionId.RETRY,
 }
-_DETACH = "DetachNetworkInterface"
 
 HELP = [
     "What you can type (as in Slack, plus a few console helpers):",
@@ -79,67 +74,6 @@ HELP = [
 
 class CommandError(Exception):
     """A well-formed line that could not be carried out (unknown user, no such button)."""
-
-
-class Output:
-    """One printer thread draining a queue: lines from every thread come out whole, in order."""
-
-    def __init__(self) -> None:
-        self._queue: queue.Queue[Callable[[], None] | None] = queue.Queue()
-        self._lock = threading.Lock()
-        self._held: list[Callable[[], None]] | None = None
-        self._thread = threading.Thread(target=self._run, name="console-output", daemon=True)
-        self._thread.start()
-
-    def put(self, job: Callable[[], None]) -> None:
-        """Print later, after everything queued before."""
-        self._queue.put(job)
-
-    def put_event(self, job: Callable[[], None]) -> None:
-        """Print something the bot did; held back while a request's own answer is awaited."""
-        with self._lock:
-            if self._held is not None:
-                self._held.append(job)
-                return
-        self._queue.put(job)
-
-    @contextmanager
-    def answer_first(self) -> Iterator[None]:
-        """Within: the bot's HTTP answer is printed before what the bot did meanwhile.
-
-        A listener acks, then goes on (respond(), chat.*) while the answer is still on its way
-        back to the console; held events follow the answer, in the order they happened.
-        """
-        with self._lock:
-            self._held = []
-        try:
-            yield
-        finally:
-            with self._lock:
-                held, self._held = self._held or [], None
-                for job in held:
-                    self._queue.put(job)
-
-    def flush(self) -> None:
-        """Block until everything queued so far is printed."""
-        self._queue.join()
-
-    def close(self) -> None:
-        """Print what is queued, then stop the printer."""
-        self._queue.put(None)
-        self._thread.join(timeout=10)
-
-    def _run(self) -> None:
-        while True:
-            job = self._queue.get()
-            try:
-                if job is None:
-                    return
-                job()
-            except Exception:
-                log.exception("console output failed")
-            finally:
-                self._queue.task_done()
 
 
 class Session:
@@ -260,37 +194,11 @@ class Session:
 
     def fault(self, command: FaultCommand) -> None:
         """Make the simulated ECS misbehave, or list/clear what is set."""
-        sim = self.parts.simulator
-        kind = command.kind
-        if kind is FaultKind.LIST:
-            active = sim.faults.list()
-            stuck = [
-                f"{e['id']} ignores the next {e['stuck_detaches']} detach(es)"
-                for e in sim.world.snapshot()["network_interfaces"]
-                if e["stuck_detaches"]
-            ]
-            lines = [_describe_fault(f) for f in active] + stuck
-            self.say(lambda r: r.lines([f"   {line}" for line in lines] or ["   no faults"]))
-            return
-        if kind is FaultKind.CLEAR:
-            sim.faults.clear()
-            self.say(lambda r: r.note("faults cleared (stuck ENIs stay stuck)"))
-            return
-        if kind is FaultKind.STUCK:
-            eni_id = command.eni_id or ""
-            try:
-                sim.world.update_network_interface(eni_id, {"stuck_detaches": command.times})
-            except KeyError:
-                raise CommandError(f"the simulator has no ENI {eni_id}; see `world`") from None
-            self.say(
-                lambda r: r.note(
-                    f"{eni_id} will stay Detaching until detached {command.times} more time(s)"
-                )
-            )
-            return
-        spec = _fault_spec(command)
-        sim.faults.add(spec)
-        self.say(lambda r: r.note(f"fault set: {_describe_fault(spec.model_dump())}"))
+        try:
+            lines = faults.apply(self.parts.simulator, command)
+        except LookupError as exc:
+            raise CommandError(str(exc)) from None
+        self.say(lambda r: r.lines([f"   {line}" for line in lines]))
 
     # -- Slack -----------------------------------------------------------------------------
 
@@ -446,37 +354,3 @@ def _ack_body(response: httpx.Response) -> dict[str, Any]:
     except ValueError:
         return {"text": raw}
     return decoded if isinstance(decoded, dict) else {"text": raw}
-
-
-def _fault_spec(command: FaultCommand) -> FaultSpec:
-    kind = command.kind
-    if kind is FaultKind.THROTTLE:
-        return FaultSpec(kind=SimFaultKind.THROTTLE, times=command.times)
-    if kind is FaultKind.SERVER_ERROR:
-        return FaultSpec(kind=SimFaultKind.SERVER_ERROR, times=command.times)
-    if kind is FaultKind.LATENCY:
-        return FaultSpec(
-            kind=SimFaultKind.LATENCY, seconds=command.seconds or 0, times=command.times
-        )
-    # An error fault answers the detach itself, so pre-flight (Describe) passes and the request
-    # fails at execution, where the bot explains the code in plain words.
-    return FaultSpec(
-        kind=SimFaultKind.ERROR, action=_DETACH, code=command.code, eni_id=command.eni_id
-    )
-
-
-def _describe_fault(fault: dict[str, Any]) -> str:
-    kind = str(fault.get("kind"))
-    times = fault.get("remaining", fault.get("times"))
-    count = "every call" if times is None else f"next {times} call(s)"
-    what = {
-        "throttle": f"ECS answers {fault.get('code') or 'Throttling.User'}",
-        "server_error": f"ECS answers {fault.get('code') or 'ServiceUnavailable'} (5xx)",
-        "latency": f"ECS takes {fault.get('seconds')} s longer",
-        "error": f"ECS answers {fault.get('code')}",
-        "drop_connection": "ECS applies the call and drops the connection",
-    }.get(kind, kind)
-    scope = fault.get("action") or "any action"
-    if fault.get("eni_id"):
-        scope += f" on {fault['eni_id']}"
-    return f"{what} to {scope}, {count}"
