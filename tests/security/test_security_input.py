@@ -168,8 +168,6 @@ def test_generated_command_text(bot: Stack, eni: str, reason: str) -> None:
         stored = len(bot.request_ids()) - stored_before
         assert stored == (1 if "waiting for approval" in answer.text else 0), answer.text
     else:
-        for value in response.json().get("blocks", []):
-            assert isinstance(value, dict)
         assert len(bot.request_ids()) == stored_before
     _settle(bot)
     check_rendered(bot, shown_before)
