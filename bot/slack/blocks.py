@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.ecs.catalogue import Reaction
 from bot.ecs.errors import EcsError
 from bot.requests.commands import MAX_REASON_LENGTH, USAGE, CommandError, ListScope, Subcommand
 from bot.requests.models import DetachRequest, RequestEvent
@@ -274,12 +275,19 @@ def ecs_error_reply(error: EcsError | None, *, eni_id: str, region: str) -> Repl
     if error is None:
         return internal_error()
     entry = error.entry
+    # The catalogue's remedy for throttling and outages describes the workers' retries; at
+    # pre-flight nothing is stored yet, so the person is the one to try again.
+    remedy = (
+        "Nothing was stored; try the same command again in a minute."
+        if entry.reaction in (Reaction.RETRY_NOW, Reaction.CHECK_FIRST)
+        else entry.remedy
+    )
     ids = f"ECS error {code(error.code)}"
     if error.request_id:
         ids += f", ECS request ID {code(error.request_id)}"
     return _reply(
         f":x: Could not check {code(eni_id)} in {code(region)}: {escape(entry.meaning)}\n"
-        f"*What to do:* {escape(entry.remedy)}",
+        f"*What to do:* {escape(remedy)}",
         _context(f"{ids}. Nothing was stored."),
     )
 

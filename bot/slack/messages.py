@@ -244,10 +244,19 @@ def _detaching(request: DetachRequest, detail: Mapping[str, Any]) -> Rendered:
     )
 
 
+def _duration(seconds: float) -> str:
+    """ "40 s", "5 min", "2 h": how long, in the unit a person would say."""
+    if seconds < 90:
+        return f"{max(1, round(seconds))} s"
+    if seconds < 90 * 60:
+        return f"{round(seconds / 60)} min"
+    return f"{round(seconds / 3600)} h"
+
+
 def _stuck(request: DetachRequest, detail: Mapping[str, Any], rid: str) -> Rendered:
-    minutes = max(1, round(float(detail.get("stuck_for_seconds") or 0) / 60))
     text = (
-        f":warning: Stuck: {code(request.eni_id)} has been Detaching for about {minutes} min."
+        f":warning: Stuck: {code(request.eni_id)} has been Detaching for about "
+        f"{_duration(float(detail.get('stuck_for_seconds') or 0))}."
         "\n" + _STUCK_GUIDANCE.format(rid=rid, instance=code(request.instance_id))
     )
     blocks = [
