@@ -1,0 +1,62 @@
+"""The ECS endpoint unreachable for a while: requests wait, then resume; each thread says so once.
+
+Request A is Detaching (the poller is watching it) and request B has just been approved (the
+executor is about to Describe and detach it) when the simulator stops listening. Every call is
+refused for a few seconds while both workers keep trying; the simulator then comes back on the
+same port. Both requests end detached, with one Detach each, and each thread got exactly one
+"ECS is not answering" reply however many calls failed.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from fault_stack import Bot, restart_on_same_port, running_bot
+
+from support.workers_env import eni_id, make_world, wait_until
+
+OUTAGE_SECONDS = 4.0
+TROUBLE = "not answering"
+
+
+def _trouble_replies(bot: Bot, rid: int) -> int:
+    return sum(TROUBLE in m.text for m in bot.thread(rid))
+
+
+def test_unreachable_ecs_makes_requests_wait_and_resume_with_one_note_each(
+    tmp_path: Path,
+) -> None:
+    world = make_world(2, detach_delay=1.5)
+    with running_bot(f"sqlite:///{tmp_path / 'ecs.db'}", world) as bot:
+        watched = bot.request_detach(eni_id(0), "moving NIC 0")
+        waiting = bot.request_detach(eni_id(1), "moving NIC 1")
+        bot.card(waiting)
+        bot.approve(watched)
+        wait_until(lambda: bot.request(watched).status == "detaching", timeout=10)
+
+        port = int(bot.ecs.url.rsplit(":", 1)[1])
+        bot.ecs.stop()
+        failures_before = bot.transport.failures
+        bot.approve(waiting)  # approving needs no ECS; executing does
+        time.sleep(OUTAGE_SECONDS)
+        failed_calls = bot.transport.failures - failures_before
+        assert bot.request(watched).status == "detaching"
+        assert bot.request(waiting).status in ("approved", "executing")
+        restart_on_same_port(bot.ecs, port)
+
+        wait_until(
+            lambda: {bot.request(watched).status, bot.request(waiting).status} == {"detached"},
+            timeout=20,
+        )
+        wait_until(lambda: bot.undelivered() == 0, timeout=10)
+
+        # Many calls failed meanwhile (polls and executor attempts), yet one note per thread.
+        assert failed_calls >= 6, failed_calls
+        assert _trouble_replies(bot, watched) == 1
+        assert _trouble_replies(bot, waiting) == 1
+        for n in (0, 1):
+            assert bot.ecs.calls.accepted_detaches(eni_id(n)) == 1
+        for rid in (watched, waiting):
+            texts = [m.text for m in bot.thread(rid)]
+            assert "Available" in texts[-1], texts
