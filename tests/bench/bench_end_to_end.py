@@ -233,7 +233,8 @@ def main() -> None:
         for thread in threads:
             thread.join()
         add_recorded(stack, run.samples)
-    report(run, interval, time.perf_counter() - started)
+        database = stack.database
+    report(run, interval, database, time.perf_counter() - started)
 
 
 def row(label: str, figures: Summary) -> str:
@@ -244,13 +245,13 @@ def row(label: str, figures: Summary) -> str:
     )
 
 
-def report(run: Run, interval: float, elapsed: float) -> None:
+def report(run: Run, interval: float, database: str, elapsed: float) -> None:
     """The three figures, the target line for Available -> reply, and any failed request."""
     samples = run.samples
     print(
         f"End to end, {len(samples)} requests ({DRIVERS} at a time, one channel each);"
         f" ENIBOT_POLL_INTERVAL={interval:g} s; detach delay {DETACH_DELAY[0]:g}-"
-        f"{DETACH_DELAY[1]:g} s; workers with production tuning"
+        f"{DETACH_DELAY[1]:g} s; workers with production tuning; {database}"
     )
     print(row("request -> card posted", summarize([s.card - s.requested for s in samples])))
     print(row("approve click -> Detach sent", summarize([s.detach - s.clicked for s in samples])))

@@ -4,19 +4,23 @@
 simulator and a Slack Web API stand-in on free ports, a Runtime from Settings pointed at them
 (a temp SQLite file), the real Bolt app on the real waitress server, optionally the real workers.
 Nothing is created at import; every part is stopped, and the temp dir removed, on exit.
+The database is SQLite unless BENCH_DATABASE=postgres asks for PostgreSQL (ENIBOT_TEST_POSTGRES_URL,
+or a throwaway local server: see tests/support/postgres.py).
 """
 
 from __future__ import annotations
 
 import math
+import os
 import shutil
 import statistics
+import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -158,16 +162,18 @@ class Summary:
     p95: float
     p99: float
     max: float
+    late: int = 0  # samples above the `late_after` given to summarize
 
 
-def summarize(samples: Sequence[float]) -> Summary:
-    """Mean, percentiles (inclusive interpolation) and max; all NaN for an empty set."""
+def summarize(samples: Sequence[float], *, late_after: float = float("inf")) -> Summary:
+    """Mean, percentiles (inclusive interpolation), max and how many exceed `late_after`."""
     if not samples:
         nan = float("nan")
         return Summary(0, nan, nan, nan, nan, nan)
+    late = sum(1 for s in samples if s > late_after)
     if len(samples) == 1:
         only = samples[0]
-        return Summary(1, only, only, only, only, only)
+        return Summary(1, only, only, only, only, only, late)
     cuts = statistics.quantiles(samples, n=100, method="inclusive")
     return Summary(
         n=len(samples),
@@ -176,6 +182,7 @@ def summarize(samples: Sequence[float]) -> Summary:
         p95=cuts[94],
         p99=cuts[98],
         max=max(samples),
+        late=late,
     )
 
 
@@ -188,6 +195,30 @@ def wait_until(
         if time.monotonic() > deadline:
             raise TimeoutError(f"{what} not reached within {timeout:.0f} s")
         time.sleep(every)
+
+
+DATABASE_VARIABLE = "BENCH_DATABASE"
+
+
+@contextmanager
+def bench_database(tmpdir: Path) -> Iterator[str]:
+    """The database URL for a run: a SQLite file in `tmpdir`, or PostgreSQL when asked."""
+    choice = os.environ.get(DATABASE_VARIABLE, "sqlite").strip().lower()
+    if choice == "sqlite":
+        yield f"sqlite:///{tmpdir / 'bench.db'}"
+        return
+    if choice not in ("postgres", "postgresql"):
+        raise SystemExit(f"{DATABASE_VARIABLE} must be sqlite or postgres, not {choice!r}")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from support.postgres import postgres_server
+
+    with postgres_server() as server, server.fresh_database() as url:
+        yield url
+
+
+def database_label(url: str) -> str:
+    """What the figures were measured on."""
+    return "PostgreSQL" if url.startswith("postgresql") else "SQLite"
 
 
 def bench_settings(database_url: str, ecs_url: str, slack_api_url: str, **extra: Any) -> Settings:
@@ -246,8 +277,9 @@ class BotStack:
             self.simulator.start()
             stack.callback(self.simulator.stop)
 
+            database_url = stack.enter_context(bench_database(tmpdir))
             self.settings = bench_settings(
-                f"sqlite:///{tmpdir / 'bench.db'}",
+                database_url,
                 self.simulator.url,
                 self.stand_in.api_url,
                 **self._extra_settings,
@@ -291,6 +323,11 @@ class BotStack:
         tb: TracebackType | None,
     ) -> None:
         self._stack.close()
+
+    @property
+    def database(self) -> str:
+        """SQLite or PostgreSQL."""
+        return database_label(self.settings.database_url)
 
     @property
     def events_url(self) -> str:
