@@ -206,8 +206,9 @@ def preflight_refusal(refused: Refused) -> Reply:
         what = f"There is no ENI {eni} in region {region}."
         fix = (
             "Check the ID (copy it from the ECS console) and the region; name the region in "
-            f"the command if it is not {region}: `/eni detach {escape(cmd.eni_id)} <region-id> "
-            "<reason>`."
+            f"the command if it is not {region}: "
+            + code(f"/eni detach {cmd.eni_id} <region-id> <reason>")
+            + "."
         )
     elif problem is Problem.PRIMARY_ENI:
         what = f"{eni} is the primary ENI of its instance; a primary ENI cannot be detached."
@@ -508,7 +509,7 @@ def list_message(scope: ListScope, requests: Sequence[DetachRequest], limit: int
         return _reply(f"*{title}:* none.", _context("`/eni list mine|pending|open` to switch."))
     more = " (newest shown)" if len(requests) >= limit else ""
     blocks = [_section(f"*{title}*{more}"), *_chunked_sections(request_line(r) for r in requests)]
-    blocks.append(_context("`/eni status <id>` shows a request's history."))
+    blocks.append(_context(f"{code('/eni status <id>')} shows a request's history."))
     return Reply(text=f"{title}: {len(requests)}", blocks=blocks[:MAX_MESSAGE_BLOCKS])
 
 
