@@ -189,11 +189,11 @@ def _serve_bot(runtime: Runtime, stack: ExitStack, activity: Activity) -> str:
     app = build_app(runtime)
     # Listeners go on working after their ack; the console waits for that work to end.
     runner = app.listener_runner
-    counting = CountingExecutor(runner.listener_executor, activity)
-    runner.listener_executor = counting
+    runner.listener_executor = CountingExecutor(runner.listener_executor, activity)
     lazy = runner.lazy_listener_runner
     if isinstance(lazy, ThreadLazyListenerRunner):
-        lazy.executor = counting
+        # The listeners' post-ack work runs here (see bot.slack.app.build_app).
+        lazy.executor = CountingExecutor(lazy.executor, activity)
     server = HttpServer(runtime, "127.0.0.1", 0, app=app).start()
     stack.callback(server.stop)
     return server.url + EVENTS_PATH

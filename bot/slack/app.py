@@ -12,6 +12,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
+from slack_bolt.lazy_listener import ThreadLazyListenerRunner
 
 from bot.observability.bolt import ack_timer_middleware
 from bot.runtime import Runtime
@@ -21,6 +22,8 @@ from bot.slack.listeners import register
 log = logging.getLogger(__name__)
 
 LISTENER_THREADS = 16
+# Post-ack work (pre-flight, decisions, replies); mostly waiting on ECS, Slack and the database.
+AFTER_ACK_THREADS = 32
 
 
 def build_app(
@@ -43,11 +46,21 @@ def build_app(
         listener_executor=executor,
     )
     app.use(ack_timer_middleware(runtime.metrics))
-    register(app, runtime, people=people)
+    # Bolt's "lazy" runner is its notion of work after the ack; give it a pool of its own and
+    # have the listeners hand their post-ack work to it.
+    lazy = app.listener_runner.lazy_listener_runner
+    if isinstance(lazy, ThreadLazyListenerRunner):
+        lazy.executor = ThreadPoolExecutor(AFTER_ACK_THREADS, thread_name_prefix="bolt-after-ack")
+        register(app, runtime, people=people, after_ack_executor=lambda: lazy.executor)
+    else:
+        register(app, runtime, people=people)
     return app
 
 
 def shutdown_app(app: App, *, wait: bool = True) -> None:
     """Let listeners that are still working after their ack finish, then stop their threads."""
-    executor = app.listener_runner.listener_executor
-    executor.shutdown(wait=wait)
+    runner = app.listener_runner
+    runner.listener_executor.shutdown(wait=wait)
+    lazy = runner.lazy_listener_runner
+    if isinstance(lazy, ThreadLazyListenerRunner) and lazy.executor is not runner.listener_executor:
+        lazy.executor.shutdown(wait=wait)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Executor
+
 from slack_bolt import App
 
 from bot.runtime import Runtime
@@ -12,12 +15,19 @@ from bot.slack.listeners.context import Surface
 __all__ = ["Surface", "register"]
 
 
-def register(app: App, runtime: Runtime, *, people: People | None = None) -> Surface:
+def register(
+    app: App,
+    runtime: Runtime,
+    *,
+    people: People | None = None,
+    after_ack_executor: Callable[[], Executor] | None = None,
+) -> Surface:
     """Attach every listener (commands, actions, views, events) to `app`."""
     settings = runtime.settings
     surface = Surface(
         runtime=runtime,
         people=people or people_from(settings.approvers, settings.requesters, runtime.slack),
+        after_ack_executor=after_ack_executor or (lambda: app.listener_runner.listener_executor),
     )
     commands.register(app, surface)
     actions.register(app, surface)

@@ -21,7 +21,7 @@ from bot.requests.service import Decision, Outcome
 from bot.slack import blocks
 from bot.slack.blocks import Reply
 from bot.slack.ids import ActionId
-from bot.slack.listeners.context import Surface, guarded, publish_home
+from bot.slack.listeners.context import Surface, publish_home
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def handle_click(
         )
         tell(blocks.decision_reply(decision, request_id))
 
-    guarded(f"click {action_id.value}", tell, work)
+    surface.after_ack(f"click {action_id.value}", tell, work)
 
 
 def _decide(surface: Surface, action_id: ActionId, request_id: int, user_id: str) -> Decision:

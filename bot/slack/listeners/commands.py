@@ -31,7 +31,7 @@ from bot.requests.states import OPEN, Status
 from bot.slack import blocks
 from bot.slack.blocks import Reply
 from bot.slack.ids import COMMAND
-from bot.slack.listeners.context import Surface, guarded, is_retry, request_detach
+from bot.slack.listeners.context import Surface, is_retry, request_detach
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def handle_command(
         if reply is not None:
             tell(reply)
 
-    guarded(f"/eni {type(parsed).__name__}", tell, work)
+    surface.after_ack(f"/eni {type(parsed).__name__}", tell, work)
 
 
 def _answer(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +32,18 @@ class Surface:
 
     runtime: Runtime
     people: People
+    # Where work goes once a listener has acked (looked up per call, so a wrapper set on the
+    # app later — the console counts activity this way — is honoured).
+    after_ack_executor: Callable[[], Executor]
+
+    def after_ack(self, what: str, fail: Callable[[Reply], None], work: Callable[[], None]) -> None:
+        """Run post-ack work on its own pool, so the listener thread is free for the next ack.
+
+        Bolt runs each listener on its listener pool and answers the HTTP request when it acks;
+        work done inline after the ack would hold that thread (a detach's pre-flight waits on
+        ECS for a second or more) and later requests' acks would queue behind it.
+        """
+        self.after_ack_executor().submit(guarded, what, fail, work)
 
     @property
     def known_regions(self) -> frozenset[str]:

@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import App
 
 from bot.slack.ids import EventType
-from bot.slack.listeners.context import Surface, guarded, publish_home
+from bot.slack.listeners.context import Surface, publish_home
 
 
 def register(app: App, surface: Surface) -> None:
@@ -25,4 +25,4 @@ def handle_home_opened(surface: Surface, event: dict[str, Any]) -> None:
     user_id = str(event.get("user") or "")
     if not user_id:
         return
-    guarded("app home", lambda _reply: None, lambda: publish_home(surface, user_id))
+    surface.after_ack("app home", lambda _reply: None, lambda: publish_home(surface, user_id))

@@ -24,7 +24,7 @@ from bot.requests.commands import (
 from bot.slack import blocks
 from bot.slack.blocks import MODAL_ERRORS, Reply
 from bot.slack.ids import CallbackId, ModalField
-from bot.slack.listeners.context import Surface, guarded, is_retry, request_detach
+from bot.slack.listeners.context import Surface, is_retry, request_detach
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ def handle_submission(
         )
         tell(reply)
 
-    guarded("detach modal", tell, work)
+    surface.after_ack("detach modal", tell, work)
 
 
 def _tell(surface: Surface, channel_id: str, user_id: str, reply: Reply) -> None:
