@@ -90,6 +90,7 @@ class RelayConfig:
     """Pace and limits; defaults follow Slack's documented limits."""
 
     post_interval: float = 1.0  # seconds between posts (and between updates) to one channel
+    post_burst: int = 3  # posts to one channel that may go out back to back
     lease_seconds: float = 30.0
     batch: int = 50  # rows held at most at once
     claim_every: float = 0.5  # seconds between claims when idle (a doorbell wakes earlier)
@@ -110,23 +111,40 @@ class _Held:
 
 @dataclass
 class _Pacer:
-    """When each (method, channel) may be used next, and when Slack is reachable again."""
+    """When each (method, channel) lane may be used next, and when Slack is reachable again.
+
+    A token bucket per lane: on average one message per `interval` (Slack's ~1/s per channel),
+    with short bursts of up to `burst` allowed, as Slack allows them, so a request's replies
+    that pile up in a few seconds (approved, detach sent, available) are not spread over them.
+    """
 
     interval: float
     clock: Callable[[], float]
-    ready_at: dict[tuple[str, str], float] = field(default_factory=dict)
+    burst: int = 3
+    tokens: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
+    blocked_until: dict[tuple[str, str], float] = field(default_factory=dict)
     unreachable_until: float = 0.0
     outage_failures: int = 0
 
+    def _available(self, lane: tuple[str, str], now: float) -> float:
+        if self.interval <= 0:
+            return float(self.burst)
+        held, at = self.tokens.get(lane, (float(self.burst), now))
+        return min(float(self.burst), held + (now - at) / self.interval)
+
     def wait(self, lane: tuple[str, str]) -> float:
         now = self.clock()
-        return max(0.0, self.ready_at.get(lane, 0.0) - now, self.unreachable_until - now)
+        short = max(0.0, 1.0 - self._available(lane, now)) * self.interval
+        blocked = self.blocked_until.get(lane, 0.0) - now
+        return max(0.0, short, blocked, self.unreachable_until - now)
 
     def used(self, lane: tuple[str, str]) -> None:
-        self.ready_at[lane] = self.clock() + self.interval
+        now = self.clock()
+        self.tokens[lane] = (self._available(lane, now) - 1.0, now)
 
     def block(self, lane: tuple[str, str], seconds: float) -> None:
-        self.ready_at[lane] = max(self.ready_at.get(lane, 0.0), self.clock() + seconds)
+        until = self.clock() + seconds
+        self.blocked_until[lane] = max(self.blocked_until.get(lane, 0.0), until)
 
 
 class OutboxRelay:
@@ -147,7 +165,7 @@ class OutboxRelay:
         self._owner = owner
         self._config = config or RelayConfig()
         self._clock = clock
-        self._pacer = _Pacer(self._config.post_interval, monotonic)
+        self._pacer = _Pacer(self._config.post_interval, monotonic, burst=self._config.post_burst)
         self._monotonic = monotonic
         self._held: dict[str, deque[_Held]] = {}
         self._last_claim = float("-inf")

@@ -121,24 +121,31 @@ class BusyExecutor(Executor):
     waits for that work to end so it does not spill into the next cell's figures.
     """
 
-    def __init__(self, base: Executor) -> None:
+    def __init__(self, base: Executor, *, counter: BusyExecutor | None = None) -> None:
         self._base = base
+        # Several executors (listeners, post-ack work) may share one count.
+        self._counter = counter or self
         self._lock = threading.Lock()
         self._busy = 0
         self._last = time.monotonic()
 
+    def also(self, base: Executor) -> BusyExecutor:
+        """Another executor counted in this one's figures."""
+        return BusyExecutor(base, counter=self)
+
     def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
         """Run `fn` on the base executor, counted until it returns."""
-        with self._lock:
-            self._busy += 1
+        counter = self._counter
+        with counter._lock:
+            counter._busy += 1
 
         def counted() -> T:
             try:
                 return fn(*args, **kwargs)
             finally:
-                with self._lock:
-                    self._busy -= 1
-                    self._last = time.monotonic()
+                with counter._lock:
+                    counter._busy -= 1
+                    counter._last = time.monotonic()
 
         return self._base.submit(counted)
 
@@ -302,7 +309,8 @@ class BotStack:
             runner.listener_executor = self.listeners
             lazy = runner.lazy_listener_runner
             if isinstance(lazy, ThreadLazyListenerRunner):
-                lazy.executor = self.listeners
+                # Post-ack work has its own pool (bot.slack.app); count it, keep it separate.
+                lazy.executor = self.listeners.also(lazy.executor)
             self.server = HttpServer(self.runtime, "127.0.0.1", 0, app=app).start()
             stack.callback(self.server.stop)
 
