@@ -310,8 +310,9 @@ class EcsClient:
         level = logging.DEBUG if code == "OK" else logging.INFO
         log.log(
             level,
-            "ecs call action=%s region=%s code=%s request_id=%s seconds=%.3f attempt=%d",
+            "ecs call action=%s region=%s code=%s ecs_request_id=%s seconds=%.3f attempt=%d",
             action, region, code, request_id, seconds, attempt,
+            extra={"ecs_action": action, "ecs_code": code, "ecs_request_id": request_id},
         )  # fmt: skip
         if self._observer is not None:
             try:

@@ -19,6 +19,7 @@ from bot import db
 from bot.ecs.client import DESCRIBE_ENIS, DESCRIBE_INSTANCES, DETACH, EcsClient
 from bot.ecs.errors import DetachOutcomeUnknownError, EcsError, Reaction
 from bot.ecs.models import EniStatus, Instance, InstanceStatus, NetworkInterface
+from bot.observability.context import request_context
 from bot.requests import repository, service
 from bot.requests.models import DetachRequest
 from bot.requests.service import Policy
@@ -90,7 +91,8 @@ class Executor:
                 self._release(ids[n:])
                 break
             try:
-                self.execute(request_id)
+                with request_context(request_id=request_id):
+                    self.execute(request_id)
             except Exception:
                 # A bug or a database hiccup: leave the lease to expire and try again later.
                 log.exception("executor failed on request %d", request_id)

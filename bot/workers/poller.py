@@ -138,7 +138,12 @@ class Poller:
                     )
                     if changed is not None:
                         stats.changed += 1
-                        log.info("request %d is now %s", request.id, changed)
+                        log.info(
+                            "request %d is now %s",
+                            request.id,
+                            changed,
+                            extra={"request_id": request.id, "eni_id": request.eni_id},
+                        )
 
     def _unchanged(
         self, request: DetachRequest, eni: NetworkInterface | None, now: datetime

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field, replace
 from types import FrameType
 from typing import TypeVar
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+
 from bot.outbox.relay import OutboxRelay, RelayConfig
 from bot.runtime import Runtime
 from bot.slack.notifier import OutboxNotifier, quiet_client
@@ -101,6 +103,7 @@ class Workers:
         )
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._failing: set[str] = set()  # loops whose last step failed (log once per episode)
 
     def __repr__(self) -> str:
         return f"Workers({self.identity}, running={self.running})"
@@ -190,13 +193,32 @@ class Workers:
             self._stopping.wait(self.options.expiry_sweep)
 
     def _guarded(self, name: str, step: Callable[[], T]) -> T | None:
-        """Run one step; an unexpected error is logged and paused on, never fatal."""
+        """Run one step; an unexpected error is logged and paused on, never fatal.
+
+        A database outage makes every step fail every few seconds: say so once per loop (and
+        once when it is over), not with a traceback a second.
+        """
         try:
-            return step()
-        except Exception:
-            log.exception("%s step failed; retrying in %.0fs", name, _ERROR_PAUSE)
+            result = step()
+        except Exception as exc:
+            first = name not in self._failing
+            self._failing.add(name)
+            if isinstance(exc, (OperationalError, InterfaceError)):
+                if first:
+                    log.warning(
+                        "%s: database unavailable (%s); retrying every %.0fs",
+                        name, type(exc.orig or exc).__name__, _ERROR_PAUSE,
+                    )  # fmt: skip
+            elif first:
+                log.exception("%s step failed; retrying in %.0fs", name, _ERROR_PAUSE)
+            else:
+                log.warning("%s step failed again (%s)", name, type(exc).__name__)
             self._stopping.wait(_ERROR_PAUSE)
             return None
+        if name in self._failing:
+            self._failing.discard(name)
+            log.info("%s recovered", name)
+        return result
 
 
 def _ring(*bells: threading.Event) -> None:

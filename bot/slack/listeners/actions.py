@@ -82,7 +82,9 @@ def handle_click(
         )
         tell(blocks.decision_reply(decision, request_id))
 
-    surface.after_ack(f"click {action_id.value}", tell, work)
+    surface.after_ack(
+        f"click {action_id.value}", tell, work, request_id=request_id, slack_user=user_id
+    )
 
 
 def _decide(surface: Surface, action_id: ActionId, request_id: int, user_id: str) -> Decision:

@@ -11,6 +11,7 @@ from typing import Any
 from slack_sdk.errors import SlackClientError
 
 from bot import db
+from bot.observability.context import request_context
 from bot.regions import PUBLIC_REGIONS
 from bot.requests import repository, service
 from bot.requests.commands import DetachCommand
@@ -36,14 +37,26 @@ class Surface:
     # app later — the console counts activity this way — is honoured).
     after_ack_executor: Callable[[], Executor]
 
-    def after_ack(self, what: str, fail: Callable[[Reply], None], work: Callable[[], None]) -> None:
+    def after_ack(
+        self,
+        what: str,
+        fail: Callable[[Reply], None],
+        work: Callable[[], None],
+        **log_fields: Any,
+    ) -> None:
         """Run post-ack work on its own pool, so the listener thread is free for the next ack.
 
         Bolt runs each listener on its listener pool and answers the HTTP request when it acks;
         work done inline after the ack would hold that thread (a detach's pre-flight waits on
         ECS for a second or more) and later requests' acks would queue behind it.
         """
-        self.after_ack_executor().submit(guarded, what, fail, work)
+
+        def run() -> None:
+            # Context variables do not cross into pool threads: set the log fields there.
+            with request_context(**log_fields):
+                guarded(what, fail, work)
+
+        self.after_ack_executor().submit(run)
 
     @property
     def known_regions(self) -> frozenset[str]:
