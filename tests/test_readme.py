@@ -16,6 +16,7 @@ EXPECTED_OUTPUT = {
     "'/eni help' | make run": "How to use",
     "'click approve 1' | make run": "Available",
     "console --demo": "Available",
+    "db upgrade": "database at head",
 }
 
 
