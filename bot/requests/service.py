@@ -569,9 +569,14 @@ def record_busy(
     policy: Policy,
     now: datetime,
     retry_at: datetime,
+    refused: bool = True,
 ) -> bool:
     """ECS said "busy, try later": stay executing and retry, or fail once the budget is spent.
 
+    `refused` means ECS answered this Detach with a refusal, so nothing was applied and the
+    intent can be forgotten. When the wait comes from anything else (the instance is not yet
+    Running, a lost answer), an earlier Detach may still take effect: keep the intent, so the
+    next round reconciles instead of calling a finished detach a changed world.
     Returns True when the request will be retried, False when it failed (or was lost).
     """
     request = repository.get(db, request_id)
@@ -591,12 +596,13 @@ def record_busy(
             detail={"busy_for_seconds": round((now - busy_since).total_seconds())},
         )
         return False
+    values: dict[str, Any] = {"detach_intent_at": None} if refused else {}
     return repository.set_fields(
         db,
         request_id,
         {
+            **values,
             "busy_since": busy_since,
-            "detach_intent_at": None,  # ECS refused: nothing was applied
             "error_code": code,
             "error_message": message,
             "next_poll_at": retry_at,

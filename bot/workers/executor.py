@@ -36,14 +36,18 @@ _EXPECTED = (Status.EXECUTING,)
 class ExecutorConfig:
     """Leases and waits; defaults suit production, tests shorten them."""
 
-    lease_seconds: float = 30.0  # must exceed one ECS call (≤ 20 s) so a held Detach resolves
+    # Must exceed the longest Detach call including the client's retries (about 40 s: a 30 s
+    # retry budget plus one last attempt), and stay under CONTRACT's 60 s takeover.
+    lease_seconds: float = 45.0
+    # How long after an intent a Detach may still be in flight somewhere (a dead or slow
+    # holder); within it an InUse ENI is waited on, never sent a second Detach.
+    in_flight_window: float = 60.0
     batch: int = 5
     first_poll_after: float = 1.0  # detaches usually finish in seconds: look again soon
     busy_base: float = 2.0  # busy refusals: 2, 4, 8 … s, capped, for at most stuck_after
     busy_cap: float = 30.0
     trouble_base: float = 2.0  # throttling / 5xx / no answer after the client's retries
     trouble_cap: float = 60.0
-    unknown_recheck: float = 5.0  # Detach answer lost and the ENI still InUse: look again later
 
 
 @dataclass(frozen=True)
@@ -156,6 +160,13 @@ class Executor:
             # The earlier Detach (whose answer was lost) took effect: do not send another.
             self._reconciled(request, request.ecs_request_id)
             return True
+        if maybe_sent and request.detach_intent_at is not None:
+            settles_at = request.detach_intent_at + timedelta(seconds=self._config.in_flight_window)
+            if self._now() < settles_at:
+                # A Detach was committed to but its outcome is unknown, and it may still be in
+                # flight (its holder slow, or dead with the call on the wire): wait it out.
+                self._release([request.id], retry_at=settles_at)
+                return True
         if eni.status not in (EniStatus.IN_USE, EniStatus.DETACHING):
             self._fail(
                 request,
@@ -178,6 +189,7 @@ class Executor:
                 f"Instance {request.instance_id} is {instance.status_raw or instance.status.value};"
                 " waiting for it to be Running or Stopped.",
                 None,
+                refused=False,
             )
             return True
         # InUse, or Detaching on a stuck retry (re-sending is what unsticks it): send.
@@ -248,10 +260,14 @@ class Executor:
         elif eni is None:
             self._fail(fresh, "EniGone", f"ENI {fresh.eni_id} no longer exists; nothing to detach.")
         else:
-            # Still InUse: the Detach did not (yet) apply. Keep the intent and look again later.
-            self._release(
-                [fresh.id],
-                retry_at=self._now() + timedelta(seconds=self._config.unknown_recheck),
+            # Still InUse: the Detach did not (yet) apply. Keep the intent and look again later,
+            # within the same budget as busy refusals, so lost answers cannot loop for ever.
+            self._busy(
+                fresh,
+                "Transport.DetachOutcomeUnknown",
+                f"ECS did not confirm the detach of {fresh.eni_id}, and the ENI is still InUse.",
+                None,
+                refused=False,
             )
 
     # ---- outcomes ----
@@ -287,7 +303,13 @@ class Executor:
             )
 
     def _busy(
-        self, request: DetachRequest, code: str, message: str, ecs_request_id: str | None
+        self,
+        request: DetachRequest,
+        code: str,
+        message: str,
+        ecs_request_id: str | None,
+        *,
+        refused: bool = True,
     ) -> None:
         cfg = self._config
         now = self._now()
@@ -304,6 +326,7 @@ class Executor:
                 policy=self._policy,
                 now=now,
                 retry_at=now + timedelta(seconds=delay),
+                refused=refused,
             )
 
     def _trouble(self, request: DetachRequest, exc: EcsError) -> None:

@@ -48,7 +48,7 @@ FAST = WorkerOptions(
         busy_cap=0.5,
         trouble_base=0.2,
         trouble_cap=0.5,
-        unknown_recheck=0.3,
+        in_flight_window=2.0,
         first_poll_after=0.2,
     ),
     relay=RelayConfig(post_interval=0.0, claim_every=0.05, backoff_base=0.1, backoff_cap=0.5),
