@@ -7,6 +7,10 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 from types import FrameType
+from typing import NoReturn
+from urllib.error import URLError
+
+from slack_bolt.error import BoltError
 
 from bot.config import ConfigError, Settings, load_settings
 
@@ -14,19 +18,41 @@ EXIT_OK = 0
 EXIT_USAGE = 2
 
 
+# CONTRACT.md: required for serve, socket and worker (the token is optional, for STS).
+_CLOUD_KEYS = ("ALIBABA_CLOUD_ACCESS_KEY_ID", "ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+
+
 class UsageError(Exception):
     """Bad usage; exit 2 with the one-line message on stderr."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr and exit 2 (CONTRACT.md)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _port(text: str) -> int:
+    """A TCP port number, 0 (any free port) to 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"port {text!r} is not a number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port {port} is outside 0-65535")
+    return port
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="eni-bot", description="Slack chat-ops bot that detaches Alibaba Cloud ENIs."
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     serve = sub.add_parser("serve", help="HTTP mode: /slack/events, /healthz, /readyz, /metrics")
     serve.add_argument("--host", default="0.0.0.0")  # noqa: S104 - a server is meant to listen
-    serve.add_argument("--port", type=int, default=3000)
+    serve.add_argument("--port", type=_port, default=3000)
     serve.add_argument("--no-workers", action="store_true", help="serve Slack only")
 
     sub.add_parser("socket", help="Socket Mode (needs SLACK_APP_TOKEN), with the workers")
@@ -38,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
 
     sim = sub.add_parser("ecs-sim", help="the ECS simulator as a standalone HTTP server")
     sim.add_argument("--host", default="127.0.0.1")
-    sim.add_argument("--port", type=int, default=9000)
+    sim.add_argument("--port", type=_port, default=9000)
     sim.add_argument("--fixture", help="YAML/JSON world file (default: the demo world)")
 
     db = sub.add_parser("db", help="database maintenance")
@@ -68,7 +94,7 @@ def _sigterm_as_interrupt() -> None:
 
 
 def _run_serve(args: argparse.Namespace, settings: Settings) -> int:
-    settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "ENIBOT_APPROVERS")
+    settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "ENIBOT_APPROVERS", *_CLOUD_KEYS)
     from bot.runtime import build_runtime
     from bot.slack.server import serve_http
     from bot.workers.runner import Workers
@@ -81,8 +107,11 @@ def _run_serve(args: argparse.Namespace, settings: Settings) -> int:
         if workers is not None:
             workers.start()
         serve_http(runtime, args.host, args.port)
-    except OSError as exc:
-        raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
+    except URLError:
+        raise
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise UsageError(f"cannot listen on {args.host}:{args.port}: {reason}") from None
     finally:
         if workers is not None:
             workers.stop()
@@ -91,7 +120,7 @@ def _run_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _run_socket(args: argparse.Namespace, settings: Settings) -> int:
-    settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "ENIBOT_APPROVERS")
+    settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "ENIBOT_APPROVERS", *_CLOUD_KEYS)
     from bot.runtime import build_runtime
     from bot.slack.socket import serve_socket
     from bot.workers.runner import Workers
@@ -110,7 +139,7 @@ def _run_socket(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _run_worker(args: argparse.Namespace, settings: Settings) -> int:
-    settings.require("SLACK_BOT_TOKEN")
+    settings.require("SLACK_BOT_TOKEN", *_CLOUD_KEYS)
     from bot.runtime import build_runtime
     from bot.workers.runner import run_workers
 
@@ -142,7 +171,7 @@ def _run_ecs_sim(args: argparse.Namespace, settings: Settings) -> int:
     try:
         serve(args.host, args.port, args.fixture, keys)
     except FixtureError as exc:
-        raise UsageError(f"--fixture {args.fixture}: {exc}") from None
+        raise UsageError(f"--fixture: {_one_line(str(exc))}") from None
     except OSError as exc:
         raise UsageError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
     return EXIT_OK
@@ -165,6 +194,10 @@ def _run_db(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
 def _logging(settings: Settings) -> None:
     from bot.observability.logs import configure_logging, secrets_from
 
@@ -176,13 +209,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        parser.print_help(sys.stderr)
+        print(
+            "eni-bot: name a command: serve, socket, worker, console, ecs-sim or db upgrade"
+            " (see eni-bot --help)",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     try:
         settings = load_settings()
         return _commands()[args.command](args, settings)
     except (ConfigError, UsageError) as exc:
-        print(f"eni-bot: {exc}", file=sys.stderr)
+        print(f"eni-bot: {_one_line(str(exc))}", file=sys.stderr)
+        return EXIT_USAGE
+    except URLError as exc:
+        print(
+            f"eni-bot: cannot reach Slack at ENIBOT_SLACK_API_URL ({_one_line(str(exc.reason))})",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    except BoltError as exc:
+        # Bolt checks SLACK_BOT_TOKEN with auth.test when the app is built.
+        print(
+            f"eni-bot: SLACK_BOT_TOKEN: Slack refused it ({_one_line(str(exc))})", file=sys.stderr
+        )
         return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_OK

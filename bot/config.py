@@ -11,6 +11,8 @@ from typing import Annotated, Any
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy import make_url
+from sqlalchemy.exc import ArgumentError
 
 from bot.regions import PUBLIC_REGIONS, is_region_id
 
@@ -76,7 +78,13 @@ class Settings(BaseSettings):
     required_approvals: int = Field(
         default=1, ge=1, le=10, validation_alias="ENIBOT_REQUIRED_APPROVALS"
     )
-    approval_ttl: float = Field(default=1800.0, gt=0, validation_alias="ENIBOT_APPROVAL_TTL")
+    approval_ttl: float = Field(
+        default=1800.0,
+        gt=0,
+        le=7 * 86400,
+        allow_inf_nan=False,
+        validation_alias="ENIBOT_APPROVAL_TTL",
+    )
     default_region: str = Field(default="cn-hangzhou", validation_alias="ENIBOT_DEFAULT_REGION")
     allowed_regions: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: list(PUBLIC_REGIONS), validation_alias="ENIBOT_ALLOWED_REGIONS"
@@ -85,7 +93,9 @@ class Settings(BaseSettings):
     poll_interval: float = Field(
         default=5.0, gt=0, le=3600, validation_alias="ENIBOT_POLL_INTERVAL"
     )
-    stuck_after: float = Field(default=300.0, gt=0, validation_alias="ENIBOT_STUCK_AFTER")
+    stuck_after: float = Field(
+        default=300.0, gt=0, le=86400, allow_inf_nan=False, validation_alias="ENIBOT_STUCK_AFTER"
+    )
 
     sim_access_key_id: str = Field(
         default="sim-access-key", validation_alias="ENIBOT_SIM_ACCESS_KEY_ID"
@@ -149,6 +159,18 @@ class Settings(BaseSettings):
             raise ValueError("must be a base URL with scheme, e.g. http://127.0.0.1:9000")
         return value.rstrip("/")
 
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        try:
+            make_url(value)
+        except ArgumentError:
+            raise ValueError(
+                "is not a SQLAlchemy URL; use e.g. sqlite:///eni-bot.db or "
+                "postgresql+psycopg://user:password@host/db"
+            ) from None
+        return value
+
     @field_validator("log_level")
     @classmethod
     def _check_level(cls, value: str) -> str:
@@ -200,4 +222,4 @@ def load_settings(**overrides: Any) -> Settings:
 
 
 def _is_secret_name(name: str) -> bool:
-    return any(word in name.upper() for word in ("SECRET", "TOKEN"))
+    return any(word in name.upper() for word in ("SECRET", "TOKEN", "DATABASE_URL"))

@@ -124,7 +124,10 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 def redacted_url(url: str) -> str:
     """The URL with its password hidden, for logs and messages."""
-    return make_url(url).render_as_string(hide_password=True)
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparseable URL may still hold a password: show none of it
+        return "<unparseable database URL>"
 
 
 def alembic_config(url: str) -> Any:

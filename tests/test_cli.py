@@ -37,10 +37,37 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
     )
 
 
-def test_no_command_prints_usage_and_exits_2() -> None:
+def test_no_command_names_the_commands_in_one_line_and_exits_2() -> None:
     result = run()
     assert result.returncode == 2
-    assert "usage: eni-bot" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert "serve" in result.stderr
+    assert "ecs-sim" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["db", "frob"], ["serve", "--port", "abc"], ["serve", "--port", "99999"], ["serve"]],
+)
+def test_bad_usage_is_one_line_and_exit_2(args: list[str]) -> None:
+    result = run(*args)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_requires_cloud_keys() -> None:
+    env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "ENIBOT_APPROVERS": "U1"}
+    result = run("serve", env=env)
+    assert result.returncode == 2
+    assert "ALIBABA_CLOUD_ACCESS_KEY_ID" in result.stderr
+
+
+def test_unparseable_database_url_is_one_line_without_echoing_it() -> None:
+    result = run("db", "upgrade", env={"ENIBOT_DATABASE_URL": "nope://:hunter2@"})
+    assert result.returncode == 2
+    assert "ENIBOT_DATABASE_URL" in result.stderr
+    assert "hunter2" not in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -562,8 +562,9 @@ _ENTRIES: tuple[CatalogueEntry, ...] = (
         403,
         Category.CONFLICT,
         "Another change to the same network interface is still running.",
-        "The bot waits and tries again; nothing for you to do unless it keeps conflicting.",
-        _L,
+        # CONTRACT.md retries exactly three busy codes; this one is not among them.
+        "Wait for the other change to finish (check the ENI in the ECS console), then ask again.",
+        _F,
     ),
     CatalogueEntry(
         "InvalidRegionId.NotFound",

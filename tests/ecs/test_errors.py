@@ -71,7 +71,7 @@ GATEWAY = [
     ("NoPermission", 403, Reaction.FAIL),
     ("Forbidden", 403, Reaction.FAIL),
     ("OperationConflict", 409, Reaction.RETRY_LATER),
-    ("InvalidOperation.Conflict", 403, Reaction.RETRY_LATER),
+    ("InvalidOperation.Conflict", 403, Reaction.FAIL),
     ("InvalidRegionId.NotFound", 404, Reaction.FAIL),
 ]
 
