@@ -11,8 +11,10 @@ Rules it keeps:
 - Card updates are rendered from the request's current state, so of several waiting for one
   request only the newest is sent. Incident summaries arriving in a burst share one digest.
 
-The relay holds a row's lease from claim to record; a lease that ran out is re-checked (guarded
-by owner) before a send starts, so two relays never send the same row.
+The relay holds a row's lease from claim to record. Every write about a row in flight is one
+guarded statement (owner, lease still running, not yet sent), so a relay whose lease ran out
+while it waited or sent cannot start, post or record a row another relay has taken; the sender
+re-extends the lease (`Delivery.keep`) after its lookup, just before it posts.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from bot.requests.models import DetachRequest
 
 __all__ = [
     "Delivery",
+    "LeaseLostError",
     "OutboxRelay",
     "RelayConfig",
     "Sender",
@@ -45,6 +48,14 @@ log = logging.getLogger(__name__)
 
 _SUMMARY = MessageKind.INCIDENT_SUMMARY.value
 _CARD_UPDATE = MessageKind.CARD_UPDATE.value
+
+
+class LeaseLostError(Exception):
+    """The row's lease is no longer ours (it ran out and another relay took it): do not post."""
+
+
+def _always_ours() -> bool:
+    return True
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,9 @@ class Delivery:
     target_ts: str | None = None  # card updates: the card's ts
     started_at: datetime | None = None  # an earlier send began here and its outcome is unknown
     digest: Sequence[tuple[int, int, Mapping[str, Any]]] = ()  # (outbox_id, request_id, payload)
+    # Extends the lease; False when the row is no longer ours. Call it right before posting.
+    keep: Callable[[], bool] = _always_ours
+    marked: Sequence[int] = ()  # covered digest rows this send marked "started" (undone on 429)
 
     @property
     def outcome_unknown(self) -> bool:
@@ -91,7 +105,9 @@ class RelayConfig:
 
     post_interval: float = 1.0  # seconds between posts (and between updates) to one channel
     post_burst: int = 3  # posts to one channel that may go out back to back
-    lease_seconds: float = 30.0
+    # Longer than a whole lookup (5 pages) plus the post at Slack's 10 s client timeout each:
+    # the lease is extended after the lookup, so it must outlast the lookup on its own.
+    lease_seconds: float = 90.0
     batch: int = 50  # rows held at most at once
     claim_every: float = 0.5  # seconds between claims when idle (a doorbell wakes earlier)
     backoff_base: float = 0.5
@@ -190,6 +206,7 @@ class OutboxRelay:
             queue.popleft()
             if self._process(head):
                 progressed = True
+            self._renew_if_due()  # a tick of slow sends must not let the other held leases lapse
         for channel in [c for c, q in self._held.items() if not q]:
             del self._held[channel]
         if progressed:
@@ -290,6 +307,9 @@ class OutboxRelay:
         lane = self._lane(held)
         try:
             sent = self._sender.deliver(job)
+        except LeaseLostError:
+            log.info("outbox id=%d: lease taken over during the send; not posted", job.outbox_id)
+            return True
         except Exception as exc:
             self._failed(job, lane, exc)
             return False
@@ -303,8 +323,13 @@ class OutboxRelay:
         now = self._clock()
         until = now + timedelta(seconds=self._config.lease_seconds)
         with db.transaction(self._sessions) as s:
+            # One guarded UPDATE first: it fails unless the lease is ours and still running, and
+            # on PostgreSQL it locks the row until commit, so the writes below cannot interleave
+            # with another relay's claim (a read-then-check would).
+            if not _extend(s, held.outbox_id, owner=self._owner, now=now, until=until):
+                return None
             row = s.get(OutboxMessage, held.outbox_id, populate_existing=True)
-            if row is None or row.sent_at is not None or row.lease_owner != self._owner:
+            if row is None:
                 return None
             request = repository.get(s, row.request_id) if row.request_id is not None else None
             kind = MessageKind(row.kind)
@@ -325,22 +350,33 @@ class OutboxRelay:
             if kind is MessageKind.INCIDENT_SUMMARY:
                 digest = self._digest_members(s, row, now)
             started_at = row.send_started_at
-            row.send_started_at = now
+            # Keep the earliest unknown start: the lookup must search from the first send that
+            # may have landed, not from a later one that failed before posting.
+            row.send_started_at = started_at or now
             row.attempts = (row.attempts or 0) + 1
-            row.lease_until = until
             row.slack_channel = held.channel
             approvals = (
                 [(a.approver_id, a.decision) for a in repository.approvals(s, request.id)]
                 if request is not None and kind in (MessageKind.CARD, MessageKind.CARD_UPDATE)
                 else []
             )
+            marked: list[int] = []
             if digest:
-                # Mark the covered rows too, so a crash leaves each of them "outcome unknown".
-                s.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id.in_([d[0] for d in digest[1:]]))
-                    .values(send_started_at=now)
+                # Mark the covered rows too, so a crash leaves each of them "outcome unknown";
+                # remember which this send marked, to unmark them if Slack applies nothing.
+                marked = sorted(
+                    s.scalars(
+                        update(OutboxMessage)
+                        .where(
+                            OutboxMessage.id.in_([d[0] for d in digest[1:]]),
+                            OutboxMessage.send_started_at.is_(None),
+                        )
+                        .values(send_started_at=now)
+                        .returning(OutboxMessage.id)
+                        .execution_options(synchronize_session=False)
+                    )
                 )
+            outbox_id = row.id
             return Delivery(
                 outbox_id=row.id,
                 kind=kind,
@@ -352,7 +388,16 @@ class OutboxRelay:
                 target_ts=target_ts,
                 started_at=started_at,
                 digest=digest if len(digest) > 1 else [],
+                keep=lambda: self._keep(outbox_id),
+                marked=marked,
             )
+
+    def _keep(self, outbox_id: int) -> bool:
+        """Extend a row's lease mid-send (guarded); False when it is no longer ours."""
+        now = self._clock()
+        until = now + timedelta(seconds=self._config.lease_seconds)
+        with db.transaction(self._sessions) as s:
+            return _extend(s, outbox_id, owner=self._owner, now=now, until=until)
 
     def _digest_members(
         self, s: Session, head: OutboxMessage, now: datetime
@@ -390,6 +435,13 @@ class OutboxRelay:
     def _record(self, job: Delivery, sent: Sent) -> None:
         now = self._clock()
         with db.transaction(self._sessions) as s:
+            if not _take(s, job.outbox_id, owner=self._owner):
+                # Our lease lapsed and another relay holds the row: it finds this post by its
+                # metadata (send_started_at is set) and records it.
+                log.warning(
+                    "outbox id=%d sent but no longer ours; left to its holder", job.outbox_id
+                )
+                return
             covers = [job.outbox_id, *[c for c in sent.covers if c != job.outbox_id]]
             rows = s.scalars(
                 select(OutboxMessage)
@@ -426,8 +478,10 @@ class OutboxRelay:
                 log.warning("outbox send failed id=%d: %s", job.outbox_id, exc)
         now = self._clock()
         with db.transaction(self._sessions) as s:
+            if not _take(s, job.outbox_id, owner=self._owner):
+                return  # sent, or taken over by another relay: not ours to reschedule
             row = s.get(OutboxMessage, job.outbox_id, populate_existing=True)
-            if row is None or row.sent_at is not None or row.lease_owner != self._owner:
+            if row is None:
                 return
             row.last_error = str(exc)[:500]
             if permanent and (row.attempts or 0) >= cfg.give_up_after:
@@ -437,6 +491,13 @@ class OutboxRelay:
             if retry_after is not None or not applied_maybe or permanent:
                 # Slack applied nothing: the next attempt need not look for it first.
                 row.send_started_at = job.started_at
+                if job.marked:
+                    s.execute(
+                        update(OutboxMessage)
+                        .where(OutboxMessage.id.in_(job.marked), OutboxMessage.sent_at.is_(None))
+                        .values(send_started_at=None)
+                        .execution_options(synchronize_session=False)
+                    )
             row.scheduled_for = now + timedelta(seconds=delay)
             row.lease_owner = None
             row.lease_until = None
@@ -477,6 +538,39 @@ def _claim_heads(
         .execution_options(synchronize_session=False)
     )
     return sorted(s.scalars(stmt))
+
+
+def _extend(s: Session, outbox_id: int, *, owner: str, now: datetime, until: datetime) -> bool:
+    """Extend a running lease of ours on an unsent row, in one guarded UPDATE (locks the row)."""
+    stmt = (
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == outbox_id,
+            OutboxMessage.lease_owner == owner,
+            OutboxMessage.lease_until > now,
+            OutboxMessage.sent_at.is_(None),
+        )
+        .values(lease_until=until)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    return s.scalar(stmt) is not None
+
+
+def _take(s: Session, outbox_id: int, *, owner: str) -> bool:
+    """Lock an unsent row we still own (a lapsed lease nobody took is still ours to write)."""
+    stmt = (
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == outbox_id,
+            OutboxMessage.lease_owner == owner,
+            OutboxMessage.sent_at.is_(None),
+        )
+        .values(lease_owner=owner)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    return s.scalar(stmt) is not None
 
 
 def _newer_card_update(s: Session, row: OutboxMessage) -> bool:

@@ -3,7 +3,10 @@
 `chat.postMessage` has no idempotency key, so every post carries the outbox row's ID in its
 message `metadata`; when a previous send's outcome is unknown, `find_posted` looks for that
 metadata in the thread (`conversations.replies`) or the channel (`conversations.history`)
-before the relay sends again. Errors are sorted into what the relay must do next:
+before the relay sends again. When Slack will not let the bot look (a scope the app was not
+granted, a channel it is not in), the notifier logs it once per channel and posts anyway: a rare
+duplicate is better than a lost message or a thread blocked behind it forever. Errors are sorted
+into what the relay must do next:
 
     DeliveryError                 the send did not succeed
     ├── SlackRateLimitedError     429: nothing applied; wait `retry_after` seconds
@@ -18,18 +21,20 @@ import logging
 import urllib.error
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.outbox.models import MessageKind
-from bot.outbox.relay import Delivery, Sent
+from bot.outbox.relay import Delivery, LeaseLostError, Sent
 from bot.slack import messages
 from bot.slack.ids import OUTBOX_METADATA_EVENT
 from bot.slack.messages import Rendered
 
 __all__ = [
+    "LOOKUP_PAGES",
     "DeliveryError",
     "Notifier",
     "OutboxNotifier",
@@ -65,7 +70,23 @@ PERMANENT_ERRORS = frozenset(
         "restricted_action_non_threadable_channel",
     }
 )
-_LOOKUP_PAGES = 5
+# Answers to conversations.history/replies meaning "this token cannot look here", not "try
+# again later": a lookup that gets one cannot tell whether the post landed.
+BLIND_LOOKUP_ERRORS = frozenset(
+    {
+        "missing_scope",
+        "not_in_channel",
+        "channel_not_found",
+        "thread_not_found",
+        "no_permission",
+        "access_denied",
+        "not_allowed_token_type",
+        "team_access_not_granted",
+        "ekm_access_denied",
+        "method_deprecated",
+    }
+)
+LOOKUP_PAGES = 5  # the relay's lease must outlast this many lookup calls (see RelayConfig)
 _LOOKUP_SLACK = 300.0  # seconds before send_started_at still searched (clock skew)
 
 
@@ -92,9 +113,10 @@ class SlackUnreachableError(DeliveryError):
 class SlackRejectedError(DeliveryError):
     """Slack answered ok=false with `error`; `permanent` when resending cannot help."""
 
-    def __init__(self, error: str) -> None:
+    def __init__(self, error: str, *, needed: str = "") -> None:
         super().__init__(f"slack refused: {error}")
         self.error = error
+        self.needed = needed  # the scope Slack names with missing_scope
         self.permanent = error in PERMANENT_ERRORS
 
 
@@ -126,6 +148,7 @@ class Notifier:
 
     def __init__(self, client: WebClient) -> None:
         self._client = client
+        self._blind: set[tuple[str, str]] = set()  # (channel, error) already logged
 
     def __repr__(self) -> str:
         return "Notifier()"
@@ -172,7 +195,7 @@ class Notifier:
         thread_ts: str | None = None,
         oldest: float | None = None,
     ) -> Posted | None:
-        """The bot's earlier post of `outbox_id`, found by its metadata, or None."""
+        """The bot's earlier post of `outbox_id` (or a digest covering it), found by metadata."""
         for message in self._scan(channel, thread_ts=thread_ts, oldest=oldest):
             metadata = message.get("metadata")
             if not isinstance(metadata, Mapping):
@@ -182,7 +205,7 @@ class Notifier:
                 payload, Mapping
             ):
                 continue
-            if _as_int(payload.get("outbox_id")) == outbox_id:
+            if _as_int(payload.get("outbox_id")) == outbox_id or outbox_id in _covers(payload):
                 return Posted(channel, str(message.get("ts")), payload)
         return None
 
@@ -197,7 +220,7 @@ class Notifier:
             method = "conversations.replies"
             args["ts"] = thread_ts
         cursor = ""
-        for _ in range(_LOOKUP_PAGES):
+        for _ in range(LOOKUP_PAGES):
             if cursor:
                 args["cursor"] = cursor
             body = self._call(method, applied_maybe=False, **args)
@@ -243,7 +266,8 @@ def _from_api_error(exc: SlackApiError, *, applied_maybe: bool) -> DeliveryError
         return SlackUnreachableError(f"HTTP {status} {error}".strip(), applied_maybe=applied_maybe)
     if error == "ratelimited":
         return SlackRateLimitedError(_retry_after(headers))
-    return SlackRejectedError(error)
+    needed = data.get("needed") if isinstance(data, Mapping) else None
+    return SlackRejectedError(error, needed=str(needed or ""))
 
 
 def _retry_after(headers: Mapping[str, Any]) -> float:
@@ -281,17 +305,47 @@ class OutboxNotifier(Notifier):
         if job.digest:
             event["covers"] = [d[0] for d in job.digest]
         if job.started_at is not None:
-            found = self.find_posted(
-                job.channel,
-                job.outbox_id,
-                thread_ts=job.thread_ts,
-                oldest=job.started_at.timestamp(),
-            )
+            found = self._look_for(job, job.started_at)
             if found is not None:
                 log.info("outbox id=%d was already posted (ts=%s)", job.outbox_id, found.ts)
                 return Sent(found.channel, found.ts, _covers(found.payload))
+        # The lookup may have taken a while: extend the lease, and post only if still ours,
+        # so a relay that took the row over meanwhile is the only one to post it.
+        if not job.keep():
+            raise LeaseLostError(f"outbox id={job.outbox_id}")
         posted = self.post(job.channel, _render(job), event_payload=event, thread_ts=job.thread_ts)
         return Sent(posted.channel, posted.ts, _covers(posted.payload))
+
+    def _look_for(self, job: Delivery, started_at: datetime) -> Posted | None:
+        """The earlier post of the row, or None when it is not there or Slack will not say."""
+        try:
+            return self.find_posted(
+                job.channel, job.outbox_id, thread_ts=job.thread_ts, oldest=started_at.timestamp()
+            )
+        except SlackRejectedError as exc:
+            if exc.error not in BLIND_LOOKUP_ERRORS:
+                raise
+            self._log_blind(job.channel, exc)
+            return None
+
+    def _log_blind(self, channel: str, exc: SlackRejectedError) -> None:
+        """Say once per channel what the bot lacks to find lost posts (and that it posts anyway)."""
+        if (channel, exc.error) in self._blind:
+            return
+        self._blind.add((channel, exc.error))
+        if exc.error == "missing_scope":
+            fix = f"grant the app the {exc.needed or 'channels:history/groups:history'} scope"
+        elif exc.error == "not_in_channel":
+            fix = "invite the bot to the channel"
+        else:
+            fix = "check the channel and the app's scopes"
+        log.error(
+            "cannot look for earlier posts in channel %s (%s): %s; posting without looking, "
+            "so a post whose answer was lost may appear twice",
+            channel,
+            exc.error,
+            fix,
+        )
 
 
 def _render(job: Delivery) -> Rendered:

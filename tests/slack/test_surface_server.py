@@ -133,6 +133,9 @@ def test_manifest_names_exactly_what_the_listeners_handle() -> None:
         "chat:write.public",
         "usergroups:read",
         "users:read",
+        # find_posted: conversations.history / .replies in public and private channels
+        "channels:history",
+        "groups:history",
     }
     assert parsed["settings"]["socket_mode_enabled"] is True
     assert parsed["features"]["app_home"]["home_tab_enabled"] is True
