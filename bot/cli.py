@@ -104,9 +104,13 @@ def _run_serve(args: argparse.Namespace, settings: Settings) -> int:
     workers = None if args.no_workers else Workers(runtime)
     _sigterm_as_interrupt()
     try:
-        if workers is not None:
-            workers.start()
-        serve_http(runtime, args.host, args.port)
+        # Workers start once the port is bound and Slack accepted the token (app built).
+        serve_http(
+            runtime,
+            args.host,
+            args.port,
+            on_ready=(lambda _server: workers.start()) if workers is not None else None,
+        )
     except URLError:
         raise
     except (OSError, ValueError) as exc:
