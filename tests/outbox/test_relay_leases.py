@@ -1,0 +1,225 @@
+"""Two relays and one row: a lapsed lease never lets both post it, on SQLite and PostgreSQL.
+
+The relays share a settable clock, so a lease "runs out" exactly when a test says; the second
+relay runs at the moment the first is most exposed (mid-start, mid-send).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import pytest
+from slack_sdk import WebClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+import bot.outbox.relay as relay_module
+from bot import db
+from bot.outbox.models import OutboxMessage
+from bot.outbox.relay import Delivery, OutboxRelay, RelayConfig, Sent
+from bot.requests import repository, service
+from bot.requests.models import DetachRequest
+from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN, SlackWebApiStandIn
+from bot.slack.notifier import LOOKUP_PAGES, OutboxNotifier, SlackRateLimitedError
+
+from support.workers_env import CHANNEL, INCIDENTS, submit_and_approve
+
+LEASE = 30.0
+CONFIG = RelayConfig(post_interval=0.0, lease_seconds=LEASE, backoff_cap=0.05)
+POLICY = service.Policy(incident_channel=INCIDENTS)
+SLACK_TIMEOUT = 10.0  # bot/runtime.py builds the bot's WebClient with timeout=10
+
+
+class Clock:
+    """Wall-clock time the test moves by hand (both relays read it)."""
+
+    def __init__(self) -> None:
+        self.now = db.utcnow()
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@dataclass
+class Posts:
+    """A Sender standing in for Slack: records who posted which row."""
+
+    made: list[tuple[int, str]] = field(default_factory=list)
+    before: Callable[[Delivery], None] = lambda _job: None
+
+    def for_relay(self, name: str) -> _Poster:
+        return _Poster(self, name)
+
+
+@dataclass
+class _Poster:
+    posts: Posts
+    name: str
+
+    def deliver(self, job: Delivery) -> Sent:
+        self.posts.before(job)
+        if job.outcome_unknown:
+            for outbox_id, _ in self.posts.made:
+                if outbox_id == job.outbox_id:
+                    return Sent(job.channel, "1.0")
+        if not job.keep():  # as OutboxNotifier does just before chat.postMessage
+            raise relay_module.LeaseLostError(str(job.outbox_id))
+        self.posts.made.append((job.outbox_id, self.name))
+        return Sent(job.channel, f"{len(self.posts.made)}.0")
+
+
+@pytest.fixture
+def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
+    db.upgrade(db_url)
+    engine = db.make_engine(db_url)
+    yield db.session_factory(engine)
+    engine.dispose()
+
+
+def _relay(
+    sessions: sessionmaker[Session], sender: relay_module.Sender, owner: str, clock: Clock
+) -> OutboxRelay:
+    return OutboxRelay(sessions=sessions, sender=sender, owner=owner, config=CONFIG, clock=clock)
+
+
+def _card(sessions: sessionmaker[Session]) -> OutboxMessage:
+    with sessions() as s:
+        row = s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "card")).one()
+        s.expunge(row)
+        return row
+
+
+def test_a_relay_whose_lease_ran_out_while_it_waited_does_not_start_the_send(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read the row as its own, B took it over and sent it, then A must not send it too."""
+    db.upgrade(postgres_url)
+    engine = db.make_engine(postgres_url)
+    sessions = db.session_factory(engine)
+    try:
+        submit_and_approve(sessions, POLICY, [1], approve=False)
+        clock, posts = Clock(), Posts()
+        a = _relay(sessions, posts.for_relay("A"), "A", clock)
+        b = _relay(sessions, posts.for_relay("B"), "B", clock)
+        a._claim()  # A holds the card...
+        clock.advance(LEASE + 1)  # ...and its lease runs out while it waits its turn
+        real_get = repository.get
+        hooked = threading.Event()
+
+        def get_then_let_b_run(
+            s: Session, request_id: int, *, for_update: bool = False
+        ) -> DetachRequest | None:
+            if not hooked.is_set():  # A is inside its start: B claims and sends now
+                hooked.set()
+                other = threading.Thread(target=b.tick)
+                other.start()
+                other.join(20)
+            return real_get(s, request_id, for_update=for_update)
+
+        monkeypatch.setattr(repository, "get", get_then_let_b_run)
+        a.tick(claim=False)
+        monkeypatch.setattr(repository, "get", real_get)
+        b.tick()
+        a.tick()
+        card = _card(sessions)
+        assert [p for p in posts.made if p[0] == card.id] == [(card.id, "B")]
+        assert card.sent_at is not None
+    finally:
+        engine.dispose()
+
+
+def test_a_long_send_keeps_its_lease_so_no_other_relay_takes_the_row(
+    sessions: sessionmaker[Session],
+) -> None:
+    submit_and_approve(sessions, POLICY, [1], approve=False)
+    clock, posts = Clock(), Posts()
+    a = _relay(sessions, posts.for_relay("A"), "A", clock)
+    b = _relay(sessions, posts.for_relay("B"), "B", clock)
+
+    def slow_lookup_then_b_runs(job: Delivery) -> None:
+        posts.before = lambda _job: None
+        clock.advance(LEASE - 5)  # a long lookup...
+        assert job.keep()  # ...after which the sender extends the lease
+        clock.advance(10)  # a slow post: past the first lease, within the extended one
+        b.tick()
+
+    posts.before = slow_lookup_then_b_runs
+    a.tick()
+    card = _card(sessions)
+    assert posts.made == [(card.id, "A")]
+    assert card.sent_at is not None and card.lease_owner is None
+
+
+def test_a_relay_that_lost_its_lease_mid_send_does_not_post(
+    sessions: sessionmaker[Session],
+) -> None:
+    """The reviewer's case with the real notifier: B took the row over during A's slow send."""
+    submit_and_approve(sessions, POLICY, [1], approve=False)
+    clock = Clock()
+    with SlackWebApiStandIn(channels=[CHANNEL, INCIDENTS]) as slack:
+        client = WebClient(
+            token=DEFAULT_BOT_TOKEN, base_url=slack.api_url, timeout=2, retry_handlers=[]
+        )
+        b = _relay(sessions, OutboxNotifier(client), "B", clock)
+
+        class SlowNotifier(OutboxNotifier):
+            def deliver(self, job: Delivery) -> Sent:
+                clock.advance(LEASE + 1)  # the send stalls past the lease...
+                b.tick()  # ...B takes the row over, looks, finds nothing, posts it
+                return super().deliver(job)
+
+        a = _relay(sessions, SlowNotifier(client), "A", clock)
+        a.tick()
+        a.tick()
+        b.tick()
+        assert len(slack.messages(CHANNEL)) == 1
+        card = _card(sessions)
+        assert card.sent_at is not None and card.slack_ts == slack.messages(CHANNEL)[0].ts
+
+
+def test_a_rate_limited_digest_leaves_no_covered_row_looking_for_itself(
+    sessions: sessionmaker[Session],
+) -> None:
+    """On a 429 Slack applied nothing: no row of the digest needs a lookup next time."""
+    ids = submit_and_approve(sessions, POLICY, range(30))
+    with db.transaction(sessions) as s:
+        for rid in ids:
+            service.cancel(
+                s,
+                request_id=rid,
+                actor_id="U0APPROVER1",
+                actor_is_approver=True,
+                policy=POLICY,
+                now=db.utcnow(),
+            )
+    clock, posts = Clock(), Posts()
+    refused: list[Delivery] = []
+
+    def refuse_the_first_digest(job: Delivery) -> None:
+        if job.digest and not refused:
+            refused.append(job)
+            raise SlackRateLimitedError(600)
+
+    posts.before = refuse_the_first_digest
+    relay = _relay(sessions, posts.for_relay("A"), "A", clock)
+    for _ in range(200):
+        relay.tick()
+        if refused:
+            break
+    assert refused and len(refused[0].digest) > 1
+    with sessions() as s:
+        covered = s.scalars(
+            select(OutboxMessage).where(OutboxMessage.id.in_([d[0] for d in refused[0].digest]))
+        ).all()
+    assert covered and all(r.sent_at is None for r in covered)
+    assert [r.send_started_at for r in covered] == [None] * len(covered)
+
+
+def test_the_lease_outlasts_a_whole_lookup_and_the_post() -> None:
+    assert RelayConfig().lease_seconds >= 1.5 * (LOOKUP_PAGES + 1) * SLACK_TIMEOUT
