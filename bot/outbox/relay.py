@@ -105,9 +105,10 @@ class RelayConfig:
 
     post_interval: float = 1.0  # seconds between posts (and between updates) to one channel
     post_burst: int = 3  # posts to one channel that may go out back to back
-    # Longer than a whole lookup (5 pages) plus the post at Slack's 10 s client timeout each:
-    # the lease is extended after the lookup, so it must outlast the lookup on its own.
-    lease_seconds: float = 90.0
+    # Longer than a whole lookup (3 pages, 200 messages each, since the first try) plus the post
+    # at Slack's 10 s client timeout each: the lease is extended after the lookup, so it must
+    # outlast the lookup on its own. And under CONTRACT's 60 s takeover of a dead process.
+    lease_seconds: float = 50.0
     batch: int = 50  # rows held at most at once
     claim_every: float = 0.5  # seconds between claims when idle (a doorbell wakes earlier)
     backoff_base: float = 0.5

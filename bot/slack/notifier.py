@@ -86,7 +86,7 @@ BLIND_LOOKUP_ERRORS = frozenset(
         "method_deprecated",
     }
 )
-LOOKUP_PAGES = 5  # the relay's lease must outlast this many lookup calls (see RelayConfig)
+LOOKUP_PAGES = 3  # the relay's lease must outlast this many lookup calls (see RelayConfig)
 _LOOKUP_SLACK = 300.0  # seconds before send_started_at still searched (clock skew)
 
 

@@ -222,4 +222,10 @@ def test_a_rate_limited_digest_leaves_no_covered_row_looking_for_itself(
 
 
 def test_the_lease_outlasts_a_whole_lookup_and_the_post() -> None:
-    assert RelayConfig().lease_seconds >= 1.5 * (LOOKUP_PAGES + 1) * SLACK_TIMEOUT
+    assert RelayConfig().lease_seconds >= 1.2 * (LOOKUP_PAGES + 1) * SLACK_TIMEOUT
+
+
+def test_a_dead_relays_rows_are_taken_over_within_a_minute() -> None:
+    """CONTRACT.md: work held by a process that dies is taken over within 60 seconds."""
+    config = RelayConfig()
+    assert config.lease_seconds + config.claim_every <= 60
