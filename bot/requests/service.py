@@ -89,6 +89,7 @@ class Refusal(StrEnum):
     NOT_PENDING = "not_pending"
     EXPIRED = "expired"
     NOT_ALLOWED = "not_allowed"
+    NOT_CANCELLABLE = "not_cancellable"
     NOT_STUCK = "not_stuck"
 
 
@@ -377,7 +378,7 @@ def cancel(
         policy=policy,
     )
     if not result.ok:
-        return Decision(Outcome.REFUSED, result.request, Refusal.NOT_PENDING)
+        return Decision(Outcome.REFUSED, result.request, Refusal.NOT_CANCELLABLE)
     return Decision(Outcome.CANCELLED, result.request)
 
 

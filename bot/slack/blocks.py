@@ -325,6 +325,10 @@ _REFUSAL_WORDS: Mapping[Refusal, str] = {
     Refusal.NOT_PENDING: "Request {rid} is no longer waiting for a decision (it is {state}).",
     Refusal.EXPIRED: "Request {rid} expired before it was approved; ask for a new one.",
     Refusal.NOT_ALLOWED: "Only the requester or an approver can cancel request {rid}.",
+    Refusal.NOT_CANCELLABLE: (
+        "Request {rid} can no longer be cancelled (it is {state}); only a pending or approved"
+        " request can be."
+    ),
     Refusal.NOT_STUCK: "Request {rid} is not stuck (it is {state}); there is nothing to retry.",
 }
 

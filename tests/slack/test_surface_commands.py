@@ -260,7 +260,7 @@ def test_cancel_by_requester_or_approver_only(harness: Harness) -> None:
     assert "cancelled" in done.text
     assert harness.requests()[0].state is Status.CANCELLED
     again = harness.run(f"cancel {rid}", REQUESTER)
-    assert "no longer waiting" in again.text
+    assert "can no longer be cancelled" in again.text
 
 
 def test_retry_is_for_approvers_and_stuck_requests(harness: Harness) -> None:
