@@ -87,7 +87,12 @@ def _posted_once_in_order(env: Env) -> None:
         assert sequence == sorted(sequence)
 
 
-def test_messages_arrive_once_and_in_order_through_429s_and_an_outage(env: Env) -> None:
+@pytest.mark.parametrize(
+    "outage_seconds", [1.5, pytest.param(30.0, marks=pytest.mark.slow, id="30s-outage")]
+)
+def test_messages_arrive_once_and_in_order_through_429s_and_an_outage(
+    env: Env, outage_seconds: float
+) -> None:
     _approve_then_cancel(env, 6)
     env.slack.fail_next("chat.postMessage", 3, "rate_limited", retry_after=1)
     relay = env.relay()
@@ -96,14 +101,14 @@ def test_messages_arrive_once_and_in_order_through_429s_and_an_outage(env: Env) 
     env.slack.subscribe(lambda call: posted.set() if call.ok else None)
 
     def run() -> None:
-        relay.drain(timeout=30)
+        relay.drain(timeout=outage_seconds + 30)
         done.set()
 
     thread = threading.Thread(target=run)
     thread.start()
     assert posted.wait(10)
-    env.slack.outage(1.5)
-    thread.join(40)
+    env.slack.outage(outage_seconds)
+    thread.join(outage_seconds + 40)
     assert done.is_set()
     _posted_once_in_order(env)
     assert len([c for c in env.slack.calls("chat.postMessage") if c.status == 429]) == 3
