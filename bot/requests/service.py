@@ -647,6 +647,24 @@ def record_failure(
     ).ok
 
 
+def poll_is_unchanged(
+    request: DetachRequest, observed: EniObservation | None, *, policy: Policy, now: datetime
+) -> bool:
+    """Whether a Describe answer only means "look again later" (most answers, most of the time).
+
+    The poller uses this to record thousands of such answers in bulk; `record_poll` applies
+    every other answer (detached, gone, newly stuck) one by one.
+    """
+    if observed is None:
+        return False
+    if observed.status == "Available" or observed.instance_id != request.instance_id:
+        return False
+    if request.state is Status.STUCK:
+        return True
+    sent_at = request.detach_sent_at or request.updated_at
+    return (now - sent_at).total_seconds() < policy.stuck_after
+
+
 def record_poll(
     db: Session,
     *,
@@ -674,6 +692,20 @@ def record_poll(
     ):
         return None
     current = request.state
+    if poll_is_unchanged(request, observed, policy=policy, now=now):
+        repository.set_fields(
+            db,
+            request_id,
+            {
+                "eni_status": observed.status if observed else None,
+                "poll_count": request.poll_count + 1,
+                "next_poll_at": next_poll_at,
+                "lease_owner": None,
+                "lease_until": None,
+            },
+            lease_owner=owner,
+        )
+        return None
     if observed is None:
         ok = record_failure(
             db,
@@ -724,18 +756,6 @@ def record_poll(
             },
         ).ok
         return Status.STUCK if ok else None
-    repository.set_fields(
-        db,
-        request_id,
-        {
-            "eni_status": observed.status,
-            "poll_count": request.poll_count + 1,
-            "next_poll_at": next_poll_at,
-            "lease_owner": None,
-            "lease_until": None,
-        },
-        lease_owner=owner,
-    )
     return None
 
 

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import db
 from bot.ecs.client import EcsClient
 from bot.ecs.errors import EcsError
-from bot.ecs.models import NetworkInterface
 from bot.requests import service
 from bot.requests.models import DetachRequest
 from bot.requests.service import EniObservation, Policy
@@ -113,19 +112,24 @@ class Poller:
             stats.troubled += len(requests)
             return
         self._trouble.pop(region, None)
-        seen: dict[str, NetworkInterface] = {e.eni_id: e for e in enis}
+        seen: dict[str, EniObservation] = {
+            e.eni_id: EniObservation(e.status, e.instance_id) for e in enis
+        }
         cap = self._config.poll_interval
         chunk = self._config.record_chunk
         for start in range(0, len(requests), chunk):
             now = self._clock()
             part = requests[start : start + chunk]
-            quiet = [r for r in part if self._unchanged(r, seen.get(r.eni_id), now)]
+            quiet = [
+                r
+                for r in part
+                if service.poll_is_unchanged(r, seen.get(r.eni_id), policy=self._policy, now=now)
+            ]
             with db.transaction(self._sessions) as s:
                 _reschedule(s, quiet, seen, owner=self._owner, now=now, cap=cap)
                 quiet_ids = {r.id for r in quiet}
                 for request in (r for r in part if r.id not in quiet_ids):
-                    eni = seen.get(request.eni_id)
-                    observed = None if eni is None else EniObservation(eni.status, eni.instance_id)
+                    observed = seen.get(request.eni_id)
                     changed = service.record_poll(
                         s,
                         request_id=request.id,
@@ -144,21 +148,6 @@ class Poller:
                             changed,
                             extra={"request_id": request.id, "eni_id": request.eni_id},
                         )
-
-    def _unchanged(
-        self, request: DetachRequest, eni: NetworkInterface | None, now: datetime
-    ) -> bool:
-        """Whether this answer only means "look again later" (most answers, most of the time).
-
-        Mirrors `service.record_poll`'s reschedule branch so the common case is one UPDATE per
-        chunk instead of three statements per request; anything else goes through record_poll.
-        """
-        if eni is None or eni.status == "Available" or eni.instance_id != request.instance_id:
-            return False
-        if request.state is Status.STUCK:
-            return True
-        sent_at = request.detach_sent_at or request.updated_at
-        return (now - sent_at).total_seconds() < self._policy.stuck_after
 
     def _troubled(self, region: str, requests: list[DetachRequest], exc: EcsError) -> None:
         """ECS did not answer usefully: look again later, and say so once per request."""
@@ -189,7 +178,7 @@ class Poller:
 def _reschedule(
     s: Session,
     requests: Sequence[DetachRequest],
-    seen: dict[str, NetworkInterface],
+    seen: dict[str, EniObservation],
     *,
     owner: str,
     now: datetime,
@@ -198,7 +187,7 @@ def _reschedule(
     """Record "no change" for many requests: one UPDATE per (ENI status, poll count) group."""
     groups: dict[tuple[str, int], list[int]] = defaultdict(list)
     for request in requests:
-        groups[(seen[request.eni_id].status.value, request.poll_count)].append(request.id)
+        groups[(str(seen[request.eni_id].status), request.poll_count)].append(request.id)
     for (eni_status, polls), ids in groups.items():
         s.execute(
             update(DetachRequest)
