@@ -27,6 +27,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.observability.slack_client import InstrumentedWebClient
 from bot.outbox.models import MessageKind
 from bot.outbox.relay import Delivery, LeaseLostError, Sent
 from bot.slack import messages
@@ -135,6 +136,9 @@ def quiet_client(client: WebClient) -> WebClient:
     The SDK's connection-error handler re-sends a `chat.postMessage` whose answer was lost,
     which would post it twice; its 429 handler would block the relay's other channels.
     """
+    if isinstance(client, InstrumentedWebClient):
+        # Keep the Slack call metrics (and the 429 counter, which never retries itself).
+        return InstrumentedWebClient.like(client, client.metrics, retry_handlers=[])
     return WebClient(
         token=client.token,
         base_url=client.base_url,

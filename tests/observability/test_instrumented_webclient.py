@@ -121,3 +121,28 @@ def test_a_quiet_copy_counts_429s_but_never_retries(stand_in: SlackWebApiStandIn
         quiet.chat_postMessage(channel=CHANNEL, text="once")
     assert len(stand_in.calls("chat.postMessage")) == 1
     assert value(metrics, LIMITED, method="chat.postMessage") == 1
+
+
+def test_the_relays_quiet_client_stays_instrumented_and_never_retries() -> None:
+    from slack_sdk.http_retry.builtin_handlers import (
+        ConnectionErrorRetryHandler,
+        RateLimitErrorRetryHandler,
+    )
+
+    from bot.observability.metrics import Metrics
+    from bot.observability.slack_client import InstrumentedWebClient
+    from bot.slack.notifier import quiet_client
+
+    metrics = Metrics()
+    client = InstrumentedWebClient(
+        token="xoxb-test",
+        retry_handlers=[RateLimitErrorRetryHandler(), ConnectionErrorRetryHandler()],
+        metrics=metrics,
+    )
+    quiet = quiet_client(client)
+    assert isinstance(quiet, InstrumentedWebClient)
+    assert quiet.metrics is metrics
+    assert not any(
+        isinstance(h, (RateLimitErrorRetryHandler, ConnectionErrorRetryHandler))
+        for h in quiet.retry_handlers
+    )
