@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,6 +22,7 @@ from bot.sim.ecs.fixture import demo_world
 from bot.sim.ecs.render import Reply
 from bot.sim.ecs.service import EcsService
 from bot.sim.ecs.world import AccessKey, World
+from bot.sim.http import TrackingHTTPServer
 
 __all__ = ["DEFAULT_KEYS", "EcsSimulator"]
 
@@ -32,34 +33,16 @@ DEFAULT_KEYS: Mapping[str, str] = {"sim-access-key": "sim-access-secret"}
 _MAX_BODY = 1 << 20
 
 
-class _HttpServer(ThreadingHTTPServer):
-    """Threading server that remembers open connections so stop() can cut keep-alive ones."""
-
-    daemon_threads = True
+class _HttpServer(TrackingHTTPServer):
+    """The simulator's server; stop() cuts keep-alive connections so their threads end."""
 
     def __init__(self, address: tuple[str, int], simulator: EcsSimulator) -> None:
-        if ":" in address[0]:
-            self.address_family = socket.AF_INET6
         self.simulator = simulator
-        self._open: set[socket.socket] = set()
-        self._open_lock = threading.Lock()
         super().__init__(address, _Handler)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self._open_lock:
-            self._open.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self._open_lock:
-            self._open.discard(request)
-        super().shutdown_request(request)
 
     def cut_connections(self) -> None:
         """Shut every open connection so idle keep-alive handler threads end."""
-        with self._open_lock:
-            sockets = list(self._open)
-        for sock in sockets:
+        for sock in self.take_connections():
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
 

@@ -18,11 +18,12 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 from typing import Any, Self, TypeVar
 from urllib.parse import parse_qsl
 
+from bot.sim.http import TrackingHTTPServer
 from bot.sim.slack.faults import ChannelRateLimiter, Fault, FaultKind, FaultPlan
 from bot.sim.slack.records import (
     RESPONSE_URL_METHOD,
@@ -62,34 +63,18 @@ def _json_outcome(
     return _Outcome(status, json.dumps(body).encode(), headers=dict(headers or {}))
 
 
-class _Server(ThreadingHTTPServer):
-    """The listening side; remembers open connections so an outage can cut them."""
+class _Server(TrackingHTTPServer):
+    """The listening side; an outage cuts its open connections."""
 
-    daemon_threads = True
     allow_reuse_address = True
 
     def __init__(self, address: tuple[str, int], stand_in: SlackWebApiStandIn) -> None:
         self.stand_in = stand_in
-        self.open_connections: set[socket.socket] = set()
-        self.connections_lock = threading.Lock()
         super().__init__(address, _Handler)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self.connections_lock:
-            self.open_connections.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self.connections_lock:
-            self.open_connections.discard(request)
-        super().shutdown_request(request)
 
     def reset_connections(self) -> None:
         """Cut every open keep-alive connection with a TCP reset, as a dying server would."""
-        with self.connections_lock:
-            connections = list(self.open_connections)
-            self.open_connections.clear()
-        for conn in connections:
+        for conn in self.take_connections():
             _reset(conn)
 
 
