@@ -66,3 +66,28 @@ def test_upgrade_twice_is_a_no_op(db_url: str) -> None:
 
 
 _ = bot.outbox.models
+
+
+def test_replicas_starting_together_migrate_once(db_url: str) -> None:
+    """CONTRACT.md: migrations at start are serialised by the database, not by luck."""
+    import subprocess
+    import sys
+
+    code = "import sys; from bot import db; db.upgrade(sys.argv[1])"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, db_url],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    results = [(p.wait(120), p.stderr.read() if p.stderr else "") for p in procs]
+    assert all(rc == 0 for rc, _ in results), [err[-800:] for _, err in results]
+    assert _tables(db_url) == TABLES
+    engine = db.make_engine(db_url)
+    try:
+        assert db.current_revision(engine) == db.head_revision()
+    finally:
+        engine.dispose()
