@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: support.*
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ecs"))
 
 from scripted_ecs import Reply, Seen, running

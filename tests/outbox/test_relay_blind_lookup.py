@@ -10,9 +10,8 @@ from __future__ import annotations
 import http.client
 import json
 import logging
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from slack_sdk import WebClient
@@ -26,6 +25,7 @@ from bot.requests import service
 from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN, SlackWebApiStandIn
 from bot.slack.notifier import OutboxNotifier
 
+from support.loopback import LoopbackServer
 from support.workers_env import CHANNEL, INCIDENTS, submit_and_approve
 
 FAST = RelayConfig(post_interval=0.0, claim_every=0.02, backoff_base=0.05, backoff_cap=0.05)
@@ -73,22 +73,18 @@ class BlindProxy:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._server = LoopbackServer(Handler)
 
     @property
     def api_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/api/"
+        return self._server.base_url + "/api/"
 
     def __enter__(self) -> BlindProxy:
-        self._thread.start()
+        self._server.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(5)
+        self._server.stop()
 
 
 @pytest.fixture

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 from typing import Any, Self
 
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
+
+from support.loopback import LoopbackServer
 
 
 class BoltHttpServer:
@@ -39,18 +40,14 @@ class BoltHttpServer:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        self._server = LoopbackServer(Handler)
 
     @property
     def events_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/slack/events"
+        return self._server.base_url + "/slack/events"
 
     def __enter__(self) -> Self:
-        self._thread.start()
+        self._server.start()
         return self
 
     def __exit__(
@@ -59,6 +56,4 @@ class BoltHttpServer:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        self._server.stop()
