@@ -8,6 +8,7 @@ BEGIN (`BEGIN IMMEDIATE`), so a read-then-write transaction never fails half way
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -154,8 +155,9 @@ def downgrade(url: str, revision: str = "base") -> None:
     command.downgrade(alembic_config(url), revision)
 
 
+@functools.cache
 def head_revision() -> str | None:
-    """The newest revision in migrations/."""
+    """The newest revision in migrations/ (read once: /readyz asks on every probe)."""
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(alembic_config("sqlite:///unused.db")).get_current_head()

@@ -160,7 +160,7 @@ class Executor:
             # The earlier Detach (whose answer was lost) took effect: do not send another.
             self._reconciled(request, request.ecs_request_id)
             return True
-        if maybe_sent and request.detach_intent_at is not None:
+        if request.detach_intent_at is not None:
             settles_at = request.detach_intent_at + timedelta(seconds=self._config.in_flight_window)
             if self._now() < settles_at:
                 # A Detach was committed to but its outcome is unknown, and it may still be in
