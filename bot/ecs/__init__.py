@@ -21,7 +21,7 @@ if TYPE_CHECKING:
         EnvCredentials,
         StaticCredentials,
     )
-    from bot.ecs.errors import DetachOutcomeUnknownError, EcsError, EcsTransportError
+    from bot.ecs.errors import EcsError, EcsTransportError, OutcomeUnknownError
     from bot.ecs.models import EniStatus, EniType, Instance, InstanceStatus, NetworkInterface
     from bot.ecs.retry import RetryPolicy
 
@@ -35,7 +35,7 @@ _HOMES: dict[str, str] = {
     "CredentialsError": "credentials",
     "CredentialsProvider": "credentials",
     "DefaultChainCredentials": "credentials",
-    "DetachOutcomeUnknownError": "errors",
+    "OutcomeUnknownError": "errors",
     "EcsCallObserver": "client",
     "EcsClient": "client",
     "EcsError": "errors",
@@ -62,7 +62,6 @@ __all__ = [
     "CredentialsError",
     "CredentialsProvider",
     "DefaultChainCredentials",
-    "DetachOutcomeUnknownError",
     "EcsCallObserver",
     "EcsClient",
     "EcsError",
@@ -73,6 +72,7 @@ __all__ = [
     "Instance",
     "InstanceStatus",
     "NetworkInterface",
+    "OutcomeUnknownError",
     "Reaction",
     "RetryPolicy",
     "StaticCredentials",

@@ -26,7 +26,7 @@ class Reaction(StrEnum):
     """How the bot reacts to a code; values are what logs and the database may store."""
 
     RETRY_NOW = "retry_now"  # throttling/5xx/no answer: the client already retried with backoff
-    RETRY_LATER = "retry_later"  # ENI or instance busy: wait and send the Detach again
+    RETRY_LATER = "retry_later"  # busy, or credentials mid-rotation: wait (bounded), send again
     ALREADY_DONE = "already_done"  # gone: done, but only after a Describe confirms it
     CHECK_FIRST = "check_first"  # Detach outcome unknown: Describe before anything is re-sent
     FAIL = "fail"  # a person must act; retrying cannot help
@@ -473,9 +473,11 @@ _ENTRIES: tuple[CatalogueEntry, ...] = (
         "InvalidSecurityToken.Expired",
         400,
         Category.CREDENTIAL,
-        "The bot's temporary cloud credentials have run out.",
-        "Ask the bot's operators to check how its temporary credentials are renewed.",
-        _F,
+        "The bot's temporary cloud credentials ran out before the renewed ones reached it.",
+        # Nothing was applied (refused at the gate); rotation usually lands within seconds.
+        "The bot retries for a while; if it still fails, ask the bot's operators to check how "
+        "its temporary credentials are renewed.",
+        _L,
     ),
     CatalogueEntry(
         "InvalidSecurityToken.Malformed",
@@ -644,8 +646,10 @@ _ENTRIES: tuple[CatalogueEntry, ...] = (
         0,
         Category.CREDENTIAL,
         "The bot could not obtain its cloud credentials just now.",
-        "Ask the bot's operators to check the credential chain (RAM role, OIDC, profile).",
-        _F,
+        # The chain's sources (metadata service, OIDC token file) fail briefly during rotation.
+        "The bot retries for a while; if it still fails, ask the bot's operators to check the "
+        "credential chain (RAM role, OIDC, profile).",
+        _L,
     ),
     CatalogueEntry(
         "Credentials.NotInstalled",

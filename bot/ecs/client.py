@@ -22,7 +22,14 @@ from typing import Any, Protocol, Self
 import httpx
 
 from bot.ecs.credentials import Credential, CredentialsProvider
-from bot.ecs.errors import DetachOutcomeUnknownError, EcsError, EcsTransportError, Reaction
+from bot.ecs.errors import (
+    OUTCOME_UNKNOWN,
+    Category,
+    EcsError,
+    EcsTransportError,
+    OutcomeUnknownError,
+    Reaction,
+)
 from bot.ecs.models import Instance, NetworkInterface
 from bot.ecs.retry import RetryPolicy, parse_retry_after
 from bot.ecs.signer import EMPTY_PAYLOAD_SHA256, canonical_query, sign_v3
@@ -235,14 +242,15 @@ class EcsClient:
                 raise _Retryable(
                     EcsTransportError(code, _scrub(_exc_text(exc), credential), action=action)
                 ) from None
-            except httpx.TransportError as exc:
-                # The request may have reached ECS: a Describe can be repeated, a Detach cannot.
+            except httpx.RequestError as exc:
+                # The request may have reached ECS (a timeout, a dropped connection, or an answer
+                # that could not be decoded): a Describe can be repeated, a Detach cannot.
                 timed_out = isinstance(exc, httpx.TimeoutException)
                 code = "Transport.Timeout" if timed_out else "Transport.Error"
                 text = _scrub(_exc_text(exc), credential)
                 if not idempotent:
-                    code = "Transport.DetachOutcomeUnknown"
-                    raise DetachOutcomeUnknownError(code, text, action=action) from None
+                    code = OUTCOME_UNKNOWN
+                    raise OutcomeUnknownError(code, text, action=action) from None
                 raise _Retryable(EcsTransportError(code, text, action=action)) from None
             body, error = _read(response, action, credential)
             if error is None:
@@ -250,6 +258,8 @@ class EcsClient:
                 return body
             code = error.code
             request_id = error.request_id
+            if not idempotent and _may_have_applied(error):
+                raise _as_outcome_unknown(error) from None
             if _retryable(error):
                 retry_after = parse_retry_after(response.headers.get("x-acs-retry-after"))
                 raise _Retryable(error, retry_after) from None
@@ -333,9 +343,39 @@ def _parse_endpoint(endpoint: str) -> httpx.URL:
     return url.copy_with(path=path)
 
 
+def _may_have_applied(error: EcsError) -> bool:
+    """A server-side failure says nothing about whether a state-changing call took effect.
+
+    Throttling is a refusal at the gate (nothing was applied); a 5xx, `InternalError`,
+    `UnknownError` or `ServiceUnavailable` may come after ECS acted, and so may an answer that
+    could not be read.
+    """
+    if isinstance(error, OutcomeUnknownError):
+        return True
+    entry = error.entry
+    if entry.category is Category.THROTTLING:
+        return False
+    return error.http_status >= 500 or entry.category is Category.SERVER
+
+
+def _as_outcome_unknown(error: EcsError) -> OutcomeUnknownError:
+    """The same error, typed so that callers Describe before anything is sent again."""
+    if isinstance(error, OutcomeUnknownError):
+        return error
+    return OutcomeUnknownError(
+        error.code,
+        error.message,
+        request_id=error.request_id,
+        http_status=error.http_status,
+        recommend=error.recommend,
+        host_id=error.host_id,
+        action=error.action,
+    )
+
+
 def _retryable(error: EcsError) -> bool:
     """Throttling, 5xx and server-side hiccups: the same call may succeed a moment later."""
-    if isinstance(error, DetachOutcomeUnknownError):
+    if isinstance(error, OutcomeUnknownError):
         return False
     if error.http_status >= 500:
         return True
@@ -357,19 +397,11 @@ def _read(
         if isinstance(parsed, Mapping):
             return parsed, None
         text = f"HTTP {status} with a body that is not a JSON object: {_echo(raw)}"
-        error_type = DetachOutcomeUnknownError if action == DETACH else EcsError
-        code = "Transport.DetachOutcomeUnknown" if action == DETACH else "Response.Malformed"
-        return {}, error_type(code, _scrub(text, credential), http_status=status, action=action)
-    fields = _error_fields(parsed, raw)
-    if action == DETACH and status in (502, 504) and not fields.get("Code"):
-        # A proxy's gateway error, not ECS's: the Detach may have reached ECS all the same.
-        text = f"HTTP {status} from a proxy, not ECS: {_echo(raw)}"
-        return {}, DetachOutcomeUnknownError(
-            "Transport.DetachOutcomeUnknown",
-            _scrub(text, credential),
-            http_status=status,
-            action=action,
+        # Response.Malformed is a server-side failure: a state-changing call may have applied.
+        return {}, EcsError(
+            "Response.Malformed", _scrub(text, credential), http_status=status, action=action
         )
+    fields = _error_fields(parsed, raw)
     code = fields.get("Code") or f"HTTP.{status}"
     message = fields.get("Message") or (
         "" if fields.get("Code") else f"HTTP {status}: {_echo(raw)}"

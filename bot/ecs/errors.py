@@ -1,8 +1,9 @@
 """The ECS error tree and the code catalogue the domain uses to explain and react to failures.
 
-    EcsError                       ECS answered with an error code (or gave no usable answer)
-    ├── EcsTransportError          no answer after the client's retries (timeouts, connections)
-    └── DetachOutcomeUnknownError  a Detach was sent but its answer was lost: Describe first
+    EcsError                  ECS answered with an error code (or gave no usable answer)
+    ├── EcsTransportError     no answer after the client's retries (timeouts, connections)
+    └── OutcomeUnknownError   a state-changing call (Detach) may or may not have been applied:
+                              its answer was lost, unreadable, or a server error. Describe first.
 
 Messages from ECS are kept exactly as sent (placeholders such as `%s` included); they are never
 used as format strings. Nothing here ever holds a secret.
@@ -14,14 +15,19 @@ from bot.ecs.catalogue import CATALOGUE, CatalogueEntry, Category, Reaction, loo
 
 __all__ = [
     "CATALOGUE",
+    "OUTCOME_UNKNOWN",
     "CatalogueEntry",
     "Category",
-    "DetachOutcomeUnknownError",
     "EcsError",
     "EcsTransportError",
+    "OutcomeUnknownError",
     "Reaction",
     "lookup",
 ]
+
+
+# The code of a state-changing call whose answer never came (or could not be read).
+OUTCOME_UNKNOWN = "Transport.DetachOutcomeUnknown"
 
 
 class EcsError(Exception):
@@ -78,5 +84,14 @@ class EcsTransportError(EcsError):
     """No answer from ECS after the client's retries (timeout or connection failure)."""
 
 
-class DetachOutcomeUnknownError(EcsError):
-    """A Detach was sent and no answer came: it may have been applied, so Describe first."""
+class OutcomeUnknownError(EcsError):
+    """A state-changing call may have been applied (lost answer or server error): Describe first.
+
+    `code` is ECS's own code when ECS answered (`InternalError`, `ServiceUnavailable`, …) and
+    `OUTCOME_UNKNOWN` when no answer came; either way the catalogue reaction is CHECK_FIRST.
+    """
+
+    @property
+    def reaction(self) -> Reaction:
+        """Always CHECK_FIRST, whatever the code's usual reaction (a retry would be a re-send)."""
+        return Reaction.CHECK_FIRST

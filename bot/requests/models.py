@@ -65,6 +65,10 @@ class DetachRequest(Base):
     # Set just before a Detach is sent: if the process dies before the answer is recorded,
     # whoever takes over asks ECS (Describe) before sending again.
     detach_intent_at: Mapped[datetime | None]
+    # Set when a Detach may have been applied without a definite answer (lost, a server error,
+    # or an intent no answer ever cleared). Never cleared by a later refusal: a Describe that
+    # finds the ENI Detaching or Available then means this request's Detach did it.
+    detach_maybe_applied_at: Mapped[datetime | None]
     detach_sent_at: Mapped[datetime | None]
     busy_since: Mapped[datetime | None]
     lease_owner: Mapped[str | None] = mapped_column(String(128))

@@ -490,16 +490,44 @@ def start_execution(
 
 
 def mark_detach_intent(db: Session, *, request_id: int, owner: str, now: datetime) -> bool:
-    """Record that a Detach is about to be sent; commit this before sending."""
+    """Record that a Detach is about to be sent; commit this before sending.
+
+    An intent still set from an earlier attempt was never answered definitely (its holder died,
+    or its answer was lost): that Detach may have been applied, and that is kept.
+    """
     request = repository.get(db, request_id)
     if request is None:
         return False
+    values: dict[str, Any] = {
+        "detach_intent_at": now,
+        "attempts": request.attempts + 1,
+        "updated_at": now,
+    }
+    if request.detach_intent_at is not None and request.detach_maybe_applied_at is None:
+        values["detach_maybe_applied_at"] = request.detach_intent_at
+    return repository.compare_and_set(db, request_id, {Status.EXECUTING}, values, lease_owner=owner)
+
+
+def record_outcome_unknown(db: Session, *, request_id: int, owner: str, now: datetime) -> bool:
+    """The Detach just sent may have been applied (lost answer, server error): never forget it."""
+    request = repository.get(db, request_id)
+    if request is None or request.detach_maybe_applied_at is not None:
+        return request is not None
     return repository.compare_and_set(
         db,
         request_id,
         {Status.EXECUTING},
-        {"detach_intent_at": now, "attempts": request.attempts + 1, "updated_at": now},
+        {"detach_maybe_applied_at": request.detach_intent_at or now, "updated_at": now},
         lease_owner=owner,
+    )
+
+
+def may_have_detached(request: DetachRequest) -> bool:
+    """Whether a Detach of this request was accepted, or may have been applied unanswered."""
+    return (
+        request.detach_sent_at is not None
+        or request.detach_intent_at is not None
+        or request.detach_maybe_applied_at is not None
     )
 
 
@@ -547,7 +575,9 @@ def record_detach_sent(
         values={
             "ecs_request_id": ecs_request_id,
             "detach_sent_at": now,
+            # Settled: the ENI shows the Detach took effect.
             "detach_intent_at": None,
+            "detach_maybe_applied_at": None,
             "busy_since": None,
             "eni_status": "Detaching",
             "lease_owner": None,
@@ -574,10 +604,11 @@ def record_busy(
 ) -> bool:
     """ECS said "busy, try later": stay executing and retry, or fail once the budget is spent.
 
-    `refused` means ECS answered this Detach with a refusal, so nothing was applied and the
-    intent can be forgotten. When the wait comes from anything else (the instance is not yet
-    Running, a lost answer), an earlier Detach may still take effect: keep the intent, so the
-    next round reconciles instead of calling a finished detach a changed world.
+    `refused` means ECS answered this Detach with a refusal, so this call was not applied and
+    its intent is answered. When the wait comes from anything else (the instance is not yet
+    Running, a lost answer), the Detach may still take effect: keep the intent, so the in-flight
+    window is waited out. Neither forgets `detach_maybe_applied_at`: an earlier call that may
+    have been applied outlives any later refusal.
     Returns True when the request will be retried, False when it failed (or was lost).
     """
     request = repository.get(db, request_id)
@@ -589,6 +620,7 @@ def record_busy(
             db,
             request_id=request_id,
             expected=(Status.EXECUTING,),
+            owner=owner,
             code=code,
             message=message,
             ecs_request_id=ecs_request_id,
@@ -620,6 +652,7 @@ def record_failure(
     *,
     request_id: int,
     expected: Collection[Status],
+    owner: str,
     code: str,
     message: str,
     ecs_request_id: str | None,
@@ -628,7 +661,10 @@ def record_failure(
     actor: str = SYSTEM_EXECUTOR,
     detail: Mapping[str, Any] | None = None,
 ) -> bool:
-    """→ failed, keeping the ECS code, message and request ID for the people who asked."""
+    """→ failed, keeping the ECS code, message and request ID for the people who asked.
+
+    Guarded by `owner`'s lease: a worker whose lease lapsed (and was taken over) fails nothing.
+    """
     return transition(
         db,
         request_id=request_id,
@@ -637,6 +673,7 @@ def record_failure(
         actor=actor,
         now=now,
         policy=policy,
+        lease_owner=owner,
         values={"error_code": code, "error_message": message, "ecs_request_id": ecs_request_id},
         detail={
             "error_code": code,
@@ -711,6 +748,7 @@ def record_poll(
             db,
             request_id=request_id,
             expected=(current,),
+            owner=owner,
             code="EniGone",
             message=f"ENI {request.eni_id} no longer exists in {request.region}.",
             ecs_request_id=request.ecs_request_id,

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import db
 from bot.ecs.client import DESCRIBE_ENIS, DESCRIBE_INSTANCES, DETACH, EcsClient
-from bot.ecs.errors import DetachOutcomeUnknownError, EcsError, Reaction
+from bot.ecs.errors import OUTCOME_UNKNOWN, EcsError, OutcomeUnknownError, Reaction
 from bot.ecs.models import EniStatus, Instance, InstanceStatus, NetworkInterface
 from bot.observability.context import request_context
 from bot.requests import repository, service
@@ -134,7 +134,10 @@ class Executor:
 
     def _settle_from_live(self, request: DetachRequest, live: _Live) -> bool:
         """Decide from Describe alone where possible; True when nothing is left to send."""
-        maybe_sent = request.detach_intent_at is not None
+        # A Detach committed to or answered ambiguously, not yet settled by a Describe.
+        unsettled = (
+            request.detach_intent_at is not None or request.detach_maybe_applied_at is not None
+        )
         eni, instance = live.eni, live.instance
         if eni is None:
             self._fail(
@@ -145,7 +148,7 @@ class Executor:
             return True
         attached_here = eni.instance_id == request.instance_id
         if not attached_here or eni.status is EniStatus.AVAILABLE:
-            if maybe_sent or request.detach_sent_at is not None:
+            if service.may_have_detached(request):
                 self._reconciled(request, request.ecs_request_id)
             else:
                 where = f"attached to {eni.instance_id}" if eni.instance_id else "not attached"
@@ -156,7 +159,7 @@ class Executor:
                     f"attached to {request.instance_id} as when it was approved.",
                 )
             return True
-        if eni.status is EniStatus.DETACHING and maybe_sent:
+        if eni.status is EniStatus.DETACHING and unsettled:
             # The earlier Detach (whose answer was lost) took effect: do not send another.
             self._reconciled(request, request.ecs_request_id)
             return True
@@ -207,9 +210,9 @@ class Executor:
             ecs_request_id = self._ecs.detach_network_interface(
                 request.region, request.eni_id, request.instance_id
             )
-        except DetachOutcomeUnknownError as exc:
-            self._audit(request, DETACH, exc.code, exc.request_id, exc.message)
-            self._after_unknown(request)
+        except OutcomeUnknownError as exc:
+            self._audit(request, DETACH, exc.code, exc.request_id, exc.message, unknown=True)
+            self._settle_by_describe(request, unknown=exc)
             return
         except EcsError as exc:
             self._audit(request, DETACH, exc.code, exc.request_id, exc.message)
@@ -230,18 +233,33 @@ class Executor:
         self._poller_bell()
 
     def _on_refusal(self, request: DetachRequest, exc: EcsError) -> None:
-        reaction = exc.reaction
-        if reaction is Reaction.RETRY_LATER:
-            self._busy(request, exc.code, exc.message, exc.request_id)
-        elif reaction is Reaction.RETRY_NOW:
+        """ECS refused this Detach, so this call was not applied; an earlier one may have been."""
+        if exc.reaction is Reaction.RETRY_NOW:
             self._trouble(request, exc)
-        elif reaction in (Reaction.ALREADY_DONE, Reaction.CHECK_FIRST):
-            self._after_unknown(request, refusal=exc)
-        else:
-            self._fail(request, exc.code, exc.message, exc.request_id)
+            return
+        fresh = self._renew(request.id)
+        if fresh is None:
+            return
+        if exc.reaction in (Reaction.RETRY_LATER, Reaction.FAIL) and not service.may_have_detached(
+            fresh
+        ):
+            if exc.reaction is Reaction.RETRY_LATER:
+                self._busy(fresh, exc.code, exc.message, exc.request_id)
+            else:
+                self._fail(fresh, exc.code, exc.message, exc.request_id)
+            return
+        # "Gone", or a refusal while an earlier Detach may have landed (ECS refuses a second
+        # Detach once the first took effect): only a Describe can tell which.
+        self._settle_by_describe(fresh, refusal=exc)
 
-    def _after_unknown(self, request: DetachRequest, refusal: EcsError | None = None) -> None:
-        """The Detach may or may not have happened (or ECS says "gone"): Describe decides."""
+    def _settle_by_describe(
+        self,
+        request: DetachRequest,
+        *,
+        unknown: OutcomeUnknownError | None = None,
+        refusal: EcsError | None = None,
+    ) -> None:
+        """A Detach may or may not have happened: Describe decides, and nothing is re-sent."""
         fresh = self._renew(request.id)
         if fresh is None:
             return
@@ -249,12 +267,15 @@ class Executor:
         if live is None:
             return
         eni = live.eni
+        answer = unknown or refusal
         done = eni is not None and (
             eni.status in (EniStatus.DETACHING, EniStatus.AVAILABLE)
             or eni.instance_id != fresh.instance_id
         )
         if done:
-            self._reconciled(fresh, refusal.request_id if refusal else None)
+            self._reconciled(fresh, (answer.request_id if answer else None) or fresh.ecs_request_id)
+        elif refusal is not None and refusal.reaction is Reaction.RETRY_LATER:
+            self._busy(fresh, refusal.code, refusal.message, refusal.request_id)
         elif refusal is not None:
             self._fail(fresh, refusal.code, refusal.message, refusal.request_id)
         elif eni is None:
@@ -262,11 +283,12 @@ class Executor:
         else:
             # Still InUse: the Detach did not (yet) apply. Keep the intent and look again later,
             # within the same budget as busy refusals, so lost answers cannot loop for ever.
+            code = unknown.code if unknown else OUTCOME_UNKNOWN
             self._busy(
                 fresh,
-                "Transport.DetachOutcomeUnknown",
+                code,
                 f"ECS did not confirm the detach of {fresh.eni_id}, and the ENI is still InUse.",
-                None,
+                unknown.request_id if unknown else None,
                 refused=False,
             )
 
@@ -295,6 +317,7 @@ class Executor:
                 s,
                 request_id=request.id,
                 expected=_EXPECTED,
+                owner=self._owner,
                 code=code,
                 message=message,
                 ecs_request_id=ecs_request_id or request.ecs_request_id,
@@ -359,6 +382,9 @@ class Executor:
             self._audit(request, action, exc.code, exc.request_id, exc.message)
             if exc.reaction is Reaction.FAIL:
                 self._fail(request, exc.code, exc.message, exc.request_id)
+            elif exc.reaction is Reaction.RETRY_LATER:
+                # Credentials between rotations: wait within the busy budget, then fail.
+                self._busy(request, exc.code, exc.message, exc.request_id, refused=False)
             else:
                 self._trouble(request, exc)
             return None
@@ -373,8 +399,15 @@ class Executor:
         code: str,
         ecs_request_id: str | None,
         message: str | None,
+        *,
+        unknown: bool = False,
     ) -> None:
+        """One audit row per call; an unknown outcome is marked in the same transaction."""
         with db.transaction(self._sessions) as s:
+            if unknown:
+                service.record_outcome_unknown(
+                    s, request_id=request.id, owner=self._owner, now=self._now()
+                )
             service.record_ecs_call(
                 s,
                 request_id=request.id,

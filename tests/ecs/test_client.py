@@ -22,7 +22,7 @@ from scripted_ecs import (
 
 from bot.ecs.client import EcsClient
 from bot.ecs.credentials import Credential, StaticCredentials
-from bot.ecs.errors import DetachOutcomeUnknownError, EcsError, EcsTransportError, Reaction
+from bot.ecs.errors import EcsError, EcsTransportError, OutcomeUnknownError, Reaction
 from bot.ecs.models import EniStatus, InstanceStatus
 from bot.ecs.retry import RetryPolicy
 from bot.ecs.signer import EMPTY_PAYLOAD_SHA256
@@ -237,11 +237,12 @@ def test_throttling_is_retried_then_succeeds(
     ("code", "status"),
     [("ServiceUnavailable", 503), ("InternalError", 500), ("UnknownError", 400)],
 )
-def test_server_errors_are_retried(
+def test_server_errors_on_describe_are_retried(
     client: EcsClient, ecs: ScriptedEcs, code: str, status: int
 ) -> None:
-    ecs.script(error(code, status), Reply())
-    client.detach_network_interface(REGION, ENI, INSTANCE)
+    ecs.script(error(code, status), enis_reply(ENI))
+    [eni] = client.describe_network_interfaces(REGION, [ENI])
+    assert eni.eni_id == ENI
     assert len(ecs.seen) == 2
 
 
@@ -351,7 +352,7 @@ def test_detach_read_timeout_is_outcome_unknown_and_never_resent(
     fast_client: EcsClient, ecs: ScriptedEcs, calls: Calls
 ) -> None:
     ecs.script(Reply(hang=True), Reply())
-    with pytest.raises(DetachOutcomeUnknownError) as info:
+    with pytest.raises(OutcomeUnknownError) as info:
         fast_client.detach_network_interface(REGION, ENI, INSTANCE)
     assert len(ecs.seen) == 1
     assert info.value.reaction is Reaction.CHECK_FIRST
@@ -360,14 +361,14 @@ def test_detach_read_timeout_is_outcome_unknown_and_never_resent(
 
 def test_detach_dropped_connection_is_outcome_unknown(client: EcsClient, ecs: ScriptedEcs) -> None:
     ecs.script(Reply(drop=True), Reply())
-    with pytest.raises(DetachOutcomeUnknownError):
+    with pytest.raises(OutcomeUnknownError):
         client.detach_network_interface(REGION, ENI, INSTANCE)
     assert len(ecs.seen) == 1
 
 
 def test_detach_2xx_garbage_is_outcome_unknown(client: EcsClient, ecs: ScriptedEcs) -> None:
     ecs.script(Reply(body=b"not json"))
-    with pytest.raises(DetachOutcomeUnknownError):
+    with pytest.raises(OutcomeUnknownError):
         client.detach_network_interface(REGION, ENI, INSTANCE)
     assert len(ecs.seen) == 1
 
@@ -377,16 +378,74 @@ def test_detach_proxy_gateway_error_is_outcome_unknown(
     client: EcsClient, ecs: ScriptedEcs, status: int
 ) -> None:
     ecs.script(Reply(status=status, body=b"<html>Gateway Timeout</html>"), Reply())
-    with pytest.raises(DetachOutcomeUnknownError) as info:
+    with pytest.raises(OutcomeUnknownError) as info:
         client.detach_network_interface(REGION, ENI, INSTANCE)
     assert info.value.http_status == status
     assert len(ecs.seen) == 1
 
 
-def test_detach_ecs_internal_error_is_retried(client: EcsClient, ecs: ScriptedEcs) -> None:
-    ecs.script(error("InternalError", 500), Reply(body={"RequestId": "R2"}))
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [
+        ("InternalError", 500),
+        ("UnknownError", 400),
+        ("ServiceUnavailable", 503),
+        ("ServiceUnavailable.RegionMaintaining", 503),
+        ("InternalError", 400),
+        ("SomethingNew", 500),
+    ],
+)
+def test_detach_server_error_is_outcome_unknown_and_never_resent(
+    client: EcsClient, ecs: ScriptedEcs, code: str, status: int
+) -> None:
+    # ECS may have applied a Detach it answered with a server error (CONTRACT, Hardening 0.2):
+    # a second Detach would be refused as busy once the first lands, so never send it here.
+    ecs.script(error(code, status), Reply(body={"RequestId": "R2"}))
+    with pytest.raises(OutcomeUnknownError) as info:
+        client.detach_network_interface(REGION, ENI, INSTANCE)
+    assert len(ecs.seen) == 1
+    assert info.value.code == code
+    assert info.value.request_id == f"REQ-{code}"
+    assert info.value.reaction is Reaction.CHECK_FIRST
+
+
+@pytest.mark.parametrize("code", ["Throttling", "Throttling.User", "Rejected.Throttling"])
+def test_detach_throttling_is_retried_because_nothing_was_applied(
+    client: EcsClient, ecs: ScriptedEcs, code: str
+) -> None:
+    ecs.script(error(code, 400), Reply(body={"RequestId": "R2"}))
     assert client.detach_network_interface(REGION, ENI, INSTANCE) == "R2"
     assert len(ecs.seen) == 2
+
+
+def test_describe_server_error_is_still_retried(client: EcsClient, ecs: ScriptedEcs) -> None:
+    ecs.script(error("InternalError", 500), enis_reply(ENI))
+    [eni] = client.describe_network_interfaces(REGION, [ENI])
+    assert eni.eni_id == ENI
+    assert len(ecs.seen) == 2
+
+
+def test_undecodable_detach_answer_is_outcome_unknown(client: EcsClient, ecs: ScriptedEcs) -> None:
+    # A body that claims gzip but is not: httpx raises DecodingError, which is no TransportError.
+    broken = Reply(body=b"not gzip at all", headers={"content-encoding": "gzip"})
+    ecs.script(broken, Reply())
+    with pytest.raises(OutcomeUnknownError) as info:
+        client.detach_network_interface(REGION, ENI, INSTANCE)
+    assert info.value.code == "Transport.DetachOutcomeUnknown"
+    assert len(ecs.seen) == 1
+
+
+def test_undecodable_describe_answer_is_retried_then_typed(
+    client: EcsClient, ecs: ScriptedEcs
+) -> None:
+    broken = Reply(body=b"not gzip at all", headers={"content-encoding": "gzip"})
+    ecs.script(broken, enis_reply(ENI))
+    [eni] = client.describe_network_interfaces(REGION, [ENI])
+    assert eni.eni_id == ENI
+    ecs.script(*[broken] * 4)
+    with pytest.raises(EcsTransportError) as info:
+        client.describe_network_interfaces(REGION, [ENI])
+    assert info.value.code == "Transport.Error"
 
 
 def test_describe_timeout_is_retried(
@@ -448,7 +507,7 @@ def test_connect_error_before_sending_is_retried_even_for_detach(
     ):
         client.detach_network_interface(REGION, ENI, INSTANCE)
     assert info.value.code == "Transport.ConnectError"
-    assert not isinstance(info.value, DetachOutcomeUnknownError)
+    assert not isinstance(info.value, OutcomeUnknownError)
     assert [c[1] for c in calls.calls] == ["Transport.ConnectError"] * 4
     assert len(sleeps.calls) == 3
 

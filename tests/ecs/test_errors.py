@@ -10,9 +10,9 @@ import pytest
 from bot.ecs.errors import (
     CATALOGUE,
     Category,
-    DetachOutcomeUnknownError,
     EcsError,
     EcsTransportError,
+    OutcomeUnknownError,
     Reaction,
     lookup,
 )
@@ -62,7 +62,7 @@ GATEWAY = [
     ("IncompleteSignature", 400, Reaction.FAIL),
     ("InvalidAccessKeyId.NotFound", 404, Reaction.FAIL),
     ("InvalidAccessKeyId.Inactive", 400, Reaction.FAIL),
-    ("InvalidSecurityToken.Expired", 400, Reaction.FAIL),
+    ("InvalidSecurityToken.Expired", 400, Reaction.RETRY_LATER),
     ("InvalidSecurityToken.Malformed", 400, Reaction.FAIL),
     ("InvalidTimeStamp.Expired", 400, Reaction.FAIL),
     ("InvalidTimeStamp.Format", 400, Reaction.FAIL),
@@ -151,7 +151,7 @@ def test_error_keeps_ecs_message_verbatim_with_placeholders() -> None:
 
 def test_error_family() -> None:
     assert issubclass(EcsTransportError, EcsError)
-    assert issubclass(DetachOutcomeUnknownError, EcsError)
-    assert not issubclass(DetachOutcomeUnknownError, EcsTransportError)
-    unknown = DetachOutcomeUnknownError("Transport.DetachOutcomeUnknown", "read timed out")
+    assert issubclass(OutcomeUnknownError, EcsError)
+    assert not issubclass(OutcomeUnknownError, EcsTransportError)
+    unknown = OutcomeUnknownError("Transport.DetachOutcomeUnknown", "read timed out")
     assert unknown.reaction is Reaction.CHECK_FIRST

@@ -152,6 +152,7 @@ class RequestLifecycle(RuleBasedStateMachine):
                         s,
                         request_id=req.id,
                         expected=(Status.EXECUTING,),
+                        owner="W",
                         code="Forbidden.SubUser",
                         message="no",
                         ecs_request_id="R",

@@ -7,20 +7,24 @@ instance, and answers that keep getting lost.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import db
 from bot.ecs.client import EcsClient
-from bot.ecs.credentials import StaticCredentials
-from bot.ecs.errors import DetachOutcomeUnknownError
+from bot.ecs.credentials import EnvCredentials, StaticCredentials
+from bot.ecs.errors import OutcomeUnknownError
+from bot.ecs.models import Instance
 from bot.requests import service
 from bot.requests.service import Policy
 from bot.sim.ecs import EcsSimulator
+from bot.sim.ecs.faults import FaultKind, FaultSpec
+from bot.sim.ecs.fixture import build_world, parse_world
 from bot.workers.executor import Executor, ExecutorConfig
 
 from support.workers_env import (
@@ -32,6 +36,7 @@ from support.workers_env import (
     make_world,
     request,
     submit_and_approve,
+    world_fixture,
 )
 
 POLICY = Policy(stuck_after=300)
@@ -126,7 +131,7 @@ class LosingClient(EcsClient):
 
     def detach_network_interface(self, region: str, eni_id: str, instance_id: str) -> str:
         self.sent += 1
-        raise DetachOutcomeUnknownError("Transport.DetachOutcomeUnknown", "read timed out")
+        raise OutcomeUnknownError("Transport.DetachOutcomeUnknown", "read timed out")
 
 
 def test_answers_that_keep_getting_lost_end_in_failure_not_a_loop(rig: Rig) -> None:
@@ -151,3 +156,185 @@ def test_answers_that_keep_getting_lost_end_in_failure_not_a_loop(rig: Rig) -> N
     assert final.error_code == "Transport.DetachOutcomeUnknown"
     # One send per in-flight window at most, for at most stuck_after.
     assert 1 < losing.sent <= POLICY.stuck_after // CONFIG.in_flight_window + 1
+
+
+# ---- a call that may have been applied is never forgotten (Hardening 0.2) ----
+
+
+def test_server_error_after_the_detach_applied_is_reconciled_not_resent(rig: Rig) -> None:
+    """ECS applied the Detach and answered InternalError: the request goes on as detaching."""
+    [rid] = submit_and_approve(rig.sessions, POLICY, [0])
+    rig.clock.now = db.utcnow() + timedelta(seconds=1)
+    rig.sim.faults.add(FaultSpec(kind=FaultKind.ERROR_AFTER_APPLY, action="DetachNetworkInterface"))
+    rig.executor.run_once()
+    assert rig.detaches() == 1
+    final = request(rig.sessions, rid)
+    assert final.status == "detaching"
+    assert final.ecs_request_id  # the InternalError answer's RequestId, for people to quote
+    # Finishing later changes nothing: the ENI is Available because of this request.
+    rig.sim.world.update_network_interface(eni_id(0), {"status": "Available", "instance_id": None})
+    rig.clock.advance(10)
+    rig.executor.run_once()
+    assert rig.detaches() == 1
+
+
+class LateLandingClient(EcsClient):
+    """The first Detach's answer is lost and it lands late: it finishes as the second is sent.
+
+    ECS then refuses the second (the ENI is Available: InvalidEniState, a busy code), which is
+    the refusal that used to erase the record of the first.
+    """
+
+    def __init__(self, sim: EcsSimulator, eni: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.sim = sim
+        self.eni = eni
+        self.sent = 0
+
+    def detach_network_interface(self, region: str, eni_id: str, instance_id: str) -> str:
+        self.sent += 1
+        if self.sent == 1:
+            raise OutcomeUnknownError("Transport.DetachOutcomeUnknown", "read timed out")
+        self.sim.world.update_network_interface(
+            self.eni, {"status": "Available", "instance_id": None}
+        )
+        return super().detach_network_interface(region, eni_id, instance_id)
+
+
+def test_a_later_refusal_never_erases_a_call_that_may_have_applied(rig: Rig) -> None:
+    [rid] = submit_and_approve(rig.sessions, POLICY, [1])
+    rig.clock.now = db.utcnow() + timedelta(seconds=1)
+    late = LateLandingClient(
+        rig.sim,
+        eni_id(1),
+        credentials=StaticCredentials(SIM_KEY, SIM_SECRET),
+        endpoint=rig.sim.url,
+        retry=FAST_RETRY,
+    )
+    executor = Executor(
+        sessions=rig.sessions, ecs=late, policy=POLICY, owner="B", config=CONFIG, clock=rig.clock
+    )
+    try:
+        executor.run_once()  # lost answer; the ENI still shows InUse: wait out the window
+        assert request(rig.sessions, rid).status == "executing"
+        rig.clock.advance(61)
+        executor.run_once()  # the second Detach is refused as busy
+        assert late.sent == 2
+        # The next look finds the ENI Available: this request's doing, not a changed world.
+        for _ in range(5):
+            rig.clock.advance(10)
+            executor.run_once()
+    finally:
+        late.close()
+    final = request(rig.sessions, rid)
+    assert final.status == "detaching", (final.status, final.error_code)
+    assert final.error_code != "WorldChanged"
+    assert late.sent == 2
+
+
+class HijackedDescribes(EcsClient):
+    """Describe so slow that the lease lapses and replica B takes the request over meanwhile."""
+
+    def __init__(self, rig: Rig, rid: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.rig = rig
+        self.rid = rid
+
+    def describe_instances(self, region: str, instance_ids: Sequence[str]) -> list[Instance]:
+        self.rig.clock.advance(CONFIG.lease_seconds + 1)
+        now = self.rig.clock()
+        with db.transaction(self.rig.sessions) as s:
+            [taken] = service.claim_for_execution(s, owner="B", now=now, lease_seconds=45)
+            assert taken.id == self.rid
+            assert service.mark_detach_intent(s, request_id=self.rid, owner="B", now=now)
+        return []  # "the instance is gone": A would fail the request B is detaching
+
+
+def test_a_lapsed_lease_cannot_fail_a_request_another_replica_holds(rig: Rig) -> None:
+    [rid] = submit_and_approve(rig.sessions, POLICY, [2])
+    rig.clock.now = db.utcnow() + timedelta(seconds=1)
+    slow = HijackedDescribes(
+        rig, rid, credentials=StaticCredentials(SIM_KEY, SIM_SECRET), endpoint=rig.sim.url
+    )
+    executor_a = Executor(
+        sessions=rig.sessions, ecs=slow, policy=POLICY, owner="A", config=CONFIG, clock=rig.clock
+    )
+    try:
+        executor_a.run_once()
+    finally:
+        slow.close()
+    final = request(rig.sessions, rid)
+    assert final.status == "executing"
+    assert final.lease_owner == "B"
+    assert final.error_code is None
+
+
+# ---- credentials mid-rotation are waited out, within the busy budget ----
+
+
+def _rotating_world() -> EcsSimulator:
+    fixture = world_fixture(1, detach_delay=3600)
+    fixture["access_keys"] = [
+        {"id": "sts-old", "secret": "old-secret", "security_token": "t-old",
+         "security_token_expired": True},
+        {"id": "sts-new", "secret": "new-secret", "security_token": "t-new"},
+    ]  # fmt: skip
+    return EcsSimulator(build_world(parse_world(fixture)))
+
+
+def test_an_expired_sts_token_during_rotation_is_retried_not_failed(rig: Rig) -> None:
+    environ = {
+        "ALIBABA_CLOUD_ACCESS_KEY_ID": "sts-old",
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "old-secret",
+        "ALIBABA_CLOUD_SECURITY_TOKEN": "t-old",
+    }
+    [rid] = submit_and_approve(rig.sessions, POLICY, [0])
+    rig.clock.now = db.utcnow() + timedelta(seconds=1)
+    with (
+        _rotating_world() as sim,
+        EcsClient(credentials=EnvCredentials(environ), endpoint=sim.url, retry=FAST_RETRY) as ecs,
+    ):
+        executor = Executor(
+            sessions=rig.sessions, ecs=ecs, policy=POLICY, owner="B", config=CONFIG, clock=rig.clock
+        )
+        executor.run_once()
+        waiting = request(rig.sessions, rid)
+        assert waiting.status == "executing"
+        assert waiting.error_code == "InvalidSecurityToken.Expired"
+        # The rotation lands: the next round uses the new token (read per call).
+        environ.update(
+            ALIBABA_CLOUD_ACCESS_KEY_ID="sts-new",
+            ALIBABA_CLOUD_ACCESS_KEY_SECRET="new-secret",
+            ALIBABA_CLOUD_SECURITY_TOKEN="t-new",
+        )
+        rig.clock.advance(CONFIG.busy_cap + 1)
+        executor.run_once()
+        assert request(rig.sessions, rid).status == "detaching"
+        assert sim.calls.total("DetachNetworkInterface") == 1
+
+
+def test_credentials_that_never_come_back_fail_after_the_budget(rig: Rig) -> None:
+    environ = {
+        "ALIBABA_CLOUD_ACCESS_KEY_ID": "sts-old",
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "old-secret",
+        "ALIBABA_CLOUD_SECURITY_TOKEN": "t-old",
+    }
+    [rid] = submit_and_approve(rig.sessions, POLICY, [0])
+    rig.clock.now = db.utcnow() + timedelta(seconds=1)
+    with (
+        _rotating_world() as sim,
+        EcsClient(credentials=EnvCredentials(environ), endpoint=sim.url, retry=FAST_RETRY) as ecs,
+    ):
+        executor = Executor(
+            sessions=rig.sessions, ecs=ecs, policy=POLICY, owner="B", config=CONFIG, clock=rig.clock
+        )
+        rounds = 0
+        while request(rig.sessions, rid).status in ("approved", "executing") and rounds < 200:
+            executor.run_once()
+            rig.clock.advance(CONFIG.busy_cap + 1)
+            rounds += 1
+        final = request(rig.sessions, rid)
+        assert final.status == "failed"
+        assert final.error_code == "InvalidSecurityToken.Expired"
+        assert rounds > POLICY.stuck_after / (CONFIG.busy_cap + 1) - 2
+        assert sim.calls.total("DetachNetworkInterface") == 0

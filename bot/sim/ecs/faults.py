@@ -10,6 +10,8 @@ A fault is a rule that matches calls by action and/or ENI and fires for the next
     latency           `seconds` of delay before the call is handled, then a normal answer
     drop_connection   the call is applied, then the socket is closed with no answer
                       (DetachNetworkInterface: the ambiguous outcome a client must handle)
+    error_after_apply the call is applied, then answered with `code` (default InternalError,
+                      HTTP 500): ECS's server errors do not say whether a write took effect
 
 "An ENI that stays in Detaching until re-detached N times" is a property of the ENI
 (`stuck_detaches`), set in the fixture or with POST /_sim/eni/<id>; POST /_sim/faults accepts it
@@ -38,12 +40,14 @@ class FaultKind(StrEnum):
     ERROR = "error"
     LATENCY = "latency"
     DROP_CONNECTION = "drop_connection"
+    ERROR_AFTER_APPLY = "error_after_apply"
     STUCK_DETACHING = "stuck_detaching"
 
 
 _DEFAULT_CODE = {
     FaultKind.THROTTLE: "Throttling.User",
     FaultKind.SERVER_ERROR: "ServiceUnavailable",
+    FaultKind.ERROR_AFTER_APPLY: "InternalError",
 }
 
 
@@ -109,6 +113,7 @@ class Firing:
     latency: float = 0.0
     error: FaultSpec | None = None  # throttle / server_error / error
     drop_connection: bool = False
+    error_after_apply: FaultSpec | None = None  # applied, then answered with this error
 
 
 class Faults:
@@ -156,22 +161,28 @@ class Faults:
             matching = [f for f in self._faults if _matches(f.spec, action, targets)]
             delays = [f for f in matching if f.spec.kind is FaultKind.LATENCY]
             errors = [f for f in matching if f.spec.kind in _ERROR_KINDS]
-            drops = [f for f in matching if f.spec.kind is FaultKind.DROP_CONNECTION]
-            # An error answer means nothing was applied, so a drop fault waits for a later call.
+            drops = [f for f in matching if f.spec.kind in _AFTER_APPLY_KINDS]
+            # An error answer means nothing was applied, so an after-apply fault (a drop, or an
+            # error once applied) waits for a later call.
             chosen = delays + (errors[:1] if errors else drops[:1])
             for fault in chosen:
                 fault.fired += 1
                 if fault.remaining is not None:
                     fault.remaining -= 1
             self._faults = [f for f in self._faults if f.remaining is None or f.remaining > 0]
+        after = drops[0].spec if drops and not errors else None
         return Firing(
             latency=sum(f.spec.seconds for f in delays),
             error=errors[0].spec if errors else None,
-            drop_connection=bool(drops) and not errors,
+            drop_connection=after is not None and after.kind is FaultKind.DROP_CONNECTION,
+            error_after_apply=(
+                after if after is not None and after.kind is FaultKind.ERROR_AFTER_APPLY else None
+            ),
         )
 
 
 _ERROR_KINDS = (FaultKind.THROTTLE, FaultKind.SERVER_ERROR, FaultKind.ERROR)
+_AFTER_APPLY_KINDS = (FaultKind.DROP_CONNECTION, FaultKind.ERROR_AFTER_APPLY)
 
 
 def _matches(spec: FaultSpec, action: str, targets: set[str]) -> bool:

@@ -62,6 +62,8 @@ class EcsService:
                 raise _fault_error(firing.error)
             body = self._operations.run(action, call.version, call.params, call.key)
             drop = firing.drop_connection
+            if firing.error_after_apply is not None:
+                raise _fault_error(firing.error_after_apply)
         except SimError as exc:
             self.counters.record(action, exc.code)
             return error_reply(

@@ -12,7 +12,7 @@ from sim_helpers import KEY_ID, SECRET, RawCaller, small_world
 
 from bot.ecs.client import EcsClient
 from bot.ecs.credentials import StaticCredentials
-from bot.ecs.errors import DetachOutcomeUnknownError, EcsError
+from bot.ecs.errors import EcsError, OutcomeUnknownError
 from bot.ecs.retry import RetryPolicy
 from bot.sim.ecs import EcsSimulator, FaultSpec
 from bot.sim.ecs.faults import Faults
@@ -127,10 +127,25 @@ def test_dropped_detach_is_applied_and_reported_as_unknown(
     sim: EcsSimulator, client: EcsClient
 ) -> None:
     sim.faults.add(FaultSpec(kind="drop_connection", action=DETACH))
-    with pytest.raises(DetachOutcomeUnknownError):
+    with pytest.raises(OutcomeUnknownError):
         client.detach_network_interface(REGION, ENI, INSTANCE)
     # The client did not re-send; the ENI shows the detach happened.
     assert sim.calls.results(DETACH) == {"ConnectionDropped": 1}
+    assert sim.calls.accepted_detaches(ENI) == 1
+    (eni,) = client.describe_network_interfaces(REGION, [ENI])
+    assert eni.status == "Detaching"
+
+
+@pytest.mark.parametrize(("code", "status"), [(None, 500), ("ServiceUnavailable", 503)])
+def test_error_after_apply_applies_the_detach_then_answers_the_error(
+    sim: EcsSimulator, client: EcsClient, code: str | None, status: int
+) -> None:
+    sim.faults.add(FaultSpec(kind="error_after_apply", action=DETACH, code=code))
+    with pytest.raises(OutcomeUnknownError) as info:
+        client.detach_network_interface(REGION, ENI, INSTANCE)
+    assert info.value.code == (code or "InternalError")
+    assert info.value.http_status == status
+    assert info.value.request_id
     assert sim.calls.accepted_detaches(ENI) == 1
     (eni,) = client.describe_network_interfaces(REGION, [ENI])
     assert eni.status == "Detaching"
