@@ -7,7 +7,7 @@ double click becomes a no-op). Callers own the transaction (`bot.db.transaction`
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -265,12 +265,21 @@ def submit(db: Session, *, new: NewRequest, policy: Policy, now: datetime) -> De
 
 
 def approve(
-    db: Session, *, request_id: int, approver_id: str, policy: Policy, now: datetime
+    db: Session,
+    *,
+    request_id: int,
+    approver_id: str,
+    is_approver: Callable[[str], bool],
+    policy: Policy,
+    now: datetime,
 ) -> Decision:
     """Count one approver's approval; move to approved when distinct approvals reach quorum.
 
-    The caller has already checked that `approver_id` is an approver. The row lock (PostgreSQL)
-    or the write lock (SQLite) makes concurrent approvals count each other.
+    The caller has already checked that `approver_id` is an approver. Every earlier approval is
+    counted only if its approver still is one now (`is_approver`, resolved before the
+    transaction so no Slack call runs under the lock): someone removed from the approvers since
+    their click no longer counts, though their decision stays on record. The row lock
+    (PostgreSQL) or the write lock (SQLite) makes concurrent approvals count each other.
     """
     request = repository.get(db, request_id, for_update=True)
     refusal = _pending_refusal(db, request, now=now, policy=policy)
@@ -282,7 +291,11 @@ def approve(
         db, request_id=request_id, approver_id=approver_id, decision="approve", at=now
     ):
         return Decision(Outcome.REFUSED, request, Refusal.ALREADY_DECIDED_BY_YOU)
-    count = sum(1 for a in repository.approvals(db, request_id) if a.decision == "approve")
+    count = sum(
+        1
+        for a in repository.approvals(db, request_id)
+        if a.decision == "approve" and (a.approver_id == approver_id or is_approver(a.approver_id))
+    )
     needed = request.approvals_needed
     if count < needed:
         event = repository.add_event(

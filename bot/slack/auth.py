@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 GROUP_CACHE_SECONDS = 60.0
 # After a transient failure (rate limit, network), ask again this soon.
 GROUP_RETRY_SECONDS = 5.0
+# Members last read longer ago than this are not trusted through an outage: a person removed
+# from the group during a long Slack outage must not keep approving (fail closed).
+GROUP_STALE_SECONDS = 300.0
 # Answers that mean "user groups will never work for this app here": fall back to the IDs.
 _UNSUPPORTED = frozenset(
     {"plan_upgrade_required", "missing_scope", "not_allowed_token_type", "paid_teams_only"}
@@ -32,6 +35,7 @@ _UNSUPPORTED = frozenset(
 class _Cached:
     members: frozenset[str]
     until: float
+    read_at: float  # when Slack last answered with these members
 
 
 class SlackIdSet:
@@ -86,12 +90,29 @@ class SlackIdSet:
             cached = self._cache.get(group)
             if cached is not None and cached.until > now:
                 return cached.members
-        members, ttl = self._fetch(group, cached)
+        fetched = self._fetch(group)
         with self._lock:
-            self._cache[group] = _Cached(members, now + ttl)
-        return members
+            if fetched is not None:
+                self._cache[group] = _Cached(fetched[0], now + fetched[1], now)
+                return fetched[0]
+            # Transient: keep what we knew while it is fresh enough, else fail closed; ask
+            # again soon either way.
+            trusted = cached is not None and now - cached.read_at < GROUP_STALE_SECONDS
+            members = cached.members if cached is not None and trusted else frozenset()
+            if cached is not None and not trusted and cached.members:
+                log.warning(
+                    "members of %s unreadable for %.0f s; %s count none of them until Slack "
+                    "answers",
+                    group,
+                    now - cached.read_at,
+                    self.name,
+                )
+            read_at = cached.read_at if cached is not None else now - GROUP_STALE_SECONDS
+            self._cache[group] = _Cached(members, now + GROUP_RETRY_SECONDS, read_at)
+            return members
 
-    def _fetch(self, group: str, stale: _Cached | None) -> tuple[frozenset[str], float]:
+    def _fetch(self, group: str) -> tuple[frozenset[str], float] | None:
+        """The group's members and how long to trust them; None after a transient failure."""
         try:
             response = self._client.usergroups_users_list(usergroup=group)
         except SlackApiError as exc:
@@ -114,8 +135,7 @@ class SlackIdSet:
             users = response.get("users")
             members = frozenset(str(u) for u in users) if isinstance(users, list) else frozenset()
             return members, self._ttl
-        # Transient: keep what we knew (fail closed when we knew nothing) and ask again soon.
-        return (stale.members if stale else frozenset()), GROUP_RETRY_SECONDS
+        return None
 
 
 @dataclass(frozen=True)

@@ -130,7 +130,14 @@ def test_a_reply_whose_answer_was_lost_is_found_in_the_thread(env: Env) -> None:
     with db.transaction(env.sessions) as s:
         rid = s.scalars(select(OutboxMessage.request_id)).first()
         assert rid is not None
-        service.approve(s, request_id=rid, approver_id=APPROVER, policy=POLICY, now=db.utcnow())
+        service.approve(
+            s,
+            is_approver=lambda _u: True,
+            request_id=rid,
+            approver_id=APPROVER,
+            policy=POLICY,
+            now=db.utcnow(),
+        )
     env.slack.fail_next("chat.postMessage", 1, "response_lost")
     env.relay().drain(timeout=10)
     assert len(env.slack.messages(CHANNEL, include_replies=True)) == 2

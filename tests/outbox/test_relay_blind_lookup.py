@@ -150,7 +150,12 @@ def test_a_lost_reply_in_a_thread_the_bot_may_not_read_is_posted_again(
         rid = s.scalars(select(OutboxMessage.request_id)).first()
         assert rid is not None
         service.approve(
-            s, request_id=rid, approver_id="U0APPROVER1", policy=POLICY, now=db.utcnow()
+            s,
+            is_approver=lambda _u: True,
+            request_id=rid,
+            approver_id="U0APPROVER1",
+            policy=POLICY,
+            now=db.utcnow(),
         )
     slack.fail_next("chat.postMessage", 1, "response_lost")
     with BlindProxy(slack.port, "missing_scope") as proxy:

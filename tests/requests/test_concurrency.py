@@ -48,7 +48,12 @@ def test_concurrent_approvals_approve_once(factory: sessionmaker[Session], click
     def click(i: int) -> Outcome:
         with db.transaction(factory) as s:
             return service.approve(
-                s, request_id=req.id, approver_id=f"UAPPR{i}", policy=Policy(), now=NOW
+                s,
+                is_approver=lambda _u: True,
+                request_id=req.id,
+                approver_id=f"UAPPR{i}",
+                policy=Policy(),
+                now=NOW,
             ).outcome
 
     outcomes = _race(clicks, click)
@@ -69,7 +74,12 @@ def test_concurrent_distinct_approvals_reach_quorum_of_two(
     def click(i: int) -> Outcome:
         with db.transaction(factory) as s:
             return service.approve(
-                s, request_id=req.id, approver_id=f"UAPPR{i}", policy=policy, now=NOW
+                s,
+                is_approver=lambda _u: True,
+                request_id=req.id,
+                approver_id=f"UAPPR{i}",
+                policy=policy,
+                now=NOW,
             ).outcome
 
     outcomes = _race(2, click)
@@ -85,7 +95,12 @@ def test_same_approver_twice_concurrently_counts_once(factory: sessionmaker[Sess
     def click(_: int) -> Outcome:
         with db.transaction(factory) as s:
             return service.approve(
-                s, request_id=req.id, approver_id="USAME", policy=policy, now=NOW
+                s,
+                is_approver=lambda _u: True,
+                request_id=req.id,
+                approver_id="USAME",
+                policy=policy,
+                now=NOW,
             ).outcome
 
     outcomes = _race(4, click)
@@ -100,7 +115,14 @@ def test_competing_claimers_split_the_work(factory: sessionmaker[Session]) -> No
     for i in range(30):
         req = submit(factory, eni=f"eni-bp1{i:017d}")
         with db.transaction(factory) as s:
-            service.approve(s, request_id=req.id, approver_id="ULEAD", policy=Policy(), now=NOW)
+            service.approve(
+                s,
+                is_approver=lambda _u: True,
+                request_id=req.id,
+                approver_id="ULEAD",
+                policy=Policy(),
+                now=NOW,
+            )
         ids.append(req.id)
 
     def claim(i: int) -> list[int]:

@@ -98,7 +98,14 @@ def test_status_check_constraint_refuses_unknown_status(factory: sessionmaker[Se
 def test_self_approval_is_refused_and_changes_nothing(factory: sessionmaker[Session]) -> None:
     req = submit(factory)
     with db.transaction(factory) as s:
-        d = service.approve(s, request_id=req.id, approver_id="UREQ", policy=Policy(), now=NOW)
+        d = service.approve(
+            s,
+            is_approver=lambda _u: True,
+            request_id=req.id,
+            approver_id="UREQ",
+            policy=Policy(),
+            now=NOW,
+        )
     assert (d.outcome, d.refusal) == (Outcome.REFUSED, Refusal.OWN_REQUEST)
     with factory() as s:
         assert repository.get(s, req.id).state is Status.PENDING  # type: ignore[union-attr]
@@ -110,7 +117,14 @@ def test_single_approval_moves_to_approved_with_reply_and_card_update(
 ) -> None:
     req = submit(factory)
     with db.transaction(factory) as s:
-        d = service.approve(s, request_id=req.id, approver_id="ULEAD", policy=Policy(), now=NOW)
+        d = service.approve(
+            s,
+            is_approver=lambda _u: True,
+            request_id=req.id,
+            approver_id="ULEAD",
+            policy=Policy(),
+            now=NOW,
+        )
     assert d.outcome is Outcome.APPROVED
     kinds = [m.kind for m in _outbox(factory, req.id)]
     assert kinds == [MessageKind.CARD, MessageKind.THREAD_REPLY, MessageKind.CARD_UPDATE]
@@ -121,16 +135,59 @@ def test_quorum_counts_distinct_approvers(factory: sessionmaker[Session]) -> Non
     policy = Policy(approvals_needed=2)
     req = submit(factory, policy=policy)
     with db.transaction(factory) as s:
-        first = service.approve(s, request_id=req.id, approver_id="UA", policy=policy, now=NOW)
+        first = service.approve(
+            s,
+            is_approver=lambda _u: True,
+            request_id=req.id,
+            approver_id="UA",
+            policy=policy,
+            now=NOW,
+        )
     with db.transaction(factory) as s:
-        again = service.approve(s, request_id=req.id, approver_id="UA", policy=policy, now=NOW)
+        again = service.approve(
+            s,
+            is_approver=lambda _u: True,
+            request_id=req.id,
+            approver_id="UA",
+            policy=policy,
+            now=NOW,
+        )
     assert (first.outcome, first.approvals, first.needed) == (Outcome.RECORDED, 1, 2)
     assert (again.outcome, again.refusal) == (Outcome.REFUSED, Refusal.ALREADY_DECIDED_BY_YOU)
     with factory() as s:
         assert repository.get(s, req.id).state is Status.PENDING  # type: ignore[union-attr]
     with db.transaction(factory) as s:
-        second = service.approve(s, request_id=req.id, approver_id="UB", policy=policy, now=NOW)
+        second = service.approve(
+            s,
+            is_approver=lambda _u: True,
+            request_id=req.id,
+            approver_id="UB",
+            policy=policy,
+            now=NOW,
+        )
     assert second.outcome is Outcome.APPROVED
+
+
+def test_quorum_recounts_only_current_approvers(factory: sessionmaker[Session]) -> None:
+    policy = Policy(approvals_needed=2)
+    req = submit(factory, policy=policy)
+    current = {"UA", "UB", "UC"}
+
+    def approve(user: str) -> Outcome:
+        with db.transaction(factory) as s:
+            return service.approve(
+                s,
+                is_approver=current.__contains__,
+                request_id=req.id,
+                approver_id=user,
+                policy=policy,
+                now=NOW,
+            ).outcome
+
+    assert approve("UA") is Outcome.RECORDED
+    current.discard("UA")  # left the on-call rota since
+    assert approve("UB") is Outcome.RECORDED
+    assert approve("UC") is Outcome.APPROVED
 
 
 def test_decided_request_refuses_further_clicks(factory: sessionmaker[Session]) -> None:
@@ -138,7 +195,14 @@ def test_decided_request_refuses_further_clicks(factory: sessionmaker[Session]) 
     with db.transaction(factory) as s:
         service.reject(s, request_id=req.id, approver_id="ULEAD", policy=Policy(), now=NOW)
     with db.transaction(factory) as s:
-        d = service.approve(s, request_id=req.id, approver_id="UB", policy=Policy(), now=NOW)
+        d = service.approve(
+            s,
+            is_approver=lambda _u: True,
+            request_id=req.id,
+            approver_id="UB",
+            policy=Policy(),
+            now=NOW,
+        )
     assert (d.outcome, d.refusal) == (Outcome.REFUSED, Refusal.NOT_PENDING)
     assert d.request is not None and d.request.state is Status.REJECTED
 
@@ -149,7 +213,14 @@ def test_click_after_deadline_expires_the_request_and_is_refused(
     req = submit(factory)
     late = NOW + timedelta(seconds=1801)
     with db.transaction(factory) as s:
-        d = service.approve(s, request_id=req.id, approver_id="ULEAD", policy=Policy(), now=late)
+        d = service.approve(
+            s,
+            is_approver=lambda _u: True,
+            request_id=req.id,
+            approver_id="ULEAD",
+            policy=Policy(),
+            now=late,
+        )
     assert d.refusal is Refusal.EXPIRED
     with factory() as s:
         assert repository.get(s, req.id).state is Status.EXPIRED  # type: ignore[union-attr]
@@ -157,7 +228,14 @@ def test_click_after_deadline_expires_the_request_and_is_refused(
 
 def test_unknown_request_is_refused(factory: sessionmaker[Session]) -> None:
     with db.transaction(factory) as s:
-        d = service.approve(s, request_id=999, approver_id="ULEAD", policy=Policy(), now=NOW)
+        d = service.approve(
+            s,
+            is_approver=lambda _u: True,
+            request_id=999,
+            approver_id="ULEAD",
+            policy=Policy(),
+            now=NOW,
+        )
     assert d.refusal is Refusal.NOT_FOUND
 
 
@@ -203,7 +281,14 @@ def test_terminal_state_posts_incident_summary_when_configured(
 def _approved(factory: sessionmaker[Session], eni: str = "eni-bp1aaaaaaaaaaaaaaaa") -> int:
     req = submit(factory, eni=eni)
     with db.transaction(factory) as s:
-        service.approve(s, request_id=req.id, approver_id="ULEAD", policy=Policy(), now=NOW)
+        service.approve(
+            s,
+            is_approver=lambda _u: True,
+            request_id=req.id,
+            approver_id="ULEAD",
+            policy=Policy(),
+            now=NOW,
+        )
     return req.id
 
 

@@ -197,3 +197,32 @@ def test_approver_removed_from_the_group_is_refused_once_the_cache_window_ends(
         assert approvals(bot, second) == 0
         # A listed approver is unaffected.
         assert "approved" in click_answer(bot, card, ActionId.APPROVE, APPROVER)
+
+
+def test_an_approver_removed_after_approving_no_longer_counts_toward_quorum(
+    tmp_path: Path,
+) -> None:
+    # Each counted approval is re-checked when the quorum would be reached: an approval from
+    # someone who has since left the approvers' group is kept in the audit, but counts for 0.
+    clock = FakeClock()
+
+    def people(runtime: Runtime) -> People:
+        settings = runtime.settings
+        return people_from(settings.approvers, settings.requesters, runtime.slack, clock=clock)
+
+    url = f"sqlite:///{tmp_path / 'recount.db'}"
+    approvers = f"{APPROVER},{OTHER_APPROVER},{APPROVER_GROUP}"
+    with full_stack(url, required_approvals=2, approvers=approvers, people=people) as bot:
+        rid = bot.request_detach(ENI_APP, "rotating the NIC")
+        card = bot.card(rid)
+        assert "1 of 2" in click_answer(bot, card, ActionId.APPROVE, GROUP_APPROVER)
+        bot.slack.set_usergroup(APPROVER_GROUP, [])
+        clock.now += GROUP_CACHE_SECONDS + 0.5
+        answer = click_answer(bot, card, ActionId.APPROVE, APPROVER)
+        assert "1 of 2" in answer, answer
+        assert bot.request(rid).status == "pending"
+        assert approvals(bot, rid) == 2  # both decisions stay on record
+        # A current approver completes the quorum.
+        click_answer(bot, card, ActionId.APPROVE, OTHER_APPROVER)
+        assert bot.wait_status(rid, "detached").status == "detached"
+        assert bot.ecs.calls.total("DetachNetworkInterface") == 1

@@ -8,7 +8,7 @@ import pytest
 from slack_sdk import WebClient
 
 from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN, SlackWebApiStandIn
-from bot.slack.auth import GROUP_CACHE_SECONDS, people_from
+from bot.slack.auth import GROUP_CACHE_SECONDS, GROUP_STALE_SECONDS, people_from
 
 
 class Clock:
@@ -79,3 +79,18 @@ def test_empty_requesters_means_everyone(slack: SlackWebApiStandIn) -> None:
     some = people_from(["U0A"], ["U0ONE", "S0OPS"], client(slack))
     assert some.may_request("U0ONE") and some.may_request("U0MEMBER")
     assert not some.may_request("U0ANYONE")
+
+
+def test_membership_unreadable_for_long_fails_closed(slack: SlackWebApiStandIn) -> None:
+    # A brief outage keeps the last known members (an approver can still approve); once
+    # membership has been unreadable for GROUP_STALE_SECONDS, nobody counts through the group.
+    clock = Clock()
+    people = people_from(["U0DIRECT", "S0OPS"], [], client(slack), clock=clock)
+    assert people.is_approver("U0MEMBER")
+    slack.fail_next("usergroups.users.list", 1000, "server_error")
+    clock.now += GROUP_CACHE_SECONDS + 1
+    assert people.is_approver("U0MEMBER")  # stale, but within the grace period
+    clock.now += GROUP_STALE_SECONDS
+    assert not people.is_approver("U0MEMBER")
+    assert "U0MEMBER" not in people.approvers.members()
+    assert people.is_approver("U0DIRECT")  # listed IDs do not depend on Slack

@@ -68,10 +68,13 @@ def handle_click(
         if request_id is None:
             tell(blocks.bad_button_value())
             return
-        if not surface.people.is_approver(user_id):
+        # Resolved once, outside the transaction: the clicker is checked against it, and so is
+        # every earlier approval when the quorum is counted.
+        approvers = surface.people.approvers.members()
+        if user_id not in approvers:
             tell(blocks.not_an_approver(request_id, _VERBS[action_id]))
             return
-        decision = _decide(surface, action_id, request_id, user_id)
+        decision = _decide(surface, action_id, request_id, user_id, approvers)
         log.info(
             "click %s on request %s by %s: %s%s",
             action_id.value,
@@ -87,7 +90,13 @@ def handle_click(
     )
 
 
-def _decide(surface: Surface, action_id: ActionId, request_id: int, user_id: str) -> Decision:
+def _decide(
+    surface: Surface,
+    action_id: ActionId,
+    request_id: int,
+    user_id: str,
+    approvers: frozenset[str],
+) -> Decision:
     runtime = surface.runtime
     now = runtime.clock()
     with db.transaction(runtime.sessions) as session:
@@ -96,6 +105,7 @@ def _decide(surface: Surface, action_id: ActionId, request_id: int, user_id: str
                 session,
                 request_id=request_id,
                 approver_id=user_id,
+                is_approver=approvers.__contains__,
                 policy=runtime.policy,
                 now=now,
             )
