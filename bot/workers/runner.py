@@ -1,4 +1,4 @@
-"""Run the executor, poller, outbox relay and expiry sweeper as threads of one process.
+"""Run the executor, poller, outbox relay, expiry sweeper and outbox retention as threads.
 
 `eni-bot serve`/`socket` start a `Workers` next to the app; `eni-bot worker` calls
 `run_workers`, which blocks until SIGTERM/SIGINT. Each thread sleeps on its doorbell
@@ -23,6 +23,7 @@ from typing import TypeVar
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from bot.outbox.relay import OutboxRelay, RelayConfig
+from bot.outbox.retention import OutboxRetention, RetentionConfig
 from bot.runtime import Runtime
 from bot.slack.notifier import OutboxNotifier, quiet_client
 from bot.workers.executor import Executor, ExecutorConfig
@@ -45,11 +46,13 @@ class WorkerOptions:
     executor: ExecutorConfig = field(default_factory=ExecutorConfig)
     poller: PollerConfig | None = None  # None: from settings (ENIBOT_POLL_INTERVAL)
     relay: RelayConfig = field(default_factory=RelayConfig)
+    retention: RetentionConfig | None = None  # None: from settings (ENIBOT_OUTBOX_RETENTION_DAYS)
     lease_seconds: float | None = None
     executor_sweep: float = 1.0  # how often to look for work other processes queued
     poller_sweep: float = 0.25  # due polls are picked up within this
     expiry_sweep: float = 5.0
-    enable: frozenset[str] = frozenset({"executor", "poller", "relay", "expiry"})
+    retention_sweep: float = 3600.0  # sent rows are kept for days: hourly is plenty
+    enable: frozenset[str] = frozenset({"executor", "poller", "relay", "expiry", "retention"})
 
 
 def worker_identity() -> str:
@@ -101,6 +104,12 @@ class Workers:
         self.expiry = ExpirySweeper(
             sessions=runtime.sessions, policy=runtime.policy, clock=runtime.clock
         )
+        self.retention = OutboxRetention(
+            sessions=runtime.sessions,
+            config=options.retention
+            or RetentionConfig(days=runtime.settings.outbox_retention_days),
+            clock=runtime.clock,
+        )
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
         self._failing: set[str] = set()  # loops whose last step failed (log once per episode)
@@ -123,6 +132,7 @@ class Workers:
             "poller": self._poller_loop,
             "relay": self._relay_loop,
             "expiry": self._expiry_loop,
+            "retention": self._retention_loop,
         }
         for name, loop in loops.items():
             if name in self.options.enable:
@@ -191,6 +201,13 @@ class Workers:
                 outbox.set()
                 continue
             self._stopping.wait(self.options.expiry_sweep)
+
+    def _retention_loop(self) -> None:
+        while not self._stopping.is_set():
+            self._guarded(
+                "retention", lambda: self.retention.run_once(should_stop=self._stopping.is_set)
+            )
+            self._stopping.wait(self.options.retention_sweep)
 
     def _guarded(self, name: str, step: Callable[[], T]) -> T | None:
         """Run one step; an unexpected error is logged and paused on, never fatal.

@@ -21,6 +21,7 @@ from bot import db
 from bot.outbox import enqueue
 from bot.outbox.models import MessageKind
 from bot.outbox.relay import Delivery, OutboxRelay, Sent
+from bot.outbox.retention import OutboxRetention
 from bot.requests import repository
 
 from support.store import NOW, submit
@@ -115,3 +116,12 @@ def test_digest_count_uses_the_summary_index(engine: Engine) -> None:
     )
     shown = plan(engine, query)
     assert "ix_outbox_message_summaries" in shown, shown
+
+
+def test_retention_finds_old_sent_rows_by_the_sent_index(engine: Engine) -> None:
+    factory = db.session_factory(engine)
+    submit(factory)
+    retention = OutboxRetention(sessions=factory, clock=lambda: NOW + timedelta(days=60))
+    query = captured(engine, retention.run_once, lambda sql: sql.lstrip().startswith("DELETE"))
+    shown = plan(engine, query)
+    assert "ix_outbox_message_pending" in shown, shown
