@@ -30,7 +30,7 @@ from bot.workers.executor import Executor, ExecutorConfig
 from bot.workers.expiry import ExpirySweeper
 from bot.workers.poller import Poller, PollerConfig
 
-__all__ = ["WorkerOptions", "Workers", "run_workers", "worker_identity"]
+__all__ = ["WorkerOptions", "Workers", "lease_owners", "run_workers", "worker_identity"]
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +55,23 @@ class WorkerOptions:
     enable: frozenset[str] = frozenset({"executor", "poller", "relay", "expiry", "retention"})
 
 
+ROLES = ("executor", "poller", "relay")
+
+
 def worker_identity() -> str:
-    """hostname:pid:random, unique per process start (the lease owner)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    """hostname:pid:random, unique per process start (each worker's lease owner adds its role)."""
+    # Cut the host name: lease_owner is 128 characters and an FQDN may have 253.
+    return f"{socket.gethostname()[:64]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def lease_owners(identity: str) -> dict[str, str]:
+    """One lease owner per worker thread of a process.
+
+    A shared owner lets one thread's lease check pass on a row another thread holds: the
+    executor, reaching a row of its batch late, would find this process's poller's lease
+    "ours" and release it mid-Describe (tests/workers/test_runner.py shows it).
+    """
+    return {role: f"{identity}:{role}" for role in ROLES}
 
 
 class Workers:
@@ -67,6 +81,7 @@ class Workers:
         self.runtime = runtime
         self.options = options = options or WorkerOptions()
         self.identity = worker_identity()
+        self.owners = owners = lease_owners(self.identity)
         bells = runtime.doorbells
         lease = options.lease_seconds
         exec_cfg = (
@@ -80,7 +95,7 @@ class Workers:
             sessions=runtime.sessions,
             ecs=runtime.ecs,
             policy=runtime.policy,
-            owner=self.identity,
+            owner=owners["executor"],
             config=exec_cfg,
             clock=runtime.clock,
             poller_bell=lambda: _ring(bells.poller, bells.outbox),
@@ -89,7 +104,7 @@ class Workers:
             sessions=runtime.sessions,
             ecs=runtime.ecs,
             policy=runtime.policy,
-            owner=self.identity,
+            owner=owners["poller"],
             config=poll_cfg,
             clock=runtime.clock,
             on_change=bells.outbox.set,
@@ -97,7 +112,7 @@ class Workers:
         self.relay = OutboxRelay(
             sessions=runtime.sessions,
             sender=OutboxNotifier(quiet_client(runtime.slack)),
-            owner=self.identity,
+            owner=owners["relay"],
             config=relay_cfg,
             clock=runtime.clock,
         )
