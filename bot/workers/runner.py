@@ -22,6 +22,7 @@ from typing import TypeVar
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from bot.clock import DatabaseClock
 from bot.outbox.relay import OutboxRelay, RelayConfig
 from bot.outbox.retention import OutboxRetention, RetentionConfig
 from bot.runtime import Runtime
@@ -82,6 +83,12 @@ class Workers:
         self.options = options = options or WorkerOptions()
         self.identity = worker_identity()
         self.owners = owners = lease_owners(self.identity)
+        # Lease and due times from the database's clock, whatever this host's says (a
+        # runtime built by build_runtime already has one; tests may hand in any host clock).
+        clock = runtime.clock
+        self.clock = (
+            clock if isinstance(clock, DatabaseClock) else DatabaseClock(runtime.engine, host=clock)
+        )
         bells = runtime.doorbells
         lease = options.lease_seconds
         exec_cfg = (
@@ -97,7 +104,7 @@ class Workers:
             policy=runtime.policy,
             owner=owners["executor"],
             config=exec_cfg,
-            clock=runtime.clock,
+            clock=self.clock,
             poller_bell=lambda: _ring(bells.poller, bells.outbox),
         )
         self.poller = Poller(
@@ -106,7 +113,7 @@ class Workers:
             policy=runtime.policy,
             owner=owners["poller"],
             config=poll_cfg,
-            clock=runtime.clock,
+            clock=self.clock,
             on_change=bells.outbox.set,
         )
         self.relay = OutboxRelay(
@@ -114,16 +121,16 @@ class Workers:
             sender=OutboxNotifier(quiet_client(runtime.slack)),
             owner=owners["relay"],
             config=relay_cfg,
-            clock=runtime.clock,
+            clock=self.clock,
         )
         self.expiry = ExpirySweeper(
-            sessions=runtime.sessions, policy=runtime.policy, clock=runtime.clock
+            sessions=runtime.sessions, policy=runtime.policy, clock=self.clock
         )
         self.retention = OutboxRetention(
             sessions=runtime.sessions,
             config=options.retention
             or RetentionConfig(days=runtime.settings.outbox_retention_days),
-            clock=runtime.clock,
+            clock=self.clock,
         )
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
