@@ -79,9 +79,9 @@ def _submit_all(bot: Bot) -> list[int]:
 
 
 def test_a_cycle_slower_than_the_lease_keeps_its_rows_and_records_its_answers(
-    make_bot: BotFactory,
+    make_bot: BotFactory, db_url: str
 ) -> None:
-    bot = make_bot(build_world(parse_world(_world())))
+    bot = make_bot(build_world(parse_world(_world())), database_url=db_url)
     sessions = bot.runtime.sessions
     options = replace(
         FAST, lease_seconds=None, poller=PollerConfig(poll_interval=0.2, lease_seconds=LEASE)
