@@ -96,6 +96,13 @@ class Settings(BaseSettings):
     stuck_after: float = Field(
         default=300.0, gt=0, le=86400, allow_inf_nan=False, validation_alias="ENIBOT_STUCK_AFTER"
     )
+    outbox_retention_days: float = Field(
+        default=30.0,
+        ge=1,
+        le=3650,
+        allow_inf_nan=False,
+        validation_alias="ENIBOT_OUTBOX_RETENTION_DAYS",
+    )
 
     sim_access_key_id: str = Field(
         default="sim-access-key", validation_alias="ENIBOT_SIM_ACCESS_KEY_ID"

@@ -4,6 +4,8 @@ The database is the only source of truth and the only coordination point between
 SQLite (the embedded default) runs in WAL mode with a busy timeout and takes its write lock at
 BEGIN (`BEGIN IMMEDIATE`), so a read-then-write transaction never fails half way with
 "database is locked"; PostgreSQL runs at READ COMMITTED and claims rows with SKIP LOCKED.
+Pure reads (`read`, `read_connection`: health, metrics, status views) begin deferred instead,
+so they never queue behind a writer: in WAL mode a reader sees the last commit without a lock.
 """
 
 from __future__ import annotations
@@ -16,7 +18,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event, make_url, text
+from sqlalchemy import (
+    JSON,
+    Connection,
+    DateTime,
+    Engine,
+    MetaData,
+    create_engine,
+    event,
+    make_url,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -34,6 +46,9 @@ NAMING_CONVENTION = {
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Connection execution option: this connection only reads, so its transaction begins deferred
+# on SQLite (no write lock) and READ ONLY on PostgreSQL (a stray write fails loudly).
+READ_ONLY = "enibot_read_only"
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -107,8 +122,9 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    def _on_begin(conn: Connection) -> None:
+        deferred = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -121,6 +137,33 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any exception."""
     with factory() as session, session.begin():
         yield session
+
+
+def _read_options(bind: Engine | Connection) -> dict[str, Any]:
+    options: dict[str, Any] = {READ_ONLY: True}
+    if bind.dialect.name == "postgresql":
+        options["postgresql_readonly"] = True
+    return options
+
+
+@contextmanager
+def read(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A read-only unit of work: never takes SQLite's write lock; nothing is committed.
+
+    Closing the session ends the transaction without expiring what was loaded, so objects read
+    here stay usable afterwards, as with `transaction`.
+    """
+    with factory() as session:
+        session.connection(execution_options=_read_options(session.get_bind()))
+        yield session
+
+
+@contextmanager
+def read_connection(engine: Engine) -> Iterator[Connection]:
+    """A Core connection for reads only (readiness, migration head): no write lock."""
+    with engine.connect() as conn:
+        conn.execution_options(**_read_options(engine))
+        yield conn
 
 
 def redacted_url(url: str) -> str:
@@ -165,18 +208,22 @@ def head_revision() -> str | None:
 
 def current_revision(engine: Engine) -> str | None:
     """The revision the database is at, or None before the first migration."""
+    with read_connection(engine) as conn:
+        return _revision(conn)
+
+
+def _revision(conn: Connection) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
-    with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+    return MigrationContext.configure(conn).get_current_revision()
 
 
 def is_ready(engine: Engine) -> tuple[bool, str]:
-    """Readiness: the database answers and its schema is at head."""
+    """Readiness: the database answers and its schema is at head (read without the write lock)."""
     try:
-        with engine.connect() as conn:
+        with read_connection(engine) as conn:
             conn.execute(text("SELECT 1"))
-        current = current_revision(engine)
+            current = _revision(conn)
     except Exception as exc:  # readiness must answer, whatever the driver raises
         return False, f"database unreachable: {type(exc).__name__}"
     head = head_revision()

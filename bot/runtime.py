@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import db
+from bot.clock import DatabaseClock
 from bot.config import ConfigError, Settings
 from bot.ecs.client import EcsCallObserver, EcsClient
 from bot.ecs.credentials import EnvCredentials, StaticCredentials
@@ -128,4 +129,7 @@ def build_runtime(settings: Settings, *, migrate: bool | None = None) -> Runtime
         slack=build_slack_client(settings, metrics),
         policy=policy_from(settings),
         metrics=metrics,
+        # One clock for the app and the workers of this process, read off the database's, so
+        # every replica computes and compares lease and due times alike.
+        clock=DatabaseClock(engine),
     )

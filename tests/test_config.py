@@ -45,6 +45,7 @@ def test_defaults_match_the_contract_table() -> None:
     assert settings.incident_channel is None
     assert settings.poll_interval == 5
     assert settings.stuck_after == 300
+    assert settings.outbox_retention_days == 30
     assert settings.sim_access_key_id == "sim-access-key"
     assert settings.sim_access_key_secret.get_secret_value() == "sim-access-secret"
 
@@ -67,6 +68,7 @@ def test_every_contract_variable_is_read(monkeypatch: pytest.MonkeyPatch) -> Non
             "ENIBOT_INCIDENT_CHANNEL": "C123",
             "ENIBOT_POLL_INTERVAL": "0.5",
             "ENIBOT_STUCK_AFTER": "120",
+            "ENIBOT_OUTBOX_RETENTION_DAYS": "7",
         },
     )
     settings = load_settings()
@@ -90,6 +92,7 @@ def test_every_contract_variable_is_read(monkeypatch: pytest.MonkeyPatch) -> Non
     assert settings.incident_channel == "C123"
     assert settings.poll_interval == 0.5
     assert settings.stuck_after == 120
+    assert settings.outbox_retention_days == 7
 
 
 def test_id_and_region_lists_are_comma_separated_with_spaces_ignored(
@@ -127,6 +130,7 @@ def test_id_and_region_lists_are_comma_separated_with_spaces_ignored(
         ("ENIBOT_ECS_ENDPOINT", "ecs.cn-hangzhou.aliyuncs.com"),
         ("ENIBOT_SLACK_API_URL", "slack.com/api"),
         ("ENIBOT_AUTO_MIGRATE", "perhaps"),
+        ("ENIBOT_OUTBOX_RETENTION_DAYS", "0"),
     ],
 )
 def test_bad_value_is_one_line_naming_the_variable(

@@ -13,6 +13,7 @@ from functools import partial
 
 from bot.console.render import Renderer
 from bot.console.session import Session
+from bot.db import read
 from bot.requests import repository
 
 __all__ = ["play"]
@@ -38,8 +39,8 @@ class Tour:
     def request(self, eni_name: str) -> int:
         """The number of the latest request for that ENI."""
         eni_id = self.eni(eni_name)
-        with self.session.parts.runtime.sessions() as db:
-            found = repository.latest_for_eni(db, eni_id)
+        with read(self.session.parts.runtime.sessions) as session:
+            found = repository.latest_for_eni(session, eni_id)
         if found is None:
             raise LookupError(f"no request for {eni_id} yet")
         return found.id

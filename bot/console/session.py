@@ -98,7 +98,7 @@ class Session:
 
     def note_earlier_requests(self) -> None:
         """With --db, say that open requests of an earlier session have no card here."""
-        with self.parts.runtime.sessions() as session:
+        with db.read(self.parts.runtime.sessions) as session:
             open_ids = session.scalars(
                 select(DetachRequest.id)
                 .where(DetachRequest.status.in_([s.value for s in OPEN]))

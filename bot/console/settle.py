@@ -163,7 +163,7 @@ def busy_work(sessions: sessionmaker[Session], *, since: datetime | None = None)
         unsent_rows = unsent_rows.where(
             OutboxMessage.request_id.is_(None) | OutboxMessage.request_id.not_in(earlier)
         )
-    with sessions() as session:
+    with db.read(sessions) as session:
         unsent = session.scalar(unsent_rows)
         working = session.execute(
             select(DetachRequest.id, DetachRequest.status)

@@ -18,6 +18,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.db import read
 from bot.outbox.models import OutboxMessage
 from bot.requests.models import DetachRequest
 from bot.requests.states import Status
@@ -35,22 +36,21 @@ class DatabaseSnapshot:
 
 
 def read_snapshot(sessions: sessionmaker[Session]) -> DatabaseSnapshot:
-    """Two small aggregate queries in one short read-only session."""
-    with sessions() as db:
+    """Two small aggregate queries in one short read-only session (no SQLite write lock)."""
+    with read(sessions) as session:
         # Not repository.count_by_status: its Result.tuples() is deprecated in SQLAlchemy 2.1
         # and the warning would be raised on every scrape under `-W error`.
         counts = {
             str(status): int(n)
-            for status, n in db.execute(
+            for status, n in session.execute(
                 select(DetachRequest.status, func.count()).group_by(DetachRequest.status)
             )
         }
-        depth, oldest = db.execute(
+        depth, oldest = session.execute(
             select(func.count(), func.min(OutboxMessage.created_at)).where(
                 OutboxMessage.sent_at.is_(None)
             )
         ).one()
-        db.rollback()
     return DatabaseSnapshot(counts, int(depth or 0), oldest)
 
 

@@ -28,6 +28,8 @@ class OutboxMessage(Base):
     __table_args__ = (
         Index("ix_outbox_message_pending", "sent_at", "ordering_key", "id"),
         Index("ix_outbox_message_request", "request_id"),
+        # The relay's burst check: recent incident summaries of one channel, sent or not.
+        Index("ix_outbox_message_summaries", "ordering_key", "kind", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

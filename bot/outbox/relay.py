@@ -273,7 +273,7 @@ class OutboxRelay:
             self._held.setdefault(channel, deque()).append(_Held(row.id, channel, row.kind))
 
     def _unsent_count(self) -> int:
-        with self._sessions() as s:
+        with db.read(self._sessions) as s:
             return int(
                 s.scalar(
                     select(func.count())

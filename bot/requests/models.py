@@ -42,6 +42,8 @@ class DetachRequest(Base):
         ),
         Index("ix_detach_request_status_due", "status", "next_poll_at"),
         Index("ix_detach_request_requester", "requester_id", "created_at"),
+        # `/eni status <eni>`: the newest request for an ENI, open or not (no scan, no sort).
+        Index("ix_detach_request_eni", "eni_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -107,7 +107,7 @@ def check(
 
 def open_request(runtime: Runtime, eni_id: str) -> OpenRequestInfo | None:
     """The open request on this ENI, with a link to its card when Slack gives one."""
-    with db.transaction(runtime.sessions) as session:
+    with db.read(runtime.sessions) as session:
         found = repository.find_open_for_eni(session, eni_id)
         if found is None:
             return None

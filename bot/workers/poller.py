@@ -1,8 +1,13 @@
 """The poller: one DescribeNetworkInterfaces per region per ≤100 ENIs, never one per ENI.
 
 It claims the detaching and stuck requests whose next look is due, groups them by region, asks
-ECS about all of a region's ENIs at once (the client splits at the API's 100-ID limit) and
-applies each answer with `service.record_poll`, which posts only when the state changed.
+ECS about them one chunk of ≤100 ENIs (the API's limit) at a time and applies each chunk's
+answers in one transaction with `service.record_poll`, which posts only when the state changed.
+
+A cycle may last longer than its lease (many regions, a slow ECS): before each Describe the
+poller renews the lease of every row it still has to record, in one UPDATE, and drops those
+that are no longer its own. Otherwise another poller would claim the rows still waiting, and
+each would throw the other's answers away (every write is guarded by the lease).
 """
 
 from __future__ import annotations
@@ -17,9 +22,9 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import db
-from bot.ecs.client import EcsClient
+from bot.ecs.client import MAX_IDS_PER_CALL, EcsClient
 from bot.ecs.errors import EcsError
-from bot.requests import service
+from bot.requests import repository, service
 from bot.requests.models import DetachRequest
 from bot.requests.service import EniObservation, Policy
 from bot.requests.states import Status
@@ -35,9 +40,11 @@ class PollerConfig:
     """Batch sizes and leases; `poll_interval` is ENIBOT_POLL_INTERVAL (the schedule's cap)."""
 
     poll_interval: float = 5.0
-    lease_seconds: float = 30.0
+    # Renewed before each Describe, so it must outlast one Describe with the client's retries
+    # (about 40 s, as for the executor's Detach), and stay under CONTRACT's 60 s takeover.
+    lease_seconds: float = 45.0
     batch: int = 1000  # requests per claim: ten Describe calls per region at most
-    record_chunk: int = 200  # requests recorded per transaction
+    chunk: int = MAX_IDS_PER_CALL  # ENIs per Describe; its answers are recorded in one transaction
     trouble_base: float = 2.0
     trouble_cap: float = 60.0
 
@@ -92,8 +99,27 @@ class Poller:
         for request in claimed:
             by_region[request.region].append(request)
         stats.regions = len(by_region)
+        waiting = {r.id for r in claimed}  # ours, not yet recorded
+        size = max(1, min(self._config.chunk, MAX_IDS_PER_CALL))
+        fresh = True  # the claim has just set every lease
         for region, requests in by_region.items():
-            self._poll_region(region, requests, stats)
+            for start in range(0, len(requests), size):
+                if not fresh:
+                    waiting = self._renew(waiting)
+                fresh = False
+                part = [r for r in requests[start : start + size] if r.id in waiting]
+                if not part:
+                    continue
+                try:
+                    self._poll_chunk(region, part, stats)
+                except EcsError as exc:
+                    # The rest of the region waits for a later cycle, with the same back-off.
+                    rest = [r for r in requests[start:] if r.id in waiting]
+                    self._troubled(region, rest, exc)
+                    stats.troubled += len(rest)
+                    waiting.difference_update(r.id for r in rest)
+                    break
+                waiting.difference_update(r.id for r in part)
         if stats.changed:
             self._on_change()
         return stats
@@ -104,50 +130,58 @@ class Poller:
             for request_id in ids:
                 service.release(s, request_id=request_id, owner=self._owner)
 
-    def _poll_region(self, region: str, requests: list[DetachRequest], stats: PollStats) -> None:
-        try:
-            enis = self._ecs.describe_network_interfaces(region, [r.eni_id for r in requests])
-        except EcsError as exc:
-            self._troubled(region, requests, exc)
-            stats.troubled += len(requests)
-            return
+    def _renew(self, ids: set[int]) -> set[int]:
+        """Extend the lease of every row this cycle has yet to record; the ones still ours."""
+        if not ids:
+            return ids
+        now = self._clock()
+        with db.transaction(self._sessions) as s:
+            kept = repository.extend_leases(
+                s,
+                ids,
+                owner=self._owner,
+                statuses=(Status.DETACHING, Status.STUCK),
+                lease_until=now + timedelta(seconds=self._config.lease_seconds),
+            )
+        if len(kept) < len(ids):
+            log.info("poller: %d leases taken over during the cycle", len(ids) - len(kept))
+        return kept
+
+    def _poll_chunk(self, region: str, part: list[DetachRequest], stats: PollStats) -> None:
+        """Describe ≤100 ENIs and record the answers in one transaction; EcsError is raised."""
+        enis = self._ecs.describe_network_interfaces(region, [r.eni_id for r in part])
         self._trouble.pop(region, None)
         seen: dict[str, EniObservation] = {
             e.eni_id: EniObservation(e.status, e.instance_id) for e in enis
         }
         cap = self._config.poll_interval
-        chunk = self._config.record_chunk
-        for start in range(0, len(requests), chunk):
-            now = self._clock()
-            part = requests[start : start + chunk]
-            quiet = [
-                r
-                for r in part
-                if service.poll_is_unchanged(r, seen.get(r.eni_id), policy=self._policy, now=now)
-            ]
-            with db.transaction(self._sessions) as s:
-                _reschedule(s, quiet, seen, owner=self._owner, now=now, cap=cap)
-                quiet_ids = {r.id for r in quiet}
-                for request in (r for r in part if r.id not in quiet_ids):
-                    observed = seen.get(request.eni_id)
-                    changed = service.record_poll(
-                        s,
-                        request_id=request.id,
-                        owner=self._owner,
-                        observed=observed,
-                        policy=self._policy,
-                        now=now,
-                        next_poll_at=now
-                        + timedelta(seconds=next_poll_delay(request.poll_count, cap)),
+        now = self._clock()
+        quiet = [
+            r
+            for r in part
+            if service.poll_is_unchanged(r, seen.get(r.eni_id), policy=self._policy, now=now)
+        ]
+        with db.transaction(self._sessions) as s:
+            _reschedule(s, quiet, seen, owner=self._owner, now=now, cap=cap)
+            quiet_ids = {r.id for r in quiet}
+            for request in (r for r in part if r.id not in quiet_ids):
+                changed = service.record_poll(
+                    s,
+                    request_id=request.id,
+                    owner=self._owner,
+                    observed=seen.get(request.eni_id),
+                    policy=self._policy,
+                    now=now,
+                    next_poll_at=now + timedelta(seconds=next_poll_delay(request.poll_count, cap)),
+                )
+                if changed is not None:
+                    stats.changed += 1
+                    log.info(
+                        "request %d is now %s",
+                        request.id,
+                        changed,
+                        extra={"request_id": request.id, "eni_id": request.eni_id},
                     )
-                    if changed is not None:
-                        stats.changed += 1
-                        log.info(
-                            "request %d is now %s",
-                            request.id,
-                            changed,
-                            extra={"request_id": request.id, "eni_id": request.eni_id},
-                        )
 
     def _troubled(self, region: str, requests: list[DetachRequest], exc: EcsError) -> None:
         """ECS did not answer usefully: look again later, and say so once per request."""

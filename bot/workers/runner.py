@@ -1,4 +1,4 @@
-"""Run the executor, poller, outbox relay and expiry sweeper as threads of one process.
+"""Run the executor, poller, outbox relay, expiry sweeper and outbox retention as threads.
 
 `eni-bot serve`/`socket` start a `Workers` next to the app; `eni-bot worker` calls
 `run_workers`, which blocks until SIGTERM/SIGINT. Each thread sleeps on its doorbell
@@ -22,14 +22,16 @@ from typing import TypeVar
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from bot.clock import DatabaseClock
 from bot.outbox.relay import OutboxRelay, RelayConfig
+from bot.outbox.retention import OutboxRetention, RetentionConfig
 from bot.runtime import Runtime
 from bot.slack.notifier import OutboxNotifier, quiet_client
 from bot.workers.executor import Executor, ExecutorConfig
 from bot.workers.expiry import ExpirySweeper
 from bot.workers.poller import Poller, PollerConfig
 
-__all__ = ["WorkerOptions", "Workers", "run_workers", "worker_identity"]
+__all__ = ["WorkerOptions", "Workers", "lease_owners", "run_workers", "worker_identity"]
 
 log = logging.getLogger(__name__)
 
@@ -45,16 +47,32 @@ class WorkerOptions:
     executor: ExecutorConfig = field(default_factory=ExecutorConfig)
     poller: PollerConfig | None = None  # None: from settings (ENIBOT_POLL_INTERVAL)
     relay: RelayConfig = field(default_factory=RelayConfig)
+    retention: RetentionConfig | None = None  # None: from settings (ENIBOT_OUTBOX_RETENTION_DAYS)
     lease_seconds: float | None = None
     executor_sweep: float = 1.0  # how often to look for work other processes queued
     poller_sweep: float = 0.25  # due polls are picked up within this
     expiry_sweep: float = 5.0
-    enable: frozenset[str] = frozenset({"executor", "poller", "relay", "expiry"})
+    retention_sweep: float = 3600.0  # sent rows are kept for days: hourly is plenty
+    enable: frozenset[str] = frozenset({"executor", "poller", "relay", "expiry", "retention"})
+
+
+ROLES = ("executor", "poller", "relay")
 
 
 def worker_identity() -> str:
-    """hostname:pid:random, unique per process start (the lease owner)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    """hostname:pid:random, unique per process start (each worker's lease owner adds its role)."""
+    # Cut the host name: lease_owner is 128 characters and an FQDN may have 253.
+    return f"{socket.gethostname()[:64]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def lease_owners(identity: str) -> dict[str, str]:
+    """One lease owner per worker thread of a process.
+
+    A shared owner lets one thread's lease check pass on a row another thread holds: the
+    executor, reaching a row of its batch late, would find this process's poller's lease
+    "ours" and release it mid-Describe (tests/workers/test_runner.py shows it).
+    """
+    return {role: f"{identity}:{role}" for role in ROLES}
 
 
 class Workers:
@@ -64,6 +82,13 @@ class Workers:
         self.runtime = runtime
         self.options = options = options or WorkerOptions()
         self.identity = worker_identity()
+        self.owners = owners = lease_owners(self.identity)
+        # Lease and due times from the database's clock, whatever this host's says (a
+        # runtime built by build_runtime already has one; tests may hand in any host clock).
+        clock = runtime.clock
+        self.clock = (
+            clock if isinstance(clock, DatabaseClock) else DatabaseClock(runtime.engine, host=clock)
+        )
         bells = runtime.doorbells
         lease = options.lease_seconds
         exec_cfg = (
@@ -77,29 +102,35 @@ class Workers:
             sessions=runtime.sessions,
             ecs=runtime.ecs,
             policy=runtime.policy,
-            owner=self.identity,
+            owner=owners["executor"],
             config=exec_cfg,
-            clock=runtime.clock,
+            clock=self.clock,
             poller_bell=lambda: _ring(bells.poller, bells.outbox),
         )
         self.poller = Poller(
             sessions=runtime.sessions,
             ecs=runtime.ecs,
             policy=runtime.policy,
-            owner=self.identity,
+            owner=owners["poller"],
             config=poll_cfg,
-            clock=runtime.clock,
+            clock=self.clock,
             on_change=bells.outbox.set,
         )
         self.relay = OutboxRelay(
             sessions=runtime.sessions,
             sender=OutboxNotifier(quiet_client(runtime.slack)),
-            owner=self.identity,
+            owner=owners["relay"],
             config=relay_cfg,
-            clock=runtime.clock,
+            clock=self.clock,
         )
         self.expiry = ExpirySweeper(
-            sessions=runtime.sessions, policy=runtime.policy, clock=runtime.clock
+            sessions=runtime.sessions, policy=runtime.policy, clock=self.clock
+        )
+        self.retention = OutboxRetention(
+            sessions=runtime.sessions,
+            config=options.retention
+            or RetentionConfig(days=runtime.settings.outbox_retention_days),
+            clock=self.clock,
         )
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -123,6 +154,7 @@ class Workers:
             "poller": self._poller_loop,
             "relay": self._relay_loop,
             "expiry": self._expiry_loop,
+            "retention": self._retention_loop,
         }
         for name, loop in loops.items():
             if name in self.options.enable:
@@ -191,6 +223,13 @@ class Workers:
                 outbox.set()
                 continue
             self._stopping.wait(self.options.expiry_sweep)
+
+    def _retention_loop(self) -> None:
+        while not self._stopping.is_set():
+            self._guarded(
+                "retention", lambda: self.retention.run_once(should_stop=self._stopping.is_set)
+            )
+            self._stopping.wait(self.options.retention_sweep)
 
     def _guarded(self, name: str, step: Callable[[], T]) -> T | None:
         """Run one step; an unexpected error is logged and paused on, never fatal.

@@ -67,6 +67,39 @@ def test_upgrade_twice_is_a_no_op(db_url: str) -> None:
 
 _ = bot.outbox.models
 
+# Added after 0001 (revision 7070f8bfb85b): the hot-query indexes.
+HOT_QUERY_INDEXES = {
+    ("detach_request", "ix_detach_request_eni"),
+    ("outbox_message", "ix_outbox_message_summaries"),
+}
+
+
+def _indexes(url: str) -> set[tuple[str, str]]:
+    engine = db.make_engine(url)
+    try:
+        found = inspect(engine)
+        return {
+            (table, str(ix["name"]))
+            for table in ("detach_request", "outbox_message")
+            for ix in found.get_indexes(table)
+        }
+    finally:
+        engine.dispose()
+
+
+def test_hot_query_indexes_come_and_go_with_their_revision(db_url: str) -> None:
+    db.upgrade(db_url, "0001")
+    assert not HOT_QUERY_INDEXES & _indexes(db_url)
+    db.upgrade(db_url)
+    assert _indexes(db_url) >= HOT_QUERY_INDEXES
+    db.downgrade(db_url, "0001")
+    assert not HOT_QUERY_INDEXES & _indexes(db_url)
+    assert {"ix_detach_request_status_due", "ix_outbox_message_pending"} <= {
+        name for _, name in _indexes(db_url)
+    }
+    db.upgrade(db_url)
+    assert _indexes(db_url) >= HOT_QUERY_INDEXES
+
 
 def test_replicas_starting_together_migrate_once(db_url: str) -> None:
     """CONTRACT.md: migrations at start are serialised by the database, not by luck."""

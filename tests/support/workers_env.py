@@ -120,6 +120,7 @@ def settings_for(
     poll_interval: float = 0.2,
     stuck_after: float = 30.0,
     incident_channel: str | None = INCIDENTS,
+    outbox_retention_days: float = 30.0,
 ) -> Settings:
     """Settings pointing every part at the local servers."""
     return Settings(
@@ -132,6 +133,7 @@ def settings_for(
         poll_interval=poll_interval,
         stuck_after=stuck_after,
         incident_channel=incident_channel,
+        outbox_retention_days=outbox_retention_days,
         auto_migrate=False,
     )
 

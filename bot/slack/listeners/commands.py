@@ -132,7 +132,7 @@ def _open_modal(surface: Surface, trigger_id: str, channel_id: str) -> Reply | N
 
 
 def _status(surface: Surface, parsed: StatusCommand) -> Reply:
-    with db.transaction(surface.runtime.sessions) as session:
+    with db.read(surface.runtime.sessions) as session:
         if parsed.request_id is not None:
             request = repository.get(session, parsed.request_id)
             missing = f"There is no request #{parsed.request_id}."
@@ -152,7 +152,7 @@ def _status(surface: Surface, parsed: StatusCommand) -> Reply:
 
 
 def _list(surface: Surface, parsed: ListCommand, *, user_id: str) -> Reply:
-    with db.transaction(surface.runtime.sessions) as session:
+    with db.read(surface.runtime.sessions) as session:
         if parsed.scope is ListScope.MINE:
             found = repository.list_requests(session, requester_id=user_id, limit=LIST_LIMIT)
         elif parsed.scope is ListScope.PENDING:

@@ -146,7 +146,7 @@ def publish_home(surface: Surface, user_id: str, notice: Reply | None = None) ->
     """Render and publish one user's Home tab from the database."""
     runtime = surface.runtime
     approver = surface.people.is_approver(user_id)
-    with db.transaction(runtime.sessions) as session:
+    with db.read(runtime.sessions) as session:
         pending = (
             repository.list_requests(
                 session, statuses=[Status.PENDING], limit=blocks.HOME_PENDING_LIMIT + 1
