@@ -5,7 +5,7 @@ summaries. Plain CREATE INDEX: both tables are small next to what the index save
 migration runs at start before the workers.
 
 Revision ID: 7070f8bfb85b
-Revises: 0001
+Revises: 0002
 Create Date: 2026-12-01 10:00:00
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "7070f8bfb85b"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -157,7 +157,12 @@ def test_a_thread_whose_card_row_was_deleted_still_gets_its_replies(sqlite_url: 
 
             with db.transaction(sessions) as s:
                 service.approve(
-                    s, request_id=rid, approver_id=APPROVER, policy=POLICY, now=db.utcnow()
+                    s,
+                    is_approver=lambda _u: True,
+                    request_id=rid,
+                    approver_id=APPROVER,
+                    policy=POLICY,
+                    now=db.utcnow(),
                 )
             relay.drain()
             replies = slack.thread(CHANNEL, card_ts)
