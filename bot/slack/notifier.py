@@ -18,14 +18,16 @@ from __future__ import annotations
 
 import http.client
 import logging
+import time
 import urllib.error
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
 
 from bot.observability.slack_client import InstrumentedWebClient
 from bot.outbox.models import MessageKind
@@ -177,12 +179,12 @@ class Notifier:
         }
         if thread_ts:
             args["thread_ts"] = thread_ts
-        body = self._call("chat.postMessage", applied_maybe=True, **args)
+        body = self._write("chat.postMessage", applied_maybe=True, **args)
         return Posted(str(body.get("channel") or channel), str(body["ts"]), event_payload)
 
     def update(self, channel: str, ts: str, message: Rendered) -> None:
         """chat.update of a posted message (idempotent: safe to repeat)."""
-        self._call(
+        self._write(
             "chat.update",
             applied_maybe=False,
             channel=channel,
@@ -216,18 +218,14 @@ class Notifier:
     def _scan(
         self, channel: str, *, thread_ts: str | None, oldest: float | None
     ) -> Iterator[Mapping[str, Any]]:
-        args: dict[str, Any] = {"channel": channel, "include_all_metadata": True, "limit": 200}
+        # From just before the first send that may have landed to just after now, widened on
+        # both sides for clock skew between this host and Slack.
+        window: dict[str, Any] = {"latest": f"{time.time() + _LOOKUP_SLACK:.6f}", "inclusive": True}
         if oldest is not None:
-            args["oldest"] = f"{max(0.0, oldest - _LOOKUP_SLACK):.6f}"
-        method = "conversations.history"
-        if thread_ts:
-            method = "conversations.replies"
-            args["ts"] = thread_ts
+            window["oldest"] = f"{max(0.0, oldest - _LOOKUP_SLACK):.6f}"
         cursor = ""
         for _ in range(LOOKUP_PAGES):
-            if cursor:
-                args["cursor"] = cursor
-            body = self._call(method, applied_maybe=False, **args)
+            body = self._page(channel, thread_ts=thread_ts, cursor=cursor, window=window)
             messages = body.get("messages")
             if isinstance(messages, list):
                 yield from (m for m in messages if isinstance(m, Mapping))
@@ -236,10 +234,47 @@ class Notifier:
             if not cursor:
                 return
 
-    def _call(self, method: str, *, applied_maybe: bool, **args: Any) -> Mapping[str, Any]:
+    def _page(
+        self, channel: str, *, thread_ts: str | None, cursor: str, window: Mapping[str, Any]
+    ) -> Mapping[str, Any]:
+        """One page of the thread or the channel, with metadata.
+
+        Read methods take form or query parameters only (Slack ignores a JSON body and would
+        answer as if no channel were named), so these go through slack_sdk's typed methods,
+        which send them form-encoded.
+        """
+        args: dict[str, Any] = {
+            "channel": channel,
+            "include_all_metadata": True,
+            "limit": 200,
+            **window,
+        }
+        if cursor:
+            args["cursor"] = cursor
+        if thread_ts:
+            return self._call(
+                "conversations.replies",
+                lambda: self._client.conversations_replies(ts=thread_ts, **args),
+                applied_maybe=False,
+            )
+        return self._call(
+            "conversations.history",
+            lambda: self._client.conversations_history(**args),
+            applied_maybe=False,
+        )
+
+    def _write(self, method: str, *, applied_maybe: bool, **args: Any) -> Mapping[str, Any]:
+        """A write method, with its arguments as a JSON body (write methods accept JSON)."""
+        return self._call(
+            method, lambda: self._client.api_call(method, json=args), applied_maybe=applied_maybe
+        )
+
+    def _call(
+        self, method: str, send: Callable[[], SlackResponse], *, applied_maybe: bool
+    ) -> Mapping[str, Any]:
         """One Web API call; failures become DeliveryError subclasses."""
         try:
-            response = self._client.api_call(method, json=args)
+            response = send()
         except SlackApiError as exc:
             raise _from_api_error(exc, applied_maybe=applied_maybe) from None
         except urllib.error.URLError as exc:

@@ -15,6 +15,7 @@ from bot import db
 from bot.outbox.models import OutboxMessage
 from bot.outbox.relay import OutboxRelay, RelayConfig
 from bot.requests import service
+from bot.sim.slack.records import RecordedCall
 from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN, SlackWebApiStandIn
 from bot.slack.notifier import OutboxNotifier
 
@@ -114,14 +115,27 @@ def test_messages_arrive_once_and_in_order_through_429s_and_an_outage(
     assert len([c for c in env.slack.calls("chat.postMessage") if c.status == 429]) == 3
 
 
+def _form_lookup_around(call: RecordedCall, ts: str) -> bool:
+    """A lookup Slack would answer: form parameters (not JSON), metadata, a window around `ts`."""
+    content_type = next(v for k, v in call.headers.items() if k.lower() == "content-type")
+    params = call.params
+    return (
+        "json" not in content_type
+        and params["include_all_metadata"] in ("1", "true")
+        and float(params["oldest"]) <= float(ts) <= float(params["latest"])
+    )
+
+
 def test_a_post_whose_answer_was_lost_is_found_by_metadata_not_posted_again(env: Env) -> None:
+    """Slack ignores a JSON body on conversations.history: a JSON lookup finds nothing."""
     submit_and_approve(env.sessions, POLICY, [1], approve=False)
     env.slack.fail_next("chat.postMessage", 1, "response_lost")
     env.relay().drain(timeout=10)
     assert len(env.slack.messages(CHANNEL)) == 1
     [row] = _rows(env)
     assert row.sent_at is not None and row.slack_ts == env.slack.messages(CHANNEL)[0].ts
-    assert env.slack.calls("conversations.history")  # it looked before sending again
+    [lookup] = env.slack.calls("conversations.history")  # it looked before sending again
+    assert lookup.ok and _form_lookup_around(lookup, row.slack_ts)
 
 
 def test_a_reply_whose_answer_was_lost_is_found_in_the_thread(env: Env) -> None:
@@ -133,8 +147,10 @@ def test_a_reply_whose_answer_was_lost_is_found_in_the_thread(env: Env) -> None:
         service.approve(s, request_id=rid, approver_id=APPROVER, policy=POLICY, now=db.utcnow())
     env.slack.fail_next("chat.postMessage", 1, "response_lost")
     env.relay().drain(timeout=10)
-    assert len(env.slack.messages(CHANNEL, include_replies=True)) == 2
-    assert env.slack.calls("conversations.replies")
+    messages = env.slack.messages(CHANNEL, include_replies=True)
+    assert len(messages) == 2
+    [lookup] = env.slack.calls("conversations.replies")
+    assert lookup.ok and _form_lookup_around(lookup, messages[1].ts)
 
 
 def test_waiting_card_updates_for_one_request_are_coalesced(env: Env) -> None:
