@@ -19,6 +19,8 @@ class MessageKind(StrEnum):
     CARD_UPDATE = "card_update"  # chat.update the card from the request's current state
     THREAD_REPLY = "thread_reply"  # one reply in the card's thread per state change
     INCIDENT_SUMMARY = "incident_summary"  # one line per finished request, may be digested
+    # To the requester alone (ephemeral, else the App's DM): why their card cannot be posted.
+    REQUESTER_NOTICE = "requester_notice"
 
 
 class OutboxMessage(Base):

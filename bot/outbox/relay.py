@@ -36,6 +36,7 @@ from bot.requests import repository
 from bot.requests.models import DetachRequest
 
 __all__ = [
+    "CardUndeliverable",
     "Delivery",
     "LeaseLostError",
     "OutboxRelay",
@@ -48,6 +49,11 @@ log = logging.getLogger(__name__)
 
 _SUMMARY = MessageKind.INCIDENT_SUMMARY.value
 _CARD_UPDATE = MessageKind.CARD_UPDATE.value
+
+
+# Called in the transaction that gives up on a request's card (session, request ID, Slack's error,
+# now): nobody can approve a card that is not there, so the domain decides what becomes of it.
+CardUndeliverable = Callable[[Session, int, str, datetime], None]
 
 
 class LeaseLostError(Exception):
@@ -116,7 +122,9 @@ class RelayConfig:
     burst_threshold: int = 10  # summaries finishing within `burst_window` before digesting
     burst_window: float = 60.0
     digest_max: int = 100
-    give_up_after: int = 5  # attempts for errors Slack calls permanent (bad channel, blocks)
+    # Attempts for errors Slack calls permanent (bad blocks…); a channel that will not take the
+    # bot's posts (private without it, archived, a DM) is given up at its first such answer.
+    give_up_after: int = 5
 
 
 @dataclass
@@ -176,8 +184,10 @@ class OutboxRelay:
         config: RelayConfig | None = None,
         clock: Callable[[], datetime] = db.utcnow,
         monotonic: Callable[[], float] = time.monotonic,
+        on_card_undeliverable: CardUndeliverable | None = None,
     ) -> None:
         self._sessions = sessions
+        self._on_card_undeliverable = on_card_undeliverable
         self._sender = sender
         self._owner = owner
         self._config = config or RelayConfig()
@@ -463,6 +473,7 @@ class OutboxRelay:
         name = type(exc).__name__
         retry_after = getattr(exc, "retry_after", None)
         permanent = bool(getattr(exc, "permanent", False))
+        conclusive = bool(getattr(exc, "channel_problem", False))
         applied_maybe = bool(getattr(exc, "applied_maybe", True))
         delay: float
         if retry_after is not None:
@@ -485,9 +496,12 @@ class OutboxRelay:
             if row is None:
                 return
             row.last_error = str(exc)[:500]
-            if permanent and (row.attempts or 0) >= cfg.give_up_after:
+            if permanent and (conclusive or (row.attempts or 0) >= cfg.give_up_after):
                 log.error("outbox giving up id=%d kind=%s: %s", row.id, row.kind, exc)
                 _finish(s, row, now=now, ts=None, channel=job.channel, note=f"undeliverable: {exc}")
+                hook = self._on_card_undeliverable
+                if job.kind is MessageKind.CARD and job.request is not None and hook is not None:
+                    hook(s, job.request.id, str(getattr(exc, "error", "") or name), now)
                 return
             if retry_after is not None or not applied_maybe or permanent:
                 # Slack applied nothing: the next attempt need not look for it first.

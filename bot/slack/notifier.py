@@ -32,9 +32,10 @@ from slack_sdk.web import SlackResponse
 from bot.observability.slack_client import InstrumentedWebClient
 from bot.outbox.models import MessageKind
 from bot.outbox.relay import Delivery, LeaseLostError, Sent
-from bot.slack import messages
+from bot.slack import messages, notices
 from bot.slack.ids import OUTBOX_METADATA_EVENT
 from bot.slack.messages import Rendered
+from bot.slack.notices import CHANNEL_PROBLEMS
 
 __all__ = [
     "LOOKUP_PAGES",
@@ -51,11 +52,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 # Errors about the message or channel itself: sending the same thing again cannot succeed.
-PERMANENT_ERRORS = frozenset(
+# The channel problems (bot.slack.notices.CHANNEL_PROBLEMS) are conclusive at the first answer.
+PERMANENT_ERRORS = CHANNEL_PROBLEMS | frozenset(
     {
-        "channel_not_found",
-        "not_in_channel",
-        "is_archived",
         "message_not_found",
         "cant_update_message",
         "edit_window_closed",
@@ -67,12 +66,11 @@ PERMANENT_ERRORS = frozenset(
         "msg_too_long",
         "no_text",
         "too_many_attachments",
-        "restricted_action",
-        "restricted_action_read_only_channel",
-        "restricted_action_thread_only_channel",
-        "restricted_action_non_threadable_channel",
+        "user_not_in_channel",
     }
 )
+# chat.postEphemeral answers after which the requester is reached in the App's DM instead.
+_EPHEMERAL_REFUSED = CHANNEL_PROBLEMS | {"user_not_in_channel"}
 # Answers to conversations.history/replies meaning "this token cannot look here", not "try
 # again later": a lookup that gets one cannot tell whether the post landed.
 BLIND_LOOKUP_ERRORS = frozenset(
@@ -114,13 +112,18 @@ class SlackUnreachableError(DeliveryError):
 
 
 class SlackRejectedError(DeliveryError):
-    """Slack answered ok=false with `error`; `permanent` when resending cannot help."""
+    """Slack answered ok=false with `error`; `permanent` when resending cannot help.
+
+    `channel_problem`: the conversation will not take the bot's posts (private without the bot,
+    archived, a DM it cannot write to); Slack's first such answer is conclusive.
+    """
 
     def __init__(self, error: str, *, needed: str = "") -> None:
         super().__init__(f"slack refused: {error}")
         self.error = error
         self.needed = needed  # the scope Slack names with missing_scope
         self.permanent = error in PERMANENT_ERRORS
+        self.channel_problem = error in CHANNEL_PROBLEMS
 
 
 @dataclass(frozen=True)
@@ -333,6 +336,8 @@ class OutboxNotifier(Notifier):
     def deliver(self, job: Delivery) -> Sent:
         """Post, update, or recognise an earlier post of the row; returns where it is."""
         kind = job.kind
+        if kind is MessageKind.REQUESTER_NOTICE:
+            return self._tell_requester(job)
         if kind is MessageKind.CARD_UPDATE:
             if job.request is None or job.target_ts is None:
                 raise SlackRejectedError("message_not_found")
@@ -354,6 +359,43 @@ class OutboxNotifier(Notifier):
             raise LeaseLostError(f"outbox id={job.outbox_id}")
         posted = self.post(job.channel, _render(job), event_payload=event, thread_ts=job.thread_ts)
         return Sent(posted.channel, posted.ts, _covers(posted.payload))
+
+    def _tell_requester(self, job: Delivery) -> Sent:
+        """An ephemeral in the request's channel; the App's DM when the channel refuses it.
+
+        The notice says the channel will not take the bot's posts, so the ephemeral usually
+        fails the same way (Slack shows ephemerals only in conversations the bot is in); the DM
+        (chat.postMessage to the user ID, the App's Messages tab) reaches the requester wherever
+        they asked. Neither can be looked up after a lost answer: at worst the notice shows twice.
+        """
+        if job.request is None:
+            raise SlackRejectedError("no_text")
+        user = str(job.payload.get("user") or job.request.requester_id)
+        rendered = notices.card_undeliverable(
+            job.request,
+            str(job.payload.get("problem") or ""),
+            cancelled=bool(job.payload.get("cancelled")),
+        )
+        if not job.keep():
+            raise LeaseLostError(f"outbox id={job.outbox_id}")
+        content = {"text": rendered.text, "blocks": rendered.blocks}
+        try:
+            body = self._write(
+                "chat.postEphemeral", applied_maybe=True, channel=job.channel, user=user, **content
+            )
+            return Sent(job.channel, str(body.get("message_ts") or ""))
+        except SlackRejectedError as exc:
+            if exc.error not in _EPHEMERAL_REFUSED:
+                raise
+        body = self._write(
+            "chat.postMessage",
+            applied_maybe=True,
+            channel=user,
+            unfurl_links=False,
+            unfurl_media=False,
+            **content,
+        )
+        return Sent(str(body.get("channel") or user), str(body["ts"]))
 
     def _look_for(self, job: Delivery, started_at: datetime) -> Posted | None:
         """The earlier post of the row, or None when it is not there or Slack will not say."""

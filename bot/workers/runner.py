@@ -17,12 +17,15 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from types import FrameType
 from typing import TypeVar
 
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.orm import Session
 
 from bot.outbox.relay import OutboxRelay, RelayConfig
+from bot.requests import service
 from bot.runtime import Runtime
 from bot.slack.notifier import OutboxNotifier, quiet_client
 from bot.workers.executor import Executor, ExecutorConfig
@@ -97,6 +100,7 @@ class Workers:
             owner=self.identity,
             config=relay_cfg,
             clock=runtime.clock,
+            on_card_undeliverable=self._card_undeliverable,
         )
         self.expiry = ExpirySweeper(
             sessions=runtime.sessions, policy=runtime.policy, clock=runtime.clock
@@ -145,6 +149,14 @@ class Workers:
         else:
             log.info("workers stopped (%s)", self.identity)
         return not alive
+
+    def _card_undeliverable(
+        self, session: Session, request_id: int, problem: str, now: datetime
+    ) -> None:
+        """The relay gave up on a card: cancel its request and tell the requester (CONTRACT)."""
+        service.card_undeliverable(
+            session, request_id=request_id, problem=problem, policy=self.runtime.policy, now=now
+        )
 
     # ---- loops ----
 
