@@ -3,9 +3,11 @@
 Rules it keeps:
 - Order per `ordering_key`: a row is claimed only while no earlier row with the same key is
   unsent, so a thread's replies (and its card, first) go out one after another, across processes.
-- Pace: one thread per relay sends at most one row per channel per tick and waits
-  `post_interval` between posts (and between updates) to one channel; a 429 blocks that channel
-  for Retry-After; no answer at all backs every channel off, capped, until Slack is back.
+- Pace: one thread per relay sends at most one row per channel per tick, and every relay takes
+  a slot from the channel's shared pace first (bot/outbox/pacer.py: `post_interval` between
+  posts, and between updates, to one channel, across all replicas, with short bursts); a 429
+  blocks that channel for Retry-After, for every relay; no answer at all backs this relay's
+  channels off, capped, until Slack is back.
 - Never twice: `send_started_at` is committed before a post; a row found with it set and no
   `sent_at` is looked up in Slack by its metadata before it is sent again.
 - Card updates are rendered from the request's current state, so of several waiting for one
@@ -23,7 +25,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -32,6 +34,7 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from bot import db
 from bot.outbox.models import MessageKind, OutboxMessage
+from bot.outbox.pacer import DatabasePaceStore, MemoryPaceStore, Pace, Pacer, Slot
 from bot.requests import repository
 from bot.requests.models import DetachRequest
 
@@ -111,6 +114,9 @@ class RelayConfig:
 
     post_interval: float = 1.0  # seconds between posts (and between updates) to one channel
     post_burst: int = 3  # posts to one channel that may go out back to back
+    # The pace is kept in the database, so N replicas together keep it; False paces each
+    # relay on its own (0.1's behaviour; benchmarks compare the two).
+    shared_pace: bool = True
     # Longer than a whole lookup (3 pages, 200 messages each, since the first try) plus the post
     # at Slack's 10 s client timeout each: the lease is extended after the lookup, so it must
     # outlast the lookup on its own. And under CONTRACT's 60 s takeover of a dead process.
@@ -134,44 +140,6 @@ class _Held:
     kind: str
 
 
-@dataclass
-class _Pacer:
-    """When each (method, channel) lane may be used next, and when Slack is reachable again.
-
-    A token bucket per lane: on average one message per `interval` (Slack's ~1/s per channel),
-    with short bursts of up to `burst` allowed, as Slack allows them, so a request's replies
-    that pile up in a few seconds (approved, detach sent, available) are not spread over them.
-    """
-
-    interval: float
-    clock: Callable[[], float]
-    burst: int = 3
-    tokens: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
-    blocked_until: dict[tuple[str, str], float] = field(default_factory=dict)
-    unreachable_until: float = 0.0
-    outage_failures: int = 0
-
-    def _available(self, lane: tuple[str, str], now: float) -> float:
-        if self.interval <= 0:
-            return float(self.burst)
-        held, at = self.tokens.get(lane, (float(self.burst), now))
-        return min(float(self.burst), held + (now - at) / self.interval)
-
-    def wait(self, lane: tuple[str, str]) -> float:
-        now = self.clock()
-        short = max(0.0, 1.0 - self._available(lane, now)) * self.interval
-        blocked = self.blocked_until.get(lane, 0.0) - now
-        return max(0.0, short, blocked, self.unreachable_until - now)
-
-    def used(self, lane: tuple[str, str]) -> None:
-        now = self.clock()
-        self.tokens[lane] = (self._available(lane, now) - 1.0, now)
-
-    def block(self, lane: tuple[str, str], seconds: float) -> None:
-        until = self.clock() + seconds
-        self.blocked_until[lane] = max(self.blocked_until.get(lane, 0.0), until)
-
-
 class OutboxRelay:
     """Claims, paces and records outbox deliveries; `tick()` is one step of its loop."""
 
@@ -192,7 +160,9 @@ class OutboxRelay:
         self._owner = owner
         self._config = config or RelayConfig()
         self._clock = clock
-        self._pacer = _Pacer(self._config.post_interval, monotonic, burst=self._config.post_burst)
+        cfg = self._config
+        store = DatabasePaceStore(sessions) if cfg.shared_pace else MemoryPaceStore()
+        self._pacer = Pacer(Pace(cfg.post_interval, cfg.post_burst), store, clock, monotonic)
         self._monotonic = monotonic
         self._held: dict[str, deque[_Held]] = {}
         self._last_claim = float("-inf")
@@ -212,10 +182,14 @@ class OutboxRelay:
             if not queue:
                 continue
             head = queue[0]
-            if self._pacer.wait(self._lane(head)) > 0:
+            lane = self._lane(head)
+            if self._pacer.wait(lane) > 0:
                 continue
+            slot = self._pacer.reserve(lane)
+            if slot is None:
+                continue  # another relay took the slot: this lane now rests until the next
             queue.popleft()
-            if self._process(head):
+            if self._process(head, slot):
                 progressed = True
             self._renew_if_due()  # a tick of slow sends must not let the other held leases lapse
         for channel in [c for c, q in self._held.items() if not q]:
@@ -310,22 +284,24 @@ class OutboxRelay:
 
     # ---- one row ----
 
-    def _process(self, held: _Held) -> bool:
-        """Deliver one held row; True when it is done (sent, coalesced or given up)."""
+    def _process(self, held: _Held, slot: Slot) -> bool:
+        """Deliver one held row in its slot; True when it is done (sent, coalesced, given up)."""
         job = self._start(held)
         if job is None:
+            self._pacer.release(slot)
             return True  # coalesced, given up, or no longer ours
-        lane = self._lane(held)
         try:
             sent = self._sender.deliver(job)
         except LeaseLostError:
+            self._pacer.release(slot)
             log.info("outbox id=%d: lease taken over during the send; not posted", job.outbox_id)
             return True
         except Exception as exc:
-            self._failed(job, lane, exc)
+            self._pacer.settle(slot)
+            self._failed(job, slot.lane, exc)
             return False
-        self._pacer.used(lane)
-        self._pacer.outage_failures = 0
+        self._pacer.settle(slot)
+        self._pacer.reachable()
         self._record(job, sent)
         return True
 
@@ -480,10 +456,7 @@ class OutboxRelay:
             delay = float(retry_after)
             self._pacer.block(lane, delay)
         elif name == "SlackUnreachableError":
-            self._pacer.outage_failures += 1
-            n = self._pacer.outage_failures
-            delay = min(cfg.backoff_cap, cfg.backoff_base * 2 ** (n - 1))
-            self._pacer.unreachable_until = self._pacer.clock() + delay
+            delay = self._pacer.unreachable(cfg.backoff_base, cfg.backoff_cap)
         else:
             delay = cfg.backoff_cap
             if not permanent:
