@@ -24,17 +24,26 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
-from sqlalchemy import exists, func, select, update
-from sqlalchemy.orm import Session, aliased, sessionmaker
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot import db
 from bot.outbox.models import MessageKind, OutboxMessage
 from bot.outbox.pacer import DatabasePaceStore, MemoryPaceStore, Pace, Pacer, Slot
+from bot.outbox.port import CardUndeliverable, Delivery, LeaseLostError, Sender, Sent
+from bot.outbox.repository import (
+    channel_of,
+    claim_heads,
+    extend_lease,
+    finish,
+    newer_card_update,
+    take,
+)
 from bot.requests import repository
 from bot.requests.models import DetachRequest
 
@@ -52,60 +61,6 @@ log = logging.getLogger(__name__)
 
 _SUMMARY = MessageKind.INCIDENT_SUMMARY.value
 _CARD_UPDATE = MessageKind.CARD_UPDATE.value
-
-
-# Called in the transaction that gives up on a request's card (session, request ID, Slack's error,
-# now): nobody can approve a card that is not there, so the domain decides what becomes of it.
-CardUndeliverable = Callable[[Session, int, str, datetime], None]
-
-
-class LeaseLostError(Exception):
-    """The row's lease is no longer ours (it ran out and another relay took it): do not post."""
-
-
-def _always_ours() -> bool:
-    return True
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """One outbox row, with what is needed to render and place it; outlives the session."""
-
-    outbox_id: int
-    kind: MessageKind
-    channel: str
-    payload: Mapping[str, Any]
-    request: DetachRequest | None
-    approvals: Sequence[tuple[str, str]] = ()  # (approver_id, decision), oldest first
-    thread_ts: str | None = None  # thread replies: the card's ts
-    target_ts: str | None = None  # card updates: the card's ts
-    started_at: datetime | None = None  # an earlier send began here and its outcome is unknown
-    digest: Sequence[tuple[int, int, Mapping[str, Any]]] = ()  # (outbox_id, request_id, payload)
-    # Extends the lease; False when the row is no longer ours. Call it right before posting.
-    keep: Callable[[], bool] = _always_ours
-    marked: Sequence[int] = ()  # covered digest rows this send marked "started" (undone on 429)
-
-    @property
-    def outcome_unknown(self) -> bool:
-        """A previous send may have reached Slack: look before sending again."""
-        return self.started_at is not None
-
-
-@dataclass(frozen=True)
-class Sent:
-    """Where the row's message is in Slack, and which rows it covered (digests: several)."""
-
-    channel: str
-    ts: str
-    covers: Sequence[int] = ()
-
-
-class Sender(Protocol):
-    """The Slack side (bot.slack.notifier.Notifier implements it)."""
-
-    def deliver(self, job: Delivery) -> Sent:
-        """Post or update; raises bot.slack.notifier.DeliveryError subclasses on failure."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -241,7 +196,7 @@ class OutboxRelay:
         now = self._clock()
         until = now + timedelta(seconds=self._config.lease_seconds)
         with db.transaction(self._sessions) as s:
-            ids = _claim_heads(s, owner=self._owner, now=now, until=until, limit=room)
+            ids = claim_heads(s, owner=self._owner, now=now, until=until, limit=room)
             if not ids:
                 return
             rows = s.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))).all()
@@ -253,7 +208,7 @@ class OutboxRelay:
             )
             channels: dict[int, str] = {row.id: row.channel_id for row in found}
         for row in sorted(rows, key=lambda r: r.id):
-            channel = _channel_of(row, channels.get(row.request_id or -1))
+            channel = channel_of(row, channels.get(row.request_id or -1))
             self._held.setdefault(channel, deque()).append(_Held(row.id, channel, row.kind))
 
     def _unsent_count(self) -> int:
@@ -313,23 +268,23 @@ class OutboxRelay:
             # One guarded UPDATE first: it fails unless the lease is ours and still running, and
             # on PostgreSQL it locks the row until commit, so the writes below cannot interleave
             # with another relay's claim (a read-then-check would).
-            if not _extend(s, held.outbox_id, owner=self._owner, now=now, until=until):
+            if not extend_lease(s, held.outbox_id, owner=self._owner, now=now, until=until):
                 return None
             row = s.get(OutboxMessage, held.outbox_id, populate_existing=True)
             if row is None:
                 return None
             request = repository.get(s, row.request_id) if row.request_id is not None else None
             kind = MessageKind(row.kind)
-            if kind is MessageKind.CARD_UPDATE and _newer_card_update(s, row):
+            if kind is MessageKind.CARD_UPDATE and newer_card_update(s, row):
                 # The newer update renders the same current state; this one adds nothing.
-                _finish(s, row, now=now, ts=None, channel=held.channel, note="coalesced")
+                finish(s, row, now=now, ts=None, channel=held.channel, note="coalesced")
                 return None
             thread_ts = target_ts = None
             if kind in (MessageKind.THREAD_REPLY, MessageKind.CARD_UPDATE):
                 card_ts = request.card_ts if request is not None else None
                 if card_ts is None:
                     # The card was never delivered (given up): there is no thread to reply in.
-                    _finish(s, row, now=now, ts=None, channel=held.channel, note="no card")
+                    finish(s, row, now=now, ts=None, channel=held.channel, note="no card")
                     return None
                 thread_ts = card_ts if kind is MessageKind.THREAD_REPLY else None
                 target_ts = card_ts if kind is MessageKind.CARD_UPDATE else None
@@ -384,7 +339,7 @@ class OutboxRelay:
         now = self._clock()
         until = now + timedelta(seconds=self._config.lease_seconds)
         with db.transaction(self._sessions) as s:
-            return _extend(s, outbox_id, owner=self._owner, now=now, until=until)
+            return extend_lease(s, outbox_id, owner=self._owner, now=now, until=until)
 
     def _digest_members(
         self, s: Session, head: OutboxMessage, now: datetime
@@ -422,7 +377,7 @@ class OutboxRelay:
     def _record(self, job: Delivery, sent: Sent) -> None:
         now = self._clock()
         with db.transaction(self._sessions) as s:
-            if not _take(s, job.outbox_id, owner=self._owner):
+            if not take(s, job.outbox_id, owner=self._owner):
                 # Our lease lapsed and another relay holds the row: it finds this post by its
                 # metadata (send_started_at is set) and records it.
                 log.warning(
@@ -437,7 +392,7 @@ class OutboxRelay:
             ).all()
             for row in rows:
                 note = None if row.id == job.outbox_id else f"in digest {job.outbox_id}"
-                _finish(s, row, now=now, ts=sent.ts, channel=sent.channel, note=note)
+                finish(s, row, now=now, ts=sent.ts, channel=sent.channel, note=note)
             if job.kind is MessageKind.CARD and job.request is not None:
                 repository.set_fields(s, job.request.id, {"card_ts": sent.ts})
         self.delivered += len(covers)
@@ -463,7 +418,7 @@ class OutboxRelay:
                 log.warning("outbox send failed id=%d: %s", job.outbox_id, exc)
         now = self._clock()
         with db.transaction(self._sessions) as s:
-            if not _take(s, job.outbox_id, owner=self._owner):
+            if not take(s, job.outbox_id, owner=self._owner):
                 return  # sent, or taken over by another relay: not ours to reschedule
             row = s.get(OutboxMessage, job.outbox_id, populate_existing=True)
             if row is None:
@@ -471,7 +426,7 @@ class OutboxRelay:
             row.last_error = str(exc)[:500]
             if permanent and (conclusive or (row.attempts or 0) >= cfg.give_up_after):
                 log.error("outbox giving up id=%d kind=%s: %s", row.id, row.kind, exc)
-                _finish(s, row, now=now, ts=None, channel=job.channel, note=f"undeliverable: {exc}")
+                finish(s, row, now=now, ts=None, channel=job.channel, note=f"undeliverable: {exc}")
                 hook = self._on_card_undeliverable
                 if job.kind is MessageKind.CARD and job.request is not None and hook is not None:
                     hook(s, job.request.id, str(getattr(exc, "error", "") or name), now)
@@ -489,112 +444,3 @@ class OutboxRelay:
             row.scheduled_for = now + timedelta(seconds=delay)
             row.lease_owner = None
             row.lease_until = None
-
-
-def _claim_heads(
-    s: Session, *, owner: str, now: datetime, until: datetime, limit: int
-) -> list[int]:
-    """Lease due rows that are first unsent in their ordering key (SKIP LOCKED where it exists)."""
-    earlier = aliased(OutboxMessage)
-    blocked = exists().where(
-        earlier.ordering_key == OutboxMessage.ordering_key,
-        earlier.sent_at.is_(None),
-        earlier.id < OutboxMessage.id,
-    )
-    free = (OutboxMessage.lease_until.is_(None)) | (OutboxMessage.lease_until < now)
-    candidates = (
-        select(OutboxMessage.id)
-        .where(
-            OutboxMessage.sent_at.is_(None),
-            OutboxMessage.scheduled_for <= now,
-            free,
-            ~blocked,
-        )
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True, of=OutboxMessage)
-    )
-    stmt = (
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id.in_(candidates.scalar_subquery()),
-            OutboxMessage.sent_at.is_(None),
-            free,
-        )
-        .values(lease_owner=owner, lease_until=until)
-        .returning(OutboxMessage.id)
-        .execution_options(synchronize_session=False)
-    )
-    return sorted(s.scalars(stmt))
-
-
-def _extend(s: Session, outbox_id: int, *, owner: str, now: datetime, until: datetime) -> bool:
-    """Extend a running lease of ours on an unsent row, in one guarded UPDATE (locks the row)."""
-    stmt = (
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id == outbox_id,
-            OutboxMessage.lease_owner == owner,
-            OutboxMessage.lease_until > now,
-            OutboxMessage.sent_at.is_(None),
-        )
-        .values(lease_until=until)
-        .returning(OutboxMessage.id)
-        .execution_options(synchronize_session=False)
-    )
-    return s.scalar(stmt) is not None
-
-
-def _take(s: Session, outbox_id: int, *, owner: str) -> bool:
-    """Lock an unsent row we still own (a lapsed lease nobody took is still ours to write)."""
-    stmt = (
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id == outbox_id,
-            OutboxMessage.lease_owner == owner,
-            OutboxMessage.sent_at.is_(None),
-        )
-        .values(lease_owner=owner)
-        .returning(OutboxMessage.id)
-        .execution_options(synchronize_session=False)
-    )
-    return s.scalar(stmt) is not None
-
-
-def _newer_card_update(s: Session, row: OutboxMessage) -> bool:
-    newer = s.scalar(
-        select(OutboxMessage.id)
-        .where(
-            OutboxMessage.ordering_key == row.ordering_key,
-            OutboxMessage.kind == _CARD_UPDATE,
-            OutboxMessage.sent_at.is_(None),
-            OutboxMessage.id > row.id,
-        )
-        .limit(1)
-    )
-    return newer is not None
-
-
-def _channel_of(row: OutboxMessage, request_channel: str | None) -> str:
-    payload = row.payload or {}
-    channel = payload.get("channel") if isinstance(payload, Mapping) else None
-    if row.kind == _SUMMARY and channel:
-        return str(channel)
-    return str(request_channel or channel or "")
-
-
-def _finish(
-    s: Session,
-    row: OutboxMessage,
-    *,
-    now: datetime,
-    ts: str | None,
-    channel: str,
-    note: str | None,
-) -> None:
-    row.sent_at = now
-    row.slack_ts = ts
-    row.slack_channel = channel
-    row.lease_owner = None
-    row.lease_until = None
-    row.last_error = note[:500] if note is not None else None

@@ -6,33 +6,33 @@ metadata in the thread (`conversations.replies`) or the channel (`conversations.
 before the relay sends again. When Slack will not let the bot look (a scope the app was not
 granted, a channel it is not in), the notifier logs it once per channel and posts anyway: a rare
 duplicate is better than a lost message or a thread blocked behind it forever. Errors are sorted
-into what the relay must do next:
-
-    DeliveryError                 the send did not succeed
-    ├── SlackRateLimitedError     429: nothing applied; wait `retry_after` seconds
-    ├── SlackUnreachableError     no answer; `applied_maybe` says whether to look before resending
-    └── SlackRejectedError        Slack refused the message itself; `permanent` means give up
+into what the relay must do next (bot/slack/delivery_errors.py).
 """
 
 from __future__ import annotations
 
-import http.client
 import logging
 import time
-import urllib.error
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
 from bot.observability.slack_client import InstrumentedWebClient
 from bot.outbox.models import MessageKind
-from bot.outbox.relay import Delivery, LeaseLostError, Sent
+from bot.outbox.port import Delivery, LeaseLostError, Sent
 from bot.slack import messages, notices
+from bot.slack.delivery_errors import (
+    BLIND_LOOKUP_ERRORS,
+    DeliveryError,
+    SlackRateLimitedError,
+    SlackRejectedError,
+    SlackUnreachableError,
+    call,
+)
 from bot.slack.ids import OUTBOX_METADATA_EVENT
 from bot.slack.messages import Rendered
 from bot.slack.notices import CHANNEL_PROBLEMS
@@ -51,79 +51,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# Errors about the message or channel itself: sending the same thing again cannot succeed.
-# The channel problems (bot.slack.notices.CHANNEL_PROBLEMS) are conclusive at the first answer.
-PERMANENT_ERRORS = CHANNEL_PROBLEMS | frozenset(
-    {
-        "message_not_found",
-        "cant_update_message",
-        "edit_window_closed",
-        "thread_not_found",
-        "invalid_blocks",
-        "invalid_blocks_format",
-        "invalid_metadata_format",
-        "invalid_metadata_schema",
-        "msg_too_long",
-        "no_text",
-        "too_many_attachments",
-        "user_not_in_channel",
-    }
-)
 # chat.postEphemeral answers after which the requester is reached in the App's DM instead.
 _EPHEMERAL_REFUSED = CHANNEL_PROBLEMS | {"user_not_in_channel"}
-# Answers to conversations.history/replies meaning "this token cannot look here", not "try
-# again later": a lookup that gets one cannot tell whether the post landed.
-BLIND_LOOKUP_ERRORS = frozenset(
-    {
-        "missing_scope",
-        "not_in_channel",
-        "channel_not_found",
-        "thread_not_found",
-        "no_permission",
-        "access_denied",
-        "not_allowed_token_type",
-        "team_access_not_granted",
-        "ekm_access_denied",
-        "method_deprecated",
-    }
-)
 LOOKUP_PAGES = 3  # the relay's lease must outlast this many lookup calls (see RelayConfig)
 _LOOKUP_SLACK = 300.0  # seconds before send_started_at still searched (clock skew)
-
-
-class DeliveryError(Exception):
-    """A send did not succeed; subclasses say why. The message never holds the token."""
-
-
-class SlackRateLimitedError(DeliveryError):
-    """HTTP 429: nothing was applied; Slack asks to wait `retry_after` seconds."""
-
-    def __init__(self, retry_after: float) -> None:
-        super().__init__(f"rate limited, retry after {retry_after:g} s")
-        self.retry_after = retry_after
-
-
-class SlackUnreachableError(DeliveryError):
-    """No usable answer (refused, reset, timeout, 5xx); the post may have happened if maybe."""
-
-    def __init__(self, reason: str, *, applied_maybe: bool) -> None:
-        super().__init__(reason)
-        self.applied_maybe = applied_maybe
-
-
-class SlackRejectedError(DeliveryError):
-    """Slack answered ok=false with `error`; `permanent` when resending cannot help.
-
-    `channel_problem`: the conversation will not take the bot's posts (private without the bot,
-    archived, a DM it cannot write to); Slack's first such answer is conclusive.
-    """
-
-    def __init__(self, error: str, *, needed: str = "") -> None:
-        super().__init__(f"slack refused: {error}")
-        self.error = error
-        self.needed = needed  # the scope Slack names with missing_scope
-        self.permanent = error in PERMANENT_ERRORS
-        self.channel_problem = error in CHANNEL_PROBLEMS
 
 
 @dataclass(frozen=True)
@@ -276,51 +207,7 @@ class Notifier:
         self, method: str, send: Callable[[], SlackResponse], *, applied_maybe: bool
     ) -> Mapping[str, Any]:
         """One Web API call; failures become DeliveryError subclasses."""
-        try:
-            response = send()
-        except SlackApiError as exc:
-            raise _from_api_error(exc, applied_maybe=applied_maybe) from None
-        except urllib.error.URLError as exc:
-            refused = isinstance(exc.reason, ConnectionRefusedError)
-            raise SlackUnreachableError(
-                f"{method}: {type(exc.reason).__name__}",
-                applied_maybe=applied_maybe and not refused,
-            ) from None
-        except ConnectionRefusedError:
-            raise SlackUnreachableError(f"{method}: refused", applied_maybe=False) from None
-        except (TimeoutError, OSError, http.client.HTTPException) as exc:
-            raise SlackUnreachableError(
-                f"{method}: {type(exc).__name__}", applied_maybe=applied_maybe
-            ) from None
-        data = response.data
-        return data if isinstance(data, Mapping) else {}
-
-
-def _from_api_error(exc: SlackApiError, *, applied_maybe: bool) -> DeliveryError:
-    response = exc.response
-    status = int(getattr(response, "status_code", 0) or 0)
-    headers = getattr(response, "headers", {}) or {}
-    if status == 429:
-        return SlackRateLimitedError(_retry_after(headers))
-    data = getattr(response, "data", None)
-    error = str(data.get("error") or "") if isinstance(data, Mapping) else ""
-    if status >= 500 or not error:
-        return SlackUnreachableError(f"HTTP {status} {error}".strip(), applied_maybe=applied_maybe)
-    if error == "ratelimited":
-        return SlackRateLimitedError(_retry_after(headers))
-    needed = data.get("needed") if isinstance(data, Mapping) else None
-    return SlackRejectedError(error, needed=str(needed or ""))
-
-
-def _retry_after(headers: Mapping[str, Any]) -> float:
-    for name, value in headers.items():
-        if str(name).lower() == "retry-after":
-            raw = value[0] if isinstance(value, list) and value else value
-            try:
-                return max(0.0, float(str(raw)))
-            except ValueError:
-                break
-    return 1.0
+        return call(method, send, applied_maybe=applied_maybe)
 
 
 def _as_int(value: Any) -> int | None:
