@@ -110,12 +110,11 @@ class OutboxRelay:
         on_card_undeliverable: CardUndeliverable | None = None,
     ) -> None:
         self._sessions = sessions
-        self._on_card_undeliverable = on_card_undeliverable
         self._sender = sender
         self._owner = owner
-        self._config = config or RelayConfig()
+        self._config = cfg = config or RelayConfig()
         self._clock = clock
-        cfg = self._config
+        self._on_card_undeliverable = on_card_undeliverable
         store = DatabasePaceStore(sessions) if cfg.shared_pace else MemoryPaceStore()
         self._pacer = Pacer(Pace(cfg.post_interval, cfg.post_burst), store, clock, monotonic)
         self._monotonic = monotonic
@@ -142,7 +141,7 @@ class OutboxRelay:
                 continue
             slot = self._pacer.reserve(lane)
             if slot is None:
-                continue  # another relay took the slot: this lane now rests until the next
+                continue  # the slot is taken (by any relay): the lane rests until its next one
             queue.popleft()
             if self._process(head, slot):
                 progressed = True
