@@ -19,6 +19,8 @@ class MessageKind(StrEnum):
     CARD_UPDATE = "card_update"  # chat.update the card from the request's current state
     THREAD_REPLY = "thread_reply"  # one reply in the card's thread per state change
     INCIDENT_SUMMARY = "incident_summary"  # one line per finished request, may be digested
+    # To the requester alone (ephemeral, else the App's DM): why their card cannot be posted.
+    REQUESTER_NOTICE = "requester_notice"
 
 
 class OutboxMessage(Base):
@@ -53,3 +55,16 @@ class OutboxMessage(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(128))
     lease_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SlackPace(Base):
+    """When each Slack lane (method, channel) may next take a message, shared by every relay.
+
+    `tat` is GCRA's theoretical arrival time (bot/outbox/pacer.py): a message may go at `now`
+    when `tat - (burst - 1) * interval <= now`. Relays change it by compare-and-swap.
+    """
+
+    __tablename__ = "slack_pace"
+
+    lane: Mapped[str] = mapped_column(String(64), primary_key=True)  # "post:C…", "update:C…"
+    tat: Mapped[datetime]

@@ -3,9 +3,11 @@
 Rules it keeps:
 - Order per `ordering_key`: a row is claimed only while no earlier row with the same key is
   unsent, so a thread's replies (and its card, first) go out one after another, across processes.
-- Pace: one thread per relay sends at most one row per channel per tick and waits
-  `post_interval` between posts (and between updates) to one channel; a 429 blocks that channel
-  for Retry-After; no answer at all backs every channel off, capped, until Slack is back.
+- Pace: one thread per relay sends at most one row per channel per tick, and every relay takes
+  a slot from the channel's shared pace first (bot/outbox/pacer.py: `post_interval` between
+  posts, and between updates, to one channel, across all replicas, with short bursts); a 429
+  blocks that channel for Retry-After, for every relay; no answer at all backs this relay's
+  channels off, capped, until Slack is back.
 - Never twice: `send_started_at` is committed before a post; a row found with it set and no
   `sent_at` is looked up in Slack by its metadata before it is sent again.
 - Card updates are rendered from the request's current state, so of several waiting for one
@@ -22,20 +24,31 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
-from sqlalchemy import exists, func, select, update
-from sqlalchemy.orm import Session, aliased, sessionmaker
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot import db
 from bot.outbox.models import MessageKind, OutboxMessage
+from bot.outbox.pacer import DatabasePaceStore, MemoryPaceStore, Pace, Pacer, Slot
+from bot.outbox.port import CardUndeliverable, Delivery, LeaseLostError, Sender, Sent
+from bot.outbox.repository import (
+    channel_of,
+    claim_heads,
+    extend_lease,
+    finish,
+    newer_card_update,
+    take,
+)
 from bot.requests import repository
 from bot.requests.models import DetachRequest
 
 __all__ = [
+    "CardUndeliverable",
     "Delivery",
     "LeaseLostError",
     "OutboxRelay",
@@ -50,61 +63,15 @@ _SUMMARY = MessageKind.INCIDENT_SUMMARY.value
 _CARD_UPDATE = MessageKind.CARD_UPDATE.value
 
 
-class LeaseLostError(Exception):
-    """The row's lease is no longer ours (it ran out and another relay took it): do not post."""
-
-
-def _always_ours() -> bool:
-    return True
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """One outbox row, with what is needed to render and place it; outlives the session."""
-
-    outbox_id: int
-    kind: MessageKind
-    channel: str
-    payload: Mapping[str, Any]
-    request: DetachRequest | None
-    approvals: Sequence[tuple[str, str]] = ()  # (approver_id, decision), oldest first
-    thread_ts: str | None = None  # thread replies: the card's ts
-    target_ts: str | None = None  # card updates: the card's ts
-    started_at: datetime | None = None  # an earlier send began here and its outcome is unknown
-    digest: Sequence[tuple[int, int, Mapping[str, Any]]] = ()  # (outbox_id, request_id, payload)
-    # Extends the lease; False when the row is no longer ours. Call it right before posting.
-    keep: Callable[[], bool] = _always_ours
-    marked: Sequence[int] = ()  # covered digest rows this send marked "started" (undone on 429)
-
-    @property
-    def outcome_unknown(self) -> bool:
-        """A previous send may have reached Slack: look before sending again."""
-        return self.started_at is not None
-
-
-@dataclass(frozen=True)
-class Sent:
-    """Where the row's message is in Slack, and which rows it covered (digests: several)."""
-
-    channel: str
-    ts: str
-    covers: Sequence[int] = ()
-
-
-class Sender(Protocol):
-    """The Slack side (bot.slack.notifier.Notifier implements it)."""
-
-    def deliver(self, job: Delivery) -> Sent:
-        """Post or update; raises bot.slack.notifier.DeliveryError subclasses on failure."""
-        ...
-
-
 @dataclass(frozen=True)
 class RelayConfig:
     """Pace and limits; defaults follow Slack's documented limits."""
 
     post_interval: float = 1.0  # seconds between posts (and between updates) to one channel
     post_burst: int = 3  # posts to one channel that may go out back to back
+    # The pace is kept in the database, so N replicas together keep it; False paces each
+    # relay on its own (0.1's behaviour; benchmarks compare the two).
+    shared_pace: bool = True
     # Longer than a whole lookup (3 pages, 200 messages each, since the first try) plus the post
     # at Slack's 10 s client timeout each: the lease is extended after the lookup, so it must
     # outlast the lookup on its own. And under CONTRACT's 60 s takeover of a dead process.
@@ -116,7 +83,9 @@ class RelayConfig:
     burst_threshold: int = 10  # summaries finishing within `burst_window` before digesting
     burst_window: float = 60.0
     digest_max: int = 100
-    give_up_after: int = 5  # attempts for errors Slack calls permanent (bad channel, blocks)
+    # Attempts for errors Slack calls permanent (bad blocks…); a channel that will not take the
+    # bot's posts (private without it, archived, a DM) is given up at its first such answer.
+    give_up_after: int = 5
 
 
 @dataclass
@@ -124,44 +93,6 @@ class _Held:
     outbox_id: int
     channel: str
     kind: str
-
-
-@dataclass
-class _Pacer:
-    """When each (method, channel) lane may be used next, and when Slack is reachable again.
-
-    A token bucket per lane: on average one message per `interval` (Slack's ~1/s per channel),
-    with short bursts of up to `burst` allowed, as Slack allows them, so a request's replies
-    that pile up in a few seconds (approved, detach sent, available) are not spread over them.
-    """
-
-    interval: float
-    clock: Callable[[], float]
-    burst: int = 3
-    tokens: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
-    blocked_until: dict[tuple[str, str], float] = field(default_factory=dict)
-    unreachable_until: float = 0.0
-    outage_failures: int = 0
-
-    def _available(self, lane: tuple[str, str], now: float) -> float:
-        if self.interval <= 0:
-            return float(self.burst)
-        held, at = self.tokens.get(lane, (float(self.burst), now))
-        return min(float(self.burst), held + (now - at) / self.interval)
-
-    def wait(self, lane: tuple[str, str]) -> float:
-        now = self.clock()
-        short = max(0.0, 1.0 - self._available(lane, now)) * self.interval
-        blocked = self.blocked_until.get(lane, 0.0) - now
-        return max(0.0, short, blocked, self.unreachable_until - now)
-
-    def used(self, lane: tuple[str, str]) -> None:
-        now = self.clock()
-        self.tokens[lane] = (self._available(lane, now) - 1.0, now)
-
-    def block(self, lane: tuple[str, str], seconds: float) -> None:
-        until = self.clock() + seconds
-        self.blocked_until[lane] = max(self.blocked_until.get(lane, 0.0), until)
 
 
 class OutboxRelay:
@@ -176,13 +107,16 @@ class OutboxRelay:
         config: RelayConfig | None = None,
         clock: Callable[[], datetime] = db.utcnow,
         monotonic: Callable[[], float] = time.monotonic,
+        on_card_undeliverable: CardUndeliverable | None = None,
     ) -> None:
         self._sessions = sessions
         self._sender = sender
         self._owner = owner
-        self._config = config or RelayConfig()
+        self._config = cfg = config or RelayConfig()
         self._clock = clock
-        self._pacer = _Pacer(self._config.post_interval, monotonic, burst=self._config.post_burst)
+        self._on_card_undeliverable = on_card_undeliverable
+        store = DatabasePaceStore(sessions) if cfg.shared_pace else MemoryPaceStore()
+        self._pacer = Pacer(Pace(cfg.post_interval, cfg.post_burst), store, clock, monotonic)
         self._monotonic = monotonic
         self._held: dict[str, deque[_Held]] = {}
         self._last_claim = float("-inf")
@@ -202,10 +136,14 @@ class OutboxRelay:
             if not queue:
                 continue
             head = queue[0]
-            if self._pacer.wait(self._lane(head)) > 0:
+            lane = self._lane(head)
+            if self._pacer.wait(lane) > 0:
                 continue
+            slot = self._pacer.reserve(lane)
+            if slot is None:
+                continue  # the slot is taken (by any relay): the lane rests until its next one
             queue.popleft()
-            if self._process(head):
+            if self._process(head, slot):
                 progressed = True
             self._renew_if_due()  # a tick of slow sends must not let the other held leases lapse
         for channel in [c for c, q in self._held.items() if not q]:
@@ -257,7 +195,7 @@ class OutboxRelay:
         now = self._clock()
         until = now + timedelta(seconds=self._config.lease_seconds)
         with db.transaction(self._sessions) as s:
-            ids = _claim_heads(s, owner=self._owner, now=now, until=until, limit=room)
+            ids = claim_heads(s, owner=self._owner, now=now, until=until, limit=room)
             if not ids:
                 return
             rows = s.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))).all()
@@ -269,7 +207,7 @@ class OutboxRelay:
             )
             channels: dict[int, str] = {row.id: row.channel_id for row in found}
         for row in sorted(rows, key=lambda r: r.id):
-            channel = _channel_of(row, channels.get(row.request_id or -1))
+            channel = channel_of(row, channels.get(row.request_id or -1))
             self._held.setdefault(channel, deque()).append(_Held(row.id, channel, row.kind))
 
     def _unsent_count(self) -> int:
@@ -300,22 +238,24 @@ class OutboxRelay:
 
     # ---- one row ----
 
-    def _process(self, held: _Held) -> bool:
-        """Deliver one held row; True when it is done (sent, coalesced or given up)."""
+    def _process(self, held: _Held, slot: Slot) -> bool:
+        """Deliver one held row in its slot; True when it is done (sent, coalesced, given up)."""
         job = self._start(held)
         if job is None:
+            self._pacer.release(slot)
             return True  # coalesced, given up, or no longer ours
-        lane = self._lane(held)
         try:
             sent = self._sender.deliver(job)
         except LeaseLostError:
+            self._pacer.release(slot)
             log.info("outbox id=%d: lease taken over during the send; not posted", job.outbox_id)
             return True
         except Exception as exc:
-            self._failed(job, lane, exc)
+            self._pacer.settle(slot)
+            self._failed(job, slot.lane, exc)
             return False
-        self._pacer.used(lane)
-        self._pacer.outage_failures = 0
+        self._pacer.settle(slot)
+        self._pacer.reachable()
         self._record(job, sent)
         return True
 
@@ -327,23 +267,23 @@ class OutboxRelay:
             # One guarded UPDATE first: it fails unless the lease is ours and still running, and
             # on PostgreSQL it locks the row until commit, so the writes below cannot interleave
             # with another relay's claim (a read-then-check would).
-            if not _extend(s, held.outbox_id, owner=self._owner, now=now, until=until):
+            if not extend_lease(s, held.outbox_id, owner=self._owner, now=now, until=until):
                 return None
             row = s.get(OutboxMessage, held.outbox_id, populate_existing=True)
             if row is None:
                 return None
             request = repository.get(s, row.request_id) if row.request_id is not None else None
             kind = MessageKind(row.kind)
-            if kind is MessageKind.CARD_UPDATE and _newer_card_update(s, row):
+            if kind is MessageKind.CARD_UPDATE and newer_card_update(s, row):
                 # The newer update renders the same current state; this one adds nothing.
-                _finish(s, row, now=now, ts=None, channel=held.channel, note="coalesced")
+                finish(s, row, now=now, ts=None, channel=held.channel, note="coalesced")
                 return None
             thread_ts = target_ts = None
             if kind in (MessageKind.THREAD_REPLY, MessageKind.CARD_UPDATE):
                 card_ts = request.card_ts if request is not None else None
                 if card_ts is None:
                     # The card was never delivered (given up): there is no thread to reply in.
-                    _finish(s, row, now=now, ts=None, channel=held.channel, note="no card")
+                    finish(s, row, now=now, ts=None, channel=held.channel, note="no card")
                     return None
                 thread_ts = card_ts if kind is MessageKind.THREAD_REPLY else None
                 target_ts = card_ts if kind is MessageKind.CARD_UPDATE else None
@@ -398,7 +338,7 @@ class OutboxRelay:
         now = self._clock()
         until = now + timedelta(seconds=self._config.lease_seconds)
         with db.transaction(self._sessions) as s:
-            return _extend(s, outbox_id, owner=self._owner, now=now, until=until)
+            return extend_lease(s, outbox_id, owner=self._owner, now=now, until=until)
 
     def _digest_members(
         self, s: Session, head: OutboxMessage, now: datetime
@@ -436,7 +376,7 @@ class OutboxRelay:
     def _record(self, job: Delivery, sent: Sent) -> None:
         now = self._clock()
         with db.transaction(self._sessions) as s:
-            if not _take(s, job.outbox_id, owner=self._owner):
+            if not take(s, job.outbox_id, owner=self._owner):
                 # Our lease lapsed and another relay holds the row: it finds this post by its
                 # metadata (send_started_at is set) and records it.
                 log.warning(
@@ -451,7 +391,7 @@ class OutboxRelay:
             ).all()
             for row in rows:
                 note = None if row.id == job.outbox_id else f"in digest {job.outbox_id}"
-                _finish(s, row, now=now, ts=sent.ts, channel=sent.channel, note=note)
+                finish(s, row, now=now, ts=sent.ts, channel=sent.channel, note=note)
             if job.kind is MessageKind.CARD and job.request is not None:
                 repository.set_fields(s, job.request.id, {"card_ts": sent.ts})
         self.delivered += len(covers)
@@ -463,31 +403,32 @@ class OutboxRelay:
         name = type(exc).__name__
         retry_after = getattr(exc, "retry_after", None)
         permanent = bool(getattr(exc, "permanent", False))
+        conclusive = bool(getattr(exc, "channel_problem", False))
         applied_maybe = bool(getattr(exc, "applied_maybe", True))
         delay: float
         if retry_after is not None:
             delay = float(retry_after)
             self._pacer.block(lane, delay)
         elif name == "SlackUnreachableError":
-            self._pacer.outage_failures += 1
-            n = self._pacer.outage_failures
-            delay = min(cfg.backoff_cap, cfg.backoff_base * 2 ** (n - 1))
-            self._pacer.unreachable_until = self._pacer.clock() + delay
+            delay = self._pacer.unreachable(cfg.backoff_base, cfg.backoff_cap)
         else:
             delay = cfg.backoff_cap
             if not permanent:
                 log.warning("outbox send failed id=%d: %s", job.outbox_id, exc)
         now = self._clock()
         with db.transaction(self._sessions) as s:
-            if not _take(s, job.outbox_id, owner=self._owner):
+            if not take(s, job.outbox_id, owner=self._owner):
                 return  # sent, or taken over by another relay: not ours to reschedule
             row = s.get(OutboxMessage, job.outbox_id, populate_existing=True)
             if row is None:
                 return
             row.last_error = str(exc)[:500]
-            if permanent and (row.attempts or 0) >= cfg.give_up_after:
+            if permanent and (conclusive or (row.attempts or 0) >= cfg.give_up_after):
                 log.error("outbox giving up id=%d kind=%s: %s", row.id, row.kind, exc)
-                _finish(s, row, now=now, ts=None, channel=job.channel, note=f"undeliverable: {exc}")
+                finish(s, row, now=now, ts=None, channel=job.channel, note=f"undeliverable: {exc}")
+                hook = self._on_card_undeliverable
+                if job.kind is MessageKind.CARD and job.request is not None and hook is not None:
+                    hook(s, job.request.id, str(getattr(exc, "error", "") or name), now)
                 return
             if retry_after is not None or not applied_maybe or permanent:
                 # Slack applied nothing: the next attempt need not look for it first.
@@ -502,112 +443,3 @@ class OutboxRelay:
             row.scheduled_for = now + timedelta(seconds=delay)
             row.lease_owner = None
             row.lease_until = None
-
-
-def _claim_heads(
-    s: Session, *, owner: str, now: datetime, until: datetime, limit: int
-) -> list[int]:
-    """Lease due rows that are first unsent in their ordering key (SKIP LOCKED where it exists)."""
-    earlier = aliased(OutboxMessage)
-    blocked = exists().where(
-        earlier.ordering_key == OutboxMessage.ordering_key,
-        earlier.sent_at.is_(None),
-        earlier.id < OutboxMessage.id,
-    )
-    free = (OutboxMessage.lease_until.is_(None)) | (OutboxMessage.lease_until < now)
-    candidates = (
-        select(OutboxMessage.id)
-        .where(
-            OutboxMessage.sent_at.is_(None),
-            OutboxMessage.scheduled_for <= now,
-            free,
-            ~blocked,
-        )
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True, of=OutboxMessage)
-    )
-    stmt = (
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id.in_(candidates.scalar_subquery()),
-            OutboxMessage.sent_at.is_(None),
-            free,
-        )
-        .values(lease_owner=owner, lease_until=until)
-        .returning(OutboxMessage.id)
-        .execution_options(synchronize_session=False)
-    )
-    return sorted(s.scalars(stmt))
-
-
-def _extend(s: Session, outbox_id: int, *, owner: str, now: datetime, until: datetime) -> bool:
-    """Extend a running lease of ours on an unsent row, in one guarded UPDATE (locks the row)."""
-    stmt = (
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id == outbox_id,
-            OutboxMessage.lease_owner == owner,
-            OutboxMessage.lease_until > now,
-            OutboxMessage.sent_at.is_(None),
-        )
-        .values(lease_until=until)
-        .returning(OutboxMessage.id)
-        .execution_options(synchronize_session=False)
-    )
-    return s.scalar(stmt) is not None
-
-
-def _take(s: Session, outbox_id: int, *, owner: str) -> bool:
-    """Lock an unsent row we still own (a lapsed lease nobody took is still ours to write)."""
-    stmt = (
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id == outbox_id,
-            OutboxMessage.lease_owner == owner,
-            OutboxMessage.sent_at.is_(None),
-        )
-        .values(lease_owner=owner)
-        .returning(OutboxMessage.id)
-        .execution_options(synchronize_session=False)
-    )
-    return s.scalar(stmt) is not None
-
-
-def _newer_card_update(s: Session, row: OutboxMessage) -> bool:
-    newer = s.scalar(
-        select(OutboxMessage.id)
-        .where(
-            OutboxMessage.ordering_key == row.ordering_key,
-            OutboxMessage.kind == _CARD_UPDATE,
-            OutboxMessage.sent_at.is_(None),
-            OutboxMessage.id > row.id,
-        )
-        .limit(1)
-    )
-    return newer is not None
-
-
-def _channel_of(row: OutboxMessage, request_channel: str | None) -> str:
-    payload = row.payload or {}
-    channel = payload.get("channel") if isinstance(payload, Mapping) else None
-    if row.kind == _SUMMARY and channel:
-        return str(channel)
-    return str(request_channel or channel or "")
-
-
-def _finish(
-    s: Session,
-    row: OutboxMessage,
-    *,
-    now: datetime,
-    ts: str | None,
-    channel: str,
-    note: str | None,
-) -> None:
-    row.sent_at = now
-    row.slack_ts = ts
-    row.slack_channel = channel
-    row.lease_owner = None
-    row.lease_until = None
-    row.last_error = note[:500] if note is not None else None

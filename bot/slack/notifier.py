@@ -6,33 +6,36 @@ metadata in the thread (`conversations.replies`) or the channel (`conversations.
 before the relay sends again. When Slack will not let the bot look (a scope the app was not
 granted, a channel it is not in), the notifier logs it once per channel and posts anyway: a rare
 duplicate is better than a lost message or a thread blocked behind it forever. Errors are sorted
-into what the relay must do next:
-
-    DeliveryError                 the send did not succeed
-    ├── SlackRateLimitedError     429: nothing applied; wait `retry_after` seconds
-    ├── SlackUnreachableError     no answer; `applied_maybe` says whether to look before resending
-    └── SlackRejectedError        Slack refused the message itself; `permanent` means give up
+into what the relay must do next (bot/slack/delivery_errors.py).
 """
 
 from __future__ import annotations
 
-import http.client
 import logging
-import urllib.error
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
 
 from bot.observability.slack_client import InstrumentedWebClient
 from bot.outbox.models import MessageKind
-from bot.outbox.relay import Delivery, LeaseLostError, Sent
-from bot.slack import messages
+from bot.outbox.port import Delivery, LeaseLostError, Sent
+from bot.slack import messages, notices
+from bot.slack.delivery_errors import (
+    BLIND_LOOKUP_ERRORS,
+    DeliveryError,
+    SlackRateLimitedError,
+    SlackRejectedError,
+    SlackUnreachableError,
+    call,
+)
 from bot.slack.ids import OUTBOX_METADATA_EVENT
 from bot.slack.messages import Rendered
+from bot.slack.notices import CHANNEL_PROBLEMS
 
 __all__ = [
     "LOOKUP_PAGES",
@@ -48,77 +51,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# Errors about the message or channel itself: sending the same thing again cannot succeed.
-PERMANENT_ERRORS = frozenset(
-    {
-        "channel_not_found",
-        "not_in_channel",
-        "is_archived",
-        "message_not_found",
-        "cant_update_message",
-        "edit_window_closed",
-        "thread_not_found",
-        "invalid_blocks",
-        "invalid_blocks_format",
-        "invalid_metadata_format",
-        "invalid_metadata_schema",
-        "msg_too_long",
-        "no_text",
-        "too_many_attachments",
-        "restricted_action",
-        "restricted_action_read_only_channel",
-        "restricted_action_thread_only_channel",
-        "restricted_action_non_threadable_channel",
-    }
-)
-# Answers to conversations.history/replies meaning "this token cannot look here", not "try
-# again later": a lookup that gets one cannot tell whether the post landed.
-BLIND_LOOKUP_ERRORS = frozenset(
-    {
-        "missing_scope",
-        "not_in_channel",
-        "channel_not_found",
-        "thread_not_found",
-        "no_permission",
-        "access_denied",
-        "not_allowed_token_type",
-        "team_access_not_granted",
-        "ekm_access_denied",
-        "method_deprecated",
-    }
-)
+# chat.postEphemeral answers after which the requester is reached in the App's DM instead.
+_EPHEMERAL_REFUSED = CHANNEL_PROBLEMS | {"user_not_in_channel"}
 LOOKUP_PAGES = 3  # the relay's lease must outlast this many lookup calls (see RelayConfig)
 _LOOKUP_SLACK = 300.0  # seconds before send_started_at still searched (clock skew)
-
-
-class DeliveryError(Exception):
-    """A send did not succeed; subclasses say why. The message never holds the token."""
-
-
-class SlackRateLimitedError(DeliveryError):
-    """HTTP 429: nothing was applied; Slack asks to wait `retry_after` seconds."""
-
-    def __init__(self, retry_after: float) -> None:
-        super().__init__(f"rate limited, retry after {retry_after:g} s")
-        self.retry_after = retry_after
-
-
-class SlackUnreachableError(DeliveryError):
-    """No usable answer (refused, reset, timeout, 5xx); the post may have happened if maybe."""
-
-    def __init__(self, reason: str, *, applied_maybe: bool) -> None:
-        super().__init__(reason)
-        self.applied_maybe = applied_maybe
-
-
-class SlackRejectedError(DeliveryError):
-    """Slack answered ok=false with `error`; `permanent` when resending cannot help."""
-
-    def __init__(self, error: str, *, needed: str = "") -> None:
-        super().__init__(f"slack refused: {error}")
-        self.error = error
-        self.needed = needed  # the scope Slack names with missing_scope
-        self.permanent = error in PERMANENT_ERRORS
 
 
 @dataclass(frozen=True)
@@ -177,12 +113,12 @@ class Notifier:
         }
         if thread_ts:
             args["thread_ts"] = thread_ts
-        body = self._call("chat.postMessage", applied_maybe=True, **args)
+        body = self._write("chat.postMessage", applied_maybe=True, **args)
         return Posted(str(body.get("channel") or channel), str(body["ts"]), event_payload)
 
     def update(self, channel: str, ts: str, message: Rendered) -> None:
         """chat.update of a posted message (idempotent: safe to repeat)."""
-        self._call(
+        self._write(
             "chat.update",
             applied_maybe=False,
             channel=channel,
@@ -216,18 +152,14 @@ class Notifier:
     def _scan(
         self, channel: str, *, thread_ts: str | None, oldest: float | None
     ) -> Iterator[Mapping[str, Any]]:
-        args: dict[str, Any] = {"channel": channel, "include_all_metadata": True, "limit": 200}
+        # From just before the first send that may have landed to just after now, widened on
+        # both sides for clock skew between this host and Slack.
+        window: dict[str, Any] = {"latest": f"{time.time() + _LOOKUP_SLACK:.6f}", "inclusive": True}
         if oldest is not None:
-            args["oldest"] = f"{max(0.0, oldest - _LOOKUP_SLACK):.6f}"
-        method = "conversations.history"
-        if thread_ts:
-            method = "conversations.replies"
-            args["ts"] = thread_ts
+            window["oldest"] = f"{max(0.0, oldest - _LOOKUP_SLACK):.6f}"
         cursor = ""
         for _ in range(LOOKUP_PAGES):
-            if cursor:
-                args["cursor"] = cursor
-            body = self._call(method, applied_maybe=False, **args)
+            body = self._page(channel, thread_ts=thread_ts, cursor=cursor, window=window)
             messages = body.get("messages")
             if isinstance(messages, list):
                 yield from (m for m in messages if isinstance(m, Mapping))
@@ -236,53 +168,46 @@ class Notifier:
             if not cursor:
                 return
 
-    def _call(self, method: str, *, applied_maybe: bool, **args: Any) -> Mapping[str, Any]:
+    def _page(
+        self, channel: str, *, thread_ts: str | None, cursor: str, window: Mapping[str, Any]
+    ) -> Mapping[str, Any]:
+        """One page of the thread or the channel, with metadata.
+
+        Read methods take form or query parameters only (Slack ignores a JSON body and would
+        answer as if no channel were named), so these go through slack_sdk's typed methods,
+        which send them form-encoded.
+        """
+        args: dict[str, Any] = {
+            "channel": channel,
+            "include_all_metadata": True,
+            "limit": 200,
+            **window,
+        }
+        if cursor:
+            args["cursor"] = cursor
+        if thread_ts:
+            return self._call(
+                "conversations.replies",
+                lambda: self._client.conversations_replies(ts=thread_ts, **args),
+                applied_maybe=False,
+            )
+        return self._call(
+            "conversations.history",
+            lambda: self._client.conversations_history(**args),
+            applied_maybe=False,
+        )
+
+    def _write(self, method: str, *, applied_maybe: bool, **args: Any) -> Mapping[str, Any]:
+        """A write method, with its arguments as a JSON body (write methods accept JSON)."""
+        return self._call(
+            method, lambda: self._client.api_call(method, json=args), applied_maybe=applied_maybe
+        )
+
+    def _call(
+        self, method: str, send: Callable[[], SlackResponse], *, applied_maybe: bool
+    ) -> Mapping[str, Any]:
         """One Web API call; failures become DeliveryError subclasses."""
-        try:
-            response = self._client.api_call(method, json=args)
-        except SlackApiError as exc:
-            raise _from_api_error(exc, applied_maybe=applied_maybe) from None
-        except urllib.error.URLError as exc:
-            refused = isinstance(exc.reason, ConnectionRefusedError)
-            raise SlackUnreachableError(
-                f"{method}: {type(exc.reason).__name__}",
-                applied_maybe=applied_maybe and not refused,
-            ) from None
-        except ConnectionRefusedError:
-            raise SlackUnreachableError(f"{method}: refused", applied_maybe=False) from None
-        except (TimeoutError, OSError, http.client.HTTPException) as exc:
-            raise SlackUnreachableError(
-                f"{method}: {type(exc).__name__}", applied_maybe=applied_maybe
-            ) from None
-        data = response.data
-        return data if isinstance(data, Mapping) else {}
-
-
-def _from_api_error(exc: SlackApiError, *, applied_maybe: bool) -> DeliveryError:
-    response = exc.response
-    status = int(getattr(response, "status_code", 0) or 0)
-    headers = getattr(response, "headers", {}) or {}
-    if status == 429:
-        return SlackRateLimitedError(_retry_after(headers))
-    data = getattr(response, "data", None)
-    error = str(data.get("error") or "") if isinstance(data, Mapping) else ""
-    if status >= 500 or not error:
-        return SlackUnreachableError(f"HTTP {status} {error}".strip(), applied_maybe=applied_maybe)
-    if error == "ratelimited":
-        return SlackRateLimitedError(_retry_after(headers))
-    needed = data.get("needed") if isinstance(data, Mapping) else None
-    return SlackRejectedError(error, needed=str(needed or ""))
-
-
-def _retry_after(headers: Mapping[str, Any]) -> float:
-    for name, value in headers.items():
-        if str(name).lower() == "retry-after":
-            raw = value[0] if isinstance(value, list) and value else value
-            try:
-                return max(0.0, float(str(raw)))
-            except ValueError:
-                break
-    return 1.0
+        return call(method, send, applied_maybe=applied_maybe)
 
 
 def _as_int(value: Any) -> int | None:
@@ -298,6 +223,8 @@ class OutboxNotifier(Notifier):
     def deliver(self, job: Delivery) -> Sent:
         """Post, update, or recognise an earlier post of the row; returns where it is."""
         kind = job.kind
+        if kind is MessageKind.REQUESTER_NOTICE:
+            return self._tell_requester(job)
         if kind is MessageKind.CARD_UPDATE:
             if job.request is None or job.target_ts is None:
                 raise SlackRejectedError("message_not_found")
@@ -319,6 +246,43 @@ class OutboxNotifier(Notifier):
             raise LeaseLostError(f"outbox id={job.outbox_id}")
         posted = self.post(job.channel, _render(job), event_payload=event, thread_ts=job.thread_ts)
         return Sent(posted.channel, posted.ts, _covers(posted.payload))
+
+    def _tell_requester(self, job: Delivery) -> Sent:
+        """An ephemeral in the request's channel; the App's DM when the channel refuses it.
+
+        The notice says the channel will not take the bot's posts, so the ephemeral usually
+        fails the same way (Slack shows ephemerals only in conversations the bot is in); the DM
+        (chat.postMessage to the user ID, the App's Messages tab) reaches the requester wherever
+        they asked. Neither can be looked up after a lost answer: at worst the notice shows twice.
+        """
+        if job.request is None:
+            raise SlackRejectedError("no_text")
+        user = str(job.payload.get("user") or job.request.requester_id)
+        rendered = notices.card_undeliverable(
+            job.request,
+            str(job.payload.get("problem") or ""),
+            cancelled=bool(job.payload.get("cancelled")),
+        )
+        if not job.keep():
+            raise LeaseLostError(f"outbox id={job.outbox_id}")
+        content = {"text": rendered.text, "blocks": rendered.blocks}
+        try:
+            body = self._write(
+                "chat.postEphemeral", applied_maybe=True, channel=job.channel, user=user, **content
+            )
+            return Sent(job.channel, str(body.get("message_ts") or ""))
+        except SlackRejectedError as exc:
+            if exc.error not in _EPHEMERAL_REFUSED:
+                raise
+        body = self._write(
+            "chat.postMessage",
+            applied_maybe=True,
+            channel=user,
+            unfurl_links=False,
+            unfurl_media=False,
+            **content,
+        )
+        return Sent(str(body.get("channel") or user), str(body["ts"]))
 
     def _look_for(self, job: Delivery, started_at: datetime) -> Posted | None:
         """The earlier post of the row, or None when it is not there or Slack will not say."""

@@ -17,14 +17,17 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from types import FrameType
 from typing import TypeVar
 
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.orm import Session
 
 from bot.clock import DatabaseClock
 from bot.outbox.relay import OutboxRelay, RelayConfig
 from bot.outbox.retention import OutboxRetention, RetentionConfig
+from bot.requests import service
 from bot.runtime import Runtime
 from bot.slack.notifier import OutboxNotifier, quiet_client
 from bot.workers.executor import Executor, ExecutorConfig
@@ -122,6 +125,7 @@ class Workers:
             owner=owners["relay"],
             config=relay_cfg,
             clock=self.clock,
+            on_card_undeliverable=self._card_undeliverable,
         )
         self.expiry = ExpirySweeper(
             sessions=runtime.sessions, policy=runtime.policy, clock=self.clock
@@ -177,6 +181,14 @@ class Workers:
         else:
             log.info("workers stopped (%s)", self.identity)
         return not alive
+
+    def _card_undeliverable(
+        self, session: Session, request_id: int, problem: str, now: datetime
+    ) -> None:
+        """The relay gave up on a card: cancel its request and tell the requester (CONTRACT)."""
+        service.card_undeliverable(
+            session, request_id=request_id, problem=problem, policy=self.runtime.policy, now=now
+        )
 
     # ---- loops ----
 

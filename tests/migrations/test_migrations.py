@@ -11,7 +11,7 @@ import bot.requests.models
 from bot import db
 from bot.db import Base
 
-TABLES = {"detach_request", "approval", "request_event", "outbox_message"}
+TABLES = {"detach_request", "approval", "request_event", "outbox_message", "slack_pace"}
 
 
 def _tables(url: str) -> set[str]:

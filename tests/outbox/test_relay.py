@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 
 import pytest
 from slack_sdk import WebClient
@@ -13,8 +15,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import db
 from bot.outbox.models import OutboxMessage
-from bot.outbox.relay import OutboxRelay, RelayConfig
+from bot.outbox.relay import CardUndeliverable, OutboxRelay, RelayConfig
 from bot.requests import service
+from bot.requests.models import DetachRequest
+from bot.requests.states import Status
+from bot.sim.slack.records import RecordedCall
 from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN, SlackWebApiStandIn
 from bot.slack.notifier import OutboxNotifier
 
@@ -29,12 +34,21 @@ class Env:
     sessions: sessionmaker[Session]
     slack: SlackWebApiStandIn
 
-    def relay(self, config: RelayConfig = FAST, owner: str = "test:relay") -> OutboxRelay:
+    def relay(
+        self,
+        config: RelayConfig = FAST,
+        owner: str = "test:relay",
+        on_card_undeliverable: CardUndeliverable | None = None,
+    ) -> OutboxRelay:
         client = WebClient(
             token=DEFAULT_BOT_TOKEN, base_url=self.slack.api_url, timeout=2, retry_handlers=[]
         )
         return OutboxRelay(
-            sessions=self.sessions, sender=OutboxNotifier(client), owner=owner, config=config
+            sessions=self.sessions,
+            sender=OutboxNotifier(client),
+            owner=owner,
+            config=config,
+            on_card_undeliverable=on_card_undeliverable,
         )
 
 
@@ -114,14 +128,27 @@ def test_messages_arrive_once_and_in_order_through_429s_and_an_outage(
     assert len([c for c in env.slack.calls("chat.postMessage") if c.status == 429]) == 3
 
 
+def _form_lookup_around(call: RecordedCall, ts: str) -> bool:
+    """A lookup Slack would answer: form parameters (not JSON), metadata, a window around `ts`."""
+    content_type = next(v for k, v in call.headers.items() if k.lower() == "content-type")
+    params = call.params
+    return (
+        "json" not in content_type
+        and params["include_all_metadata"] in ("1", "true")
+        and float(params["oldest"]) <= float(ts) <= float(params["latest"])
+    )
+
+
 def test_a_post_whose_answer_was_lost_is_found_by_metadata_not_posted_again(env: Env) -> None:
+    """Slack ignores a JSON body on conversations.history: a JSON lookup finds nothing."""
     submit_and_approve(env.sessions, POLICY, [1], approve=False)
     env.slack.fail_next("chat.postMessage", 1, "response_lost")
     env.relay().drain(timeout=10)
     assert len(env.slack.messages(CHANNEL)) == 1
     [row] = _rows(env)
     assert row.sent_at is not None and row.slack_ts == env.slack.messages(CHANNEL)[0].ts
-    assert env.slack.calls("conversations.history")  # it looked before sending again
+    [lookup] = env.slack.calls("conversations.history")  # it looked before sending again
+    assert lookup.ok and _form_lookup_around(lookup, row.slack_ts)
 
 
 def test_a_reply_whose_answer_was_lost_is_found_in_the_thread(env: Env) -> None:
@@ -140,8 +167,10 @@ def test_a_reply_whose_answer_was_lost_is_found_in_the_thread(env: Env) -> None:
         )
     env.slack.fail_next("chat.postMessage", 1, "response_lost")
     env.relay().drain(timeout=10)
-    assert len(env.slack.messages(CHANNEL, include_replies=True)) == 2
-    assert env.slack.calls("conversations.replies")
+    messages = env.slack.messages(CHANNEL, include_replies=True)
+    assert len(messages) == 2
+    [lookup] = env.slack.calls("conversations.replies")
+    assert lookup.ok and _form_lookup_around(lookup, messages[1].ts)
 
 
 def test_waiting_card_updates_for_one_request_are_coalesced(env: Env) -> None:
@@ -204,3 +233,45 @@ def test_two_relays_never_send_the_same_row(env: Env) -> None:
     for t in threads:
         t.join(30)
     _posted_once_in_order(env)
+
+
+def _submit_in(env: Env, channel: str) -> int:
+    [rid] = submit_and_approve(env.sessions, POLICY, [7], approve=False, channel=lambda _n: channel)
+    return rid
+
+
+def _cancel_and_tell(s: Session, request_id: int, problem: str, now: datetime) -> None:
+    """What `Workers` plugs into its relay."""
+    service.card_undeliverable(s, request_id=request_id, problem=problem, policy=POLICY, now=now)
+
+
+def test_a_card_in_a_channel_that_takes_no_posts_is_given_up_at_slacks_first_answer(
+    env: Env,
+) -> None:
+    env.slack.add_conversation("G0SECRET", kind="private", bot_member=False)
+    rid = _submit_in(env, "G0SECRET")
+    told: list[tuple[int, str]] = []
+    env.relay(on_card_undeliverable=lambda _s, r, problem, _now: told.append((r, problem))).drain(
+        timeout=10
+    )
+    assert len(env.slack.calls("chat.postMessage")) == 1  # not give_up_after attempts
+    assert told == [(rid, "channel_not_found")]
+    [card] = _rows(env)
+    assert card.sent_at is not None and "channel_not_found" in (card.last_error or "")
+
+
+def test_a_requester_the_bot_cannot_reach_either_is_logged_and_nothing_waits_on_it(
+    env: Env, caplog: pytest.LogCaptureFixture
+) -> None:
+    env.slack.add_conversation("C0OLDOPS", archived=True)
+    env.slack.set_messages_tab(False)
+    rid = _submit_in(env, "C0OLDOPS")
+    with caplog.at_level(logging.ERROR):
+        env.relay(on_card_undeliverable=_cancel_and_tell).drain(timeout=10)
+    assert all(r.sent_at is not None for r in _rows(env))
+    with env.sessions() as s:
+        request = s.get(DetachRequest, rid)
+        assert request is not None and request.state is Status.CANCELLED
+    tried = [c.method for c in env.slack.calls() if not c.ok]
+    assert tried == ["chat.postMessage", "chat.postEphemeral", "chat.postMessage"]
+    assert any("requester_notice" in r.getMessage() for r in caplog.records)

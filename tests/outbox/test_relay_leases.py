@@ -9,7 +9,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 
 import pytest
 from slack_sdk import WebClient
@@ -25,25 +24,13 @@ from bot.requests.models import DetachRequest
 from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN, SlackWebApiStandIn
 from bot.slack.notifier import LOOKUP_PAGES, OutboxNotifier, SlackRateLimitedError
 
+from support.clock import Clock
 from support.workers_env import CHANNEL, INCIDENTS, submit_and_approve
 
 LEASE = 30.0
 CONFIG = RelayConfig(post_interval=0.0, lease_seconds=LEASE, backoff_cap=0.05)
 POLICY = service.Policy(incident_channel=INCIDENTS)
 SLACK_TIMEOUT = 10.0  # bot/runtime.py builds the bot's WebClient with timeout=10
-
-
-class Clock:
-    """Wall-clock time the test moves by hand (both relays read it)."""
-
-    def __init__(self) -> None:
-        self.now = db.utcnow()
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 @dataclass

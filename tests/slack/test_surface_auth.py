@@ -34,6 +34,10 @@ def test_ids_and_group_members_are_approvers(slack: SlackWebApiStandIn) -> None:
     assert people.is_approver("U0DIRECT")
     assert people.is_approver("U0MEMBER")
     assert not people.is_approver("U0OTHER")
+    # Form parameters: Slack ignores a JSON body on this read method (no group, no members).
+    [call] = slack.calls("usergroups.users.list")
+    content_type = next(v for k, v in call.headers.items() if k.lower() == "content-type")
+    assert "json" not in content_type
 
 
 def test_group_members_are_cached_briefly(slack: SlackWebApiStandIn) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.sim.slack.blockcheck import MAX_BLOCKS_VIEW, block_problems
+from bot.sim.slack.conversations import Conversation, dm_refusal
 from bot.sim.slack.records import Ephemeral, Message, View
 from bot.sim.slack.workspace import Workspace
 
@@ -20,6 +21,17 @@ TRIGGER_LIFETIME = 3.0
 RESPONSE_URL_USES = 5
 # Parameters Slack accepts as JSON text inside a form-encoded body.
 JSON_PARAMS = ("blocks", "attachments", "metadata", "view")
+# Read methods: Slack takes their arguments as query or form parameters only and ignores a JSON
+# body (slack_sdk sends them form-encoded), so a JSON-bodied call is answered as one without any.
+FORM_ONLY_METHODS = frozenset(
+    {
+        "conversations.history",
+        "conversations.replies",
+        "conversations.info",
+        "users.info",
+        "usergroups.users.list",
+    }
+)
 
 Params = dict[str, Any]
 
@@ -132,6 +144,8 @@ class SlackState:
         self.home_views: dict[str, str] = {}
         self.triggers: dict[str, float] = {}
         self.response_targets: dict[str, dict[str, Any]] = {}
+        self.conversations: dict[str, Conversation] = {}
+        self.messages_tab = True  # the app's Messages tab: where posts to a user ID land
         self._wall_clock = wall_clock
         self._last_micros = 0
         self._counter = 0
@@ -178,10 +192,21 @@ class SlackState:
 
     # -- helpers -------------------------------------------------------------------------------
 
-    def _check_channel(self, channel: str) -> None:
+    def _check_channel(self, channel: str, method: str) -> None:
         if not channel:
             raise ApiError("channel_not_found")
-        # Posting to a user ID opens the DM with that user, as Slack does.
+        conversation = self.conversations.get(channel)
+        if conversation is not None:
+            refusal = conversation.refusal(method)
+            if refusal is not None:
+                raise ApiError(refusal)
+            return
+        if channel[0] in "UW" and method == "chat.postMessage":
+            # Posting to a user ID opens the app's DM with that user, as Slack does.
+            bots = frozenset({self.workspace.bot_user_id})
+            refusal = dm_refusal(channel, bot_users=bots, messages_tab=self.messages_tab)
+            if refusal is not None:
+                raise ApiError(refusal)
         if self.channels is not None and channel not in self.channels and channel[0] not in "UWD":
             raise ApiError("channel_not_found")
 
@@ -298,7 +323,7 @@ class SlackState:
     def chat_post_message(self, params: Params) -> dict[str, Any]:
         """`chat.postMessage`: a new message or thread reply, with blocks and metadata."""
         channel = _str(params, "channel")
-        self._check_channel(channel)
+        self._check_channel(channel, "chat.postMessage")
         text = _str(params, "text")
         blocks = _blocks(params)
         if not text and not blocks and not params.get("attachments"):
@@ -323,7 +348,7 @@ class SlackState:
     def chat_update(self, params: Params) -> dict[str, Any]:
         """`chat.update`: replace text and blocks of an existing message (blocks kept if absent)."""
         channel = _str(params, "channel")
-        self._check_channel(channel)
+        self._check_channel(channel, "chat.update")
         message = self.find(channel, _str(params, "ts"))
         if message is None:
             raise ApiError("message_not_found")
@@ -353,7 +378,7 @@ class SlackState:
     def chat_delete(self, params: Params) -> dict[str, Any]:
         """`chat.delete`: remove a message (its replies stay, as in Slack)."""
         channel = _str(params, "channel")
-        self._check_channel(channel)
+        self._check_channel(channel, "chat.delete")
         ts = _str(params, "ts")
         if self.messages.get(channel, {}).pop(ts, None) is None:
             raise ApiError("message_not_found")
@@ -362,7 +387,7 @@ class SlackState:
     def chat_post_ephemeral(self, params: Params) -> dict[str, Any]:
         """`chat.postEphemeral`: a message only one user in the channel sees."""
         channel = _str(params, "channel")
-        self._check_channel(channel)
+        self._check_channel(channel, "chat.postEphemeral")
         user = _str(params, "user")
         if not user:
             raise ApiError("user_not_found")
@@ -447,6 +472,11 @@ class SlackState:
         if self.usergroups_error:
             raise ApiError(self.usergroups_error)
         group = _str(params, "usergroup")
+        if not group:
+            raise ApiError(
+                "invalid_arguments",
+                response_metadata={"messages": ["[ERROR] missing required field: usergroup"]},
+            )
         if group not in self.usergroups:
             raise ApiError("no_such_subteam")
         return {"ok": True, "users": list(self.usergroups[group])}
@@ -472,10 +502,19 @@ class SlackState:
             },
         }
 
-    def _channel_messages(self, params: Params) -> tuple[str, dict[str, Message]]:
+    def _channel_messages(self, params: Params, method: str) -> tuple[str, dict[str, Message]]:
         channel = _str(params, "channel")
-        self._check_channel(channel)
+        self._check_channel(channel, method)
         return channel, self.messages.get(channel, {})
+
+    def conversations_info(self, params: Params) -> dict[str, Any]:
+        """`conversations.info`: what the channel is and whether the bot is in it."""
+        channel = _str(params, "channel")
+        self._check_channel(channel, "conversations.info")
+        known = self.conversations.get(channel) or Conversation(
+            channel, name=self.workspace.channel_name(channel)
+        )
+        return {"ok": True, "channel": known.as_api(created=int(self._wall_clock()))}
 
     @staticmethod
     def _in_window(ts: str, params: Params) -> bool:
@@ -495,7 +534,7 @@ class SlackState:
 
     def conversations_history(self, params: Params) -> dict[str, Any]:
         """`conversations.history`: top-level messages, newest first, metadata on request."""
-        _, stored = self._channel_messages(params)
+        _, stored = self._channel_messages(params, "conversations.history")
         with_metadata = _flag(params, "include_all_metadata")
         limit = max(1, min(_int(params, "limit", 100), 999))
         cursor = _str(params, "cursor")
@@ -518,7 +557,7 @@ class SlackState:
 
     def conversations_replies(self, params: Params) -> dict[str, Any]:
         """`conversations.replies`: the thread's parent then its replies, oldest first."""
-        channel, stored = self._channel_messages(params)
+        channel, stored = self._channel_messages(params, "conversations.replies")
         start = self.find(channel, _str(params, "ts"))
         if start is None:
             raise ApiError("thread_not_found")
@@ -568,6 +607,7 @@ class SlackState:
             "users.info": self.users_info,
             "conversations.history": self.conversations_history,
             "conversations.replies": self.conversations_replies,
+            "conversations.info": self.conversations_info,
         }.get(method)
 
     # -- view_submission answers -------------------------------------------------------------

@@ -4,6 +4,8 @@ Point `slack_sdk.WebClient(base_url=stand_in.api_url)` at it. It keeps state (me
 ephemerals, views, App Home), records every call for tests to query, wakes waiters through a
 Condition, and fails on demand: queued faults (`fail_next`), a whole outage (`outage`) after which
 it listens again on the same port, and Slack's per-channel posting limit (`set_channel_rate_limit`).
+Channels can be private without the bot, archived, or DMs it is not in (`add_conversation`), and
+read methods ignore a JSON body as Slack does (their arguments are form or query parameters).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any, Self, TypeVar
 from urllib.parse import parse_qsl
 
 from bot.sim.http import TrackingHTTPServer
+from bot.sim.slack.conversations import Conversation, ConversationKind
 from bot.sim.slack.faults import ChannelRateLimiter, Fault, FaultKind, FaultPlan
 from bot.sim.slack.records import (
     RESPONSE_URL_METHOD,
@@ -33,7 +36,13 @@ from bot.sim.slack.records import (
     ResponsePost,
     View,
 )
-from bot.sim.slack.state import ApiError, Params, SlackState, decode_json_params
+from bot.sim.slack.state import (
+    FORM_ONLY_METHODS,
+    ApiError,
+    Params,
+    SlackState,
+    decode_json_params,
+)
 from bot.sim.slack.workspace import DEFAULT_WORKSPACE, Workspace
 
 log = logging.getLogger(__name__)
@@ -130,11 +139,14 @@ class _Handler(BaseHTTPRequestHandler):
         log.debug("slack stand-in: " + format, *args)
 
 
-def _parse_params(query: str, headers: Mapping[str, str], raw: bytes) -> Params:
+def _parse_params(method: str, query: str, headers: Mapping[str, str], raw: bytes) -> Params:
     params: Params = dict(parse_qsl(query, keep_blank_values=True))
     content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
-    if raw:
-        if "json" in content_type:
+    is_json = "json" in content_type
+    # Slack reads a read method's arguments from the query string or a form body only: a JSON
+    # body is ignored, so the call is answered as if it had no arguments (channel_not_found…).
+    if raw and not (is_json and method in FORM_ONLY_METHODS):
+        if is_json:
             try:
                 decoded = json.loads(raw)
             except ValueError:
@@ -353,6 +365,33 @@ class SlackWebApiStandIn:
         with self._lock:
             self._state.usergroups[usergroup] = list(users)
 
+    def add_conversation(
+        self,
+        channel: str,
+        *,
+        kind: ConversationKind | str = ConversationKind.PUBLIC,
+        bot_member: bool = True,
+        archived: bool = False,
+        name: str = "",
+    ) -> None:
+        """Register (or redefine) a channel: private, a DM between people, archived, bot absent.
+
+        Slack's answers follow (bot/sim/slack/conversations.py): a private channel or DM the
+        bot is not in is `channel_not_found` to every method, an archived one `is_archived` to
+        every write.
+        """
+        with self._lock:
+            self._state.conversations[channel] = Conversation(
+                channel, ConversationKind(kind), bot_member=bot_member, archived=archived, name=name
+            )
+            if self._state.channels is not None:
+                self._state.channels.add(channel)
+
+    def set_messages_tab(self, enabled: bool) -> None:
+        """Switch the app's Messages tab; off, posts to a user ID answer `messages_tab_disabled`."""
+        with self._lock:
+            self._state.messages_tab = enabled
+
     # -- minting what Slack hands to the app ---------------------------------------------------
 
     def new_response_url(
@@ -536,7 +575,7 @@ class SlackWebApiStandIn:
         raw: bytes,
         peer: str,
     ) -> _Outcome:
-        params = _parse_params(query, headers, raw)
+        params = _parse_params(method, query, headers, raw)
         invalid_json = bool(params.pop("__invalid_json__", False))
         recorded_params = {k: v for k, v in params.items() if k != "token"}
         with self._lock:
