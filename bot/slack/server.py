@@ -29,7 +29,7 @@ from waitress.server import BaseWSGIServer, create_server
 from bot import db
 from bot.observability.bolt import RECEIVED_AT
 from bot.runtime import Runtime
-from bot.slack import intake
+from bot.slack import envelope, intake
 from bot.slack.app import build_app, shutdown_app
 
 if TYPE_CHECKING:
@@ -79,23 +79,11 @@ class _TimedHandler(SlackRequestHandler):
         except Exception:  # a signed but malformed body: the sender's bug, not ours
             log.warning("malformed Slack request body (%d bytes)", len(raw))
             return BoltResponse(status=400, body="malformed request body")
-        if not _well_formed(bolt_request.body):
-            log.warning("signed Slack request with an unexpected shape; answering 400")
+        shape = envelope.problem(bolt_request.body)
+        if shape is not None:
+            log.warning("signed Slack request of another shape (%s); answering 400", shape)
             return BoltResponse(status=400, body="malformed request body")
         return self.app.dispatch(bolt_request)
-
-
-def _well_formed(body: Any) -> bool:
-    """Whether the objects Bolt's middleware reads unchecked are objects (Slack's always are)."""
-    if not isinstance(body, dict):
-        return False
-    for key in ("event", "view", "container", "user", "message"):
-        if key in body and body[key] is not None and not isinstance(body[key], dict):
-            return False
-    actions = body.get("actions")
-    return actions is None or (
-        isinstance(actions, list) and all(isinstance(a, dict) for a in actions)
-    )
 
 
 class SlackWsgiApp:
@@ -138,23 +126,25 @@ def _plain(start_response: StartResponse, status: str, text: str) -> list[bytes]
     return [body]
 
 
-class _RefusingParser(HTTPRequestParser):
-    """waitress's parser, minus the "100 Continue" it would send for a request it has refused.
+class _Parser(HTTPRequestParser):
+    """waitress's parser, minus the "100 Continue" it sends when no body should follow.
 
-    waitress answers `Expect: 100-continue` once the headers are in, even when they already
-    made the request an error (a declared body over the limit), and then reads the body it
-    invited up to the limit. Without the expectation the 413 goes out at once, unread.
+    waitress answers `Expect: 100-continue` once the headers are in, and sending it marks the
+    request incomplete again. For a request its headers already refused (a declared body over
+    the limit) it then reads the body it invited, up to the limit, before the 413; for one with
+    no body (`Content-Length: 0`) it waits for bytes that never come, until the channel times
+    out. Either way the answer is already known: drop the expectation and give it at once.
     """
 
     def received(self, data: bytes) -> int:
         consumed = int(super().received(data))
-        if self.error is not None:
+        if self.error is not None or self.completed:
             self.expect_continue = False
         return consumed
 
 
 class _Channel(HTTPChannel):
-    parser_class = _RefusingParser
+    parser_class = _Parser
 
 
 class HttpServer:

@@ -24,7 +24,9 @@ from bot.slack.server import EVENTS_PATH, SlackWsgiApp
 from support.rawhttp import Answer, Header, chunked, exchange, head
 
 MIB = 1024 * 1024
-HELP = payloads.form_body({"command": "/eni", "text": "help", "user_id": "U0REQUESTER"})
+HELP = payloads.form_body(
+    {"command": "/eni", "text": "help", "user_id": "U0REQUESTER", "channel_id": "C0ENIOPS"}
+)
 
 
 def signed_headers(body: bytes, *, now: int | None = None) -> list[Header]:
@@ -78,6 +80,12 @@ def test_expect_continue_within_the_limit_is_served(harness: Harness) -> None:
     ]
     answer = post(harness, headers, HELP)  # http.client's reader skips the interim 100
     assert answer.status == 200 and b"How to use" in answer.body
+
+
+def test_expect_continue_without_a_body_is_answered_at_once(harness: Harness) -> None:
+    # waitress would send "100 Continue" and then wait for a body of length 0 forever.
+    headers = [*signed_headers(b""), ("Content-Length", "0"), ("Expect", "100-continue")]
+    assert post(harness, headers, timeout=5).status < 500
 
 
 def test_a_body_of_exactly_the_limit_is_read_and_checked(harness: Harness) -> None:

@@ -44,9 +44,10 @@ def chunked(body: bytes, size: int = 65536) -> Iterable[bytes]:
     yield b"0\r\n\r\n"
 
 
-def read_answer(sock: socket.socket) -> Answer | None:
+def read_answer(sock: socket.socket, method: str = "POST") -> Answer | None:
     """The next response on `sock`; None when the server closed without answering."""
-    response = http.client.HTTPResponse(sock, method="POST")
+    # The method matters: the answer to HEAD has a Content-Length but no body.
+    response = http.client.HTTPResponse(sock, method=method)
     try:
         response.begin()
         body = response.read()
@@ -81,7 +82,8 @@ def exchange(
                 sent += len(piece)
         except (BrokenPipeError, ConnectionResetError):
             pass
+        method = first.split(b" ", 1)[0].decode("latin-1").upper()
         try:
-            return read_answer(sock), sent
+            return read_answer(sock, method), sent
         except ConnectionResetError:
             return None, sent
