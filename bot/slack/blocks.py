@@ -374,7 +374,10 @@ def bad_button_value() -> Reply:
 
 
 def status_message(
-    request: DetachRequest, history: Sequence[RequestEvent], approvers: Sequence[str] = ()
+    request: DetachRequest,
+    history: Sequence[RequestEvent],
+    approvers: Sequence[str] = (),
+    rejecters: Sequence[str] = (),
 ) -> Reply:
     """`/eni status`: the request now, and every step of its history with times and IDs."""
     state = request.state
@@ -387,8 +390,11 @@ def status_message(
     extra: list[str] = []
     if state is Status.PENDING:
         extra.append(f"Expires {when(request.expires_at)}.")
+    # Each approver's decision as it stands, as the card shows it; the history has every click.
     if approvers:
         extra.append("Approved by " + ", ".join(mention(a) for a in approvers) + ".")
+    if rejecters:
+        extra.append("Rejected by " + ", ".join(mention(a) for a in rejecters) + ".")
     if request.ecs_request_id:
         extra.append(f"Last ECS request ID {code(request.ecs_request_id)}.")
     if request.error_code:
@@ -454,7 +460,8 @@ def _transition_words(target: Status | None, who: str, detail: Mapping[str, Any]
         return f"Approved by {who}{count}"
     if target is Status.REJECTED:
         note = f": {escape_inline(str(detail['note']), limit=200)}" if detail.get("note") else ""
-        return f"Rejected by {who}{note}"
+        earlier = " (withdrawing their approval)" if detail.get("withdrew_approval") else ""
+        return f"Rejected by {who}{earlier}{note}"
     if target is Status.CANCELLED:
         return f"Cancelled by {who}"
     if target is Status.EXPIRED:

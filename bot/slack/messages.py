@@ -203,7 +203,11 @@ def thread_reply(request: DetachRequest, payload: Mapping[str, Any]) -> Rendered
     if status is Status.REJECTED:
         note = detail.get("note")
         extra = f" Note: {escape_inline(str(note))}" if note else ""
-        return _plain(f":no_entry_sign: Rejected by {_who(actor)}. Nothing was changed.{extra}")
+        # Their approval no longer counts: the card lists them under "Rejected by" only.
+        earlier = ", who had approved it earlier" if detail.get("withdrew_approval") else ""
+        return _plain(
+            f":no_entry_sign: Rejected by {_who(actor)}{earlier}. Nothing was changed.{extra}"
+        )
     if status is Status.EXPIRED:
         return _plain(
             ":alarm_clock: Expired: nobody approved this request in time. Nothing was changed; "
