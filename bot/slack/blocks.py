@@ -23,7 +23,7 @@ from bot.requests.states import Status
 from bot.slack.ids import ActionId, CallbackId, ModalField
 from bot.slack.messages import status_words
 from bot.slack.preflight import Problem, Refused
-from bot.slack.text import code, escape, escape_inline, mention
+from bot.slack.text import code, escape, escape_inline, mention, mrkdwn
 
 __all__ = [
     "HOME_MINE_LIMIT",
@@ -71,11 +71,11 @@ def _usage(subcommand: Subcommand) -> str:
 
 
 def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:SECTION_LIMIT]}}
+    return {"type": "section", "text": mrkdwn(text[:SECTION_LIMIT])}
 
 
 def _context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:SECTION_LIMIT]}]}
+    return {"type": "context", "elements": [mrkdwn(text[:SECTION_LIMIT])]}
 
 
 def _header(text: str) -> dict[str, Any]:
@@ -222,7 +222,7 @@ def preflight_refusal(refused: Refused) -> Reply:
         what = f"{eni} is managed by another Alibaba Cloud service."
         fix = "Detach it through the service that owns it (for example its load balancer)."
     elif problem is Problem.NOT_ATTACHED:
-        what = f"{eni} is not attached to any instance (it is {escape(str(facts.get('status')))})."
+        what = f"{eni} is not attached to any instance (it is {code(str(facts.get('status')))})."
         fix = "There is nothing to detach; check the ENI ID."
     elif problem is Problem.ATTACHED_ELSEWHERE:
         other = code(str(facts.get("attached_to")))
