@@ -16,8 +16,9 @@ from slack_harness import SECRET, Harness
 
 from bot.slack.ids import ActionId, CallbackId
 
-from support.http_fuzz import FORM, Framing, FuzzRequest, Signing, Tally, fuzz_requests, send
+from support.http_fuzz import Framing, FuzzRequest, Signing, Tally, fuzz_requests, send
 from support.rawhttp import exchange, head
+from support.slack_shapes import FORM
 
 
 def _probe(harness: Harness, path: str) -> int:
