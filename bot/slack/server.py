@@ -5,6 +5,10 @@
     GET  /readyz        database reachable and migrations at head (200), else 503 with the reason
     GET  /metrics       Prometheus text format (the runtime's registry)
 
+Before Bolt sees a request: a body over 1 MiB is 413, unread (`bot.slack.intake`, and waitress's
+own limit); a signature that is missing, malformed or wrong is 401; a signed payload of a shape
+Slack never sends is 400 (`bot.slack.envelope`). None of these is a 5xx.
+
 `serve_http` blocks (the CLI); `HttpServer` starts in a thread and stops (tests, the console).
 """
 
