@@ -89,7 +89,10 @@ class DetachRequest(Base):
 
 
 class Approval(Base):
-    """One approver's decision on one request (one row per approver per request)."""
+    """One approver's decision on one request as it stands (one row per approver per request).
+
+    A rejection replaces the same approver's earlier approval (the audit trail keeps both).
+    """
 
     __tablename__ = "approval"
     __table_args__ = (

@@ -236,6 +236,25 @@ def add_approval(
     return True
 
 
+def record_rejection(db: Session, *, request_id: int, approver_id: str, at: datetime) -> str | None:
+    """Make the approver's one decision a rejection; returns the decision it replaced, if any.
+
+    One row per approver per request holds their decision as it stands: an approver who
+    approved and then rejects has rejected, and the card, thread and `/eni status` say so.
+    """
+    if add_approval(db, request_id=request_id, approver_id=approver_id, decision="reject", at=at):
+        return None
+    row = db.scalars(
+        select(Approval).where(
+            Approval.request_id == request_id, Approval.approver_id == approver_id
+        )
+    ).one()
+    previous = row.decision
+    row.decision, row.at = "reject", at
+    db.flush()
+    return previous
+
+
 def claim(
     db: Session,
     *,

@@ -344,14 +344,17 @@ def reject(
     now: datetime,
     note: str | None = None,
 ) -> Decision:
-    """One approver's rejection ends a pending request."""
+    """One approver's rejection ends a pending request (it replaces their own approval)."""
     request = repository.get(db, request_id, for_update=True)
     refusal = _pending_refusal(db, request, now=now, policy=policy)
     if refusal is not None or request is None:
         return Decision(Outcome.REFUSED, request, refusal)
-    repository.add_approval(
-        db, request_id=request_id, approver_id=approver_id, decision="reject", at=now
+    previous = repository.record_rejection(
+        db, request_id=request_id, approver_id=approver_id, at=now
     )
+    detail: dict[str, Any] = {"note": note} if note else {}
+    if previous == "approve":
+        detail["withdrew_approval"] = True
     result = transition(
         db,
         request_id=request_id,
@@ -360,7 +363,7 @@ def reject(
         actor=approver_id,
         now=now,
         policy=policy,
-        detail={"note": note} if note else None,
+        detail=detail or None,
     )
     if not result.ok:
         return Decision(Outcome.REFUSED, result.request, Refusal.NOT_PENDING)

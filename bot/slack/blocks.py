@@ -23,7 +23,7 @@ from bot.requests.states import Status
 from bot.slack.ids import ActionId, CallbackId, ModalField
 from bot.slack.messages import status_words
 from bot.slack.preflight import Problem, Refused
-from bot.slack.text import code, escape, escape_inline, mention
+from bot.slack.text import code, escape, escape_inline, mention, mrkdwn
 
 __all__ = [
     "HOME_MINE_LIMIT",
@@ -71,11 +71,11 @@ def _usage(subcommand: Subcommand) -> str:
 
 
 def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:SECTION_LIMIT]}}
+    return {"type": "section", "text": mrkdwn(text[:SECTION_LIMIT])}
 
 
 def _context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:SECTION_LIMIT]}]}
+    return {"type": "context", "elements": [mrkdwn(text[:SECTION_LIMIT])]}
 
 
 def _header(text: str) -> dict[str, Any]:
@@ -222,7 +222,7 @@ def preflight_refusal(refused: Refused) -> Reply:
         what = f"{eni} is managed by another Alibaba Cloud service."
         fix = "Detach it through the service that owns it (for example its load balancer)."
     elif problem is Problem.NOT_ATTACHED:
-        what = f"{eni} is not attached to any instance (it is {escape(str(facts.get('status')))})."
+        what = f"{eni} is not attached to any instance (it is {code(str(facts.get('status')))})."
         fix = "There is nothing to detach; check the ENI ID."
     elif problem is Problem.ATTACHED_ELSEWHERE:
         other = code(str(facts.get("attached_to")))
@@ -374,7 +374,10 @@ def bad_button_value() -> Reply:
 
 
 def status_message(
-    request: DetachRequest, history: Sequence[RequestEvent], approvers: Sequence[str] = ()
+    request: DetachRequest,
+    history: Sequence[RequestEvent],
+    approvers: Sequence[str] = (),
+    rejecters: Sequence[str] = (),
 ) -> Reply:
     """`/eni status`: the request now, and every step of its history with times and IDs."""
     state = request.state
@@ -387,8 +390,11 @@ def status_message(
     extra: list[str] = []
     if state is Status.PENDING:
         extra.append(f"Expires {when(request.expires_at)}.")
+    # Each approver's decision as it stands, as the card shows it; the history has every click.
     if approvers:
         extra.append("Approved by " + ", ".join(mention(a) for a in approvers) + ".")
+    if rejecters:
+        extra.append("Rejected by " + ", ".join(mention(a) for a in rejecters) + ".")
     if request.ecs_request_id:
         extra.append(f"Last ECS request ID {code(request.ecs_request_id)}.")
     if request.error_code:
@@ -454,7 +460,8 @@ def _transition_words(target: Status | None, who: str, detail: Mapping[str, Any]
         return f"Approved by {who}{count}"
     if target is Status.REJECTED:
         note = f": {escape_inline(str(detail['note']), limit=200)}" if detail.get("note") else ""
-        return f"Rejected by {who}{note}"
+        earlier = " (withdrawing their approval)" if detail.get("withdrew_approval") else ""
+        return f"Rejected by {who}{earlier}{note}"
     if target is Status.CANCELLED:
         return f"Cancelled by {who}"
     if target is Status.EXPIRED:

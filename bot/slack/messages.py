@@ -15,7 +15,7 @@ from bot.ecs.errors import lookup
 from bot.requests.models import DetachRequest
 from bot.requests.states import Status
 from bot.slack.ids import ActionId
-from bot.slack.text import code, escape, escape_inline, mention
+from bot.slack.text import code, escape, escape_inline, mention, mrkdwn
 
 __all__ = [
     "DIGEST_MAX_ITEMS",
@@ -107,9 +107,7 @@ def card(request: DetachRequest, deciders: Sequence[Decider] = ()) -> Rendered:
     ]
     details = _eni_details(request.eni_snapshot or {})
     if details:
-        blocks.append(
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": d} for d in details]}
-        )
+        blocks.append({"type": "context", "elements": [mrkdwn(d) for d in details]})
     blocks.append(_section(_state_line(request, deciders)))
     if status is Status.PENDING:
         blocks.append(
@@ -202,8 +200,13 @@ def thread_reply(request: DetachRequest, payload: Mapping[str, Any]) -> Rendered
         )
     if status is Status.REJECTED:
         note = detail.get("note")
-        extra = f" Note: {escape_inline(str(note))}" if note else ""
-        return _plain(f":no_entry_sign: Rejected by {_who(actor)}. Nothing was changed.{extra}")
+        # On its own line: the first line is the notification text, which is not verbatim.
+        extra = f"\nNote: {escape_inline(str(note))}" if note else ""
+        # Their approval no longer counts: the card lists them under "Rejected by" only.
+        earlier = ", who had approved it earlier" if detail.get("withdrew_approval") else ""
+        return _plain(
+            f":no_entry_sign: Rejected by {_who(actor)}{earlier}. Nothing was changed.{extra}"
+        )
     if status is Status.EXPIRED:
         return _plain(
             ":alarm_clock: Expired: nobody approved this request in time. Nothing was changed; "
@@ -335,7 +338,7 @@ def _summary_line(payload: Mapping[str, Any], request_id: int) -> str:
     region = str(payload.get("region") or "?")
     line = (
         f"{_STATUS_EMOJI[status]} Request #{request_id}: {code(eni)} on {code(instance)} "
-        f"({escape(region)}) — {status_words(status)}"
+        f"({escape_inline(region, limit=40)}) — {status_words(status)}"
     )
     if status is Status.FAILED and payload.get("error_code"):
         line += f", {code(str(payload['error_code']))}"
@@ -365,11 +368,11 @@ def _fallback(text: str) -> str:
 
 
 def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:_SECTION_LIMIT]}}
+    return {"type": "section", "text": mrkdwn(text[:_SECTION_LIMIT])}
 
 
 def _field(label: str, value: str) -> dict[str, str]:
-    return {"type": "mrkdwn", "text": f"*{label}*\n{value}"}
+    return mrkdwn(f"*{label}*\n{value}")
 
 
 def _button(label: str, action: ActionId, value: str, *, style: str) -> dict[str, Any]:

@@ -5,29 +5,35 @@
     GET  /readyz        database reachable and migrations at head (200), else 503 with the reason
     GET  /metrics       Prometheus text format (the runtime's registry)
 
+Before Bolt sees a request: a body over 1 MiB is 413, unread (`bot.slack.intake`, and waitress's
+own limit); a signature that is missing, malformed or wrong is 401; a signed payload of a shape
+Slack never sends is 400 (`bot.slack.envelope`). None of these is a 5xx.
+
 `serve_http` blocks (the CLI); `HttpServer` starts in a thread and stops (tests, the console).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_sdk.signature import SignatureVerifier
 from waitress import wasyncore
-from waitress.server import create_server
+from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser
+from waitress.server import BaseWSGIServer, create_server
 
 from bot import db
 from bot.observability.bolt import RECEIVED_AT
 from bot.runtime import Runtime
+from bot.slack import envelope, intake
 from bot.slack.app import build_app, shutdown_app
 
 if TYPE_CHECKING:
@@ -40,30 +46,32 @@ SERVER_THREADS = 16
 # Slack gives up after 3 s; a client that sends nothing for this long is dropped.
 CHANNEL_TIMEOUT = 60
 CONNECTION_LIMIT = 200
-# Slack's replay window for request signatures (seconds).
-SIGNATURE_WINDOW = 300
+# waitress refuses a body of this many bytes or more (413, unread when the length is declared):
+# one byte past the bot's own limit, so exactly MAX_BODY_BYTES is still served.
+MAX_REQUEST_BODY = intake.MAX_BODY_BYTES + 1
+# Slack's headers are a few hundred bytes; waitress's default allows 256 KiB of them.
+MAX_REQUEST_HEADERS = 64 * 1024
 
 _TEXT = "text/plain; charset=utf-8"
 
 
 class _TimedHandler(SlackRequestHandler):
-    """Bolt's WSGI adapter, stamping the arrival time the ack-latency metric starts from."""
+    """Bolt's WSGI adapter, bounding the body, checking the signature first, timing the ack."""
 
     def __init__(self, app: App, *, path: str, signing_secret: str | None) -> None:
         super().__init__(app, path=path)
-        self._secret = signing_secret.encode() if signing_secret else None
+        self._verifier = SignatureVerifier(signing_secret) if signing_secret else None
 
     def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
         arrived = time.perf_counter()
-        stream = request.environ.get("wsgi.input")
-        length = int(request.environ.get("CONTENT_LENGTH") or 0)
-        raw: bytes = stream.read(length) if stream is not None else b""
+        raw = intake.read_body(request.environ)
+        if isinstance(raw, intake.BodyRefused):
+            log.warning("Slack request refused before reading: %s", raw.reason)
+            return BoltResponse(status=raw.status, body=raw.reason)
         headers = request.get_headers()
         # Bolt parses the body before it checks the signature, and garbage makes that parse
         # raise (a 500 anyone could trigger). Check the signature on the raw bytes first.
-        if self._secret is not None and not _signed_by_slack(
-            self._secret, raw, headers, time.time()
-        ):
+        if self._verifier is not None and not intake.signed_by_slack(self._verifier, raw, headers):
             return BoltResponse(status=401, body="invalid signature")
         try:
             bolt_request = BoltRequest(
@@ -75,43 +83,11 @@ class _TimedHandler(SlackRequestHandler):
         except Exception:  # a signed but malformed body: the sender's bug, not ours
             log.warning("malformed Slack request body (%d bytes)", len(raw))
             return BoltResponse(status=400, body="malformed request body")
-        if not _well_formed(bolt_request.body):
-            log.warning("signed Slack request with an unexpected shape; answering 400")
+        shape = envelope.problem(bolt_request.body)
+        if shape is not None:
+            log.warning("signed Slack request of another shape (%s); answering 400", shape)
             return BoltResponse(status=400, body="malformed request body")
         return self.app.dispatch(bolt_request)
-
-
-def _signed_by_slack(
-    secret: bytes, raw: bytes, headers: Mapping[str, str | Sequence[str]], now: float
-) -> bool:
-    """Slack's v0 signature over the raw bytes (any bytes), within Slack's 5-minute window."""
-    timestamp = _first(headers, "x-slack-request-timestamp")
-    signature = _first(headers, "x-slack-signature")
-    if not timestamp.isdigit() or not signature or abs(now - int(timestamp)) > SIGNATURE_WINDOW:
-        return False
-    base = b"v0:" + timestamp.encode() + b":" + raw
-    expected = "v0=" + hmac.new(secret, base, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, signature)
-
-
-def _well_formed(body: Any) -> bool:
-    """Whether the objects Bolt's middleware reads unchecked are objects (Slack's always are)."""
-    if not isinstance(body, dict):
-        return False
-    for key in ("event", "view", "container", "user", "message"):
-        if key in body and body[key] is not None and not isinstance(body[key], dict):
-            return False
-    actions = body.get("actions")
-    return actions is None or (
-        isinstance(actions, list) and all(isinstance(a, dict) for a in actions)
-    )
-
-
-def _first(headers: Mapping[str, str | Sequence[str]], name: str) -> str:
-    value = headers.get(name) or ""
-    if isinstance(value, str):
-        return value
-    return value[0] if value else ""
 
 
 class SlackWsgiApp:
@@ -154,6 +130,27 @@ def _plain(start_response: StartResponse, status: str, text: str) -> list[bytes]
     return [body]
 
 
+class _Parser(HTTPRequestParser):
+    """waitress's parser, minus the "100 Continue" it sends when no body should follow.
+
+    waitress answers `Expect: 100-continue` once the headers are in, and sending it marks the
+    request incomplete again. For a request its headers already refused (a declared body over
+    the limit) it then reads the body it invited, up to the limit, before the 413; for one with
+    no body (`Content-Length: 0`) it waits for bytes that never come, until the channel times
+    out. Either way the answer is already known: drop the expectation and give it at once.
+    """
+
+    def received(self, data: bytes) -> int:
+        consumed = int(super().received(data))
+        if self.error is not None or self.completed:
+            self.expect_continue = False
+        return consumed
+
+
+class _Channel(HTTPChannel):
+    parser_class = _Parser
+
+
 class HttpServer:
     """The bot's HTTP endpoint on a waitress server; `port=0` picks a free port."""
 
@@ -168,7 +165,7 @@ class HttpServer:
     ) -> None:
         self.runtime = runtime
         self.app = app if app is not None else build_app(runtime)
-        self._server: Any = create_server(
+        server = create_server(
             SlackWsgiApp(self.app, runtime),
             host=host,
             port=port,
@@ -177,7 +174,14 @@ class HttpServer:
             connection_limit=CONNECTION_LIMIT,
             ident="eni-bot",
             clear_untrusted_proxy_headers=True,
+            max_request_body_size=MAX_REQUEST_BODY,
+            max_request_header_size=MAX_REQUEST_HEADERS,
         )
+        # Several listening sockets (a host name with two addresses) make a MultiSocketServer.
+        for listener in [server, *getattr(server, "map", {}).values()]:
+            if isinstance(listener, BaseWSGIServer):
+                listener.channel_class = _Channel
+        self._server: Any = server
         self._thread: threading.Thread | None = None
         self._stopped = threading.Event()
 

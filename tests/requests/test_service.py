@@ -190,6 +190,30 @@ def test_quorum_recounts_only_current_approvers(factory: sessionmaker[Session]) 
     assert approve("UC") is Outcome.APPROVED
 
 
+def test_a_rejection_replaces_the_same_approvers_approval(factory: sessionmaker[Session]) -> None:
+    policy = Policy(approvals_needed=2)
+    req = submit(factory, policy=policy)
+    with db.transaction(factory) as s:
+        service.approve(
+            s,
+            is_approver=lambda _u: True,
+            request_id=req.id,
+            approver_id="UA",
+            policy=policy,
+            now=NOW,
+        )
+    later = NOW + timedelta(seconds=5)
+    with db.transaction(factory) as s:
+        d = service.reject(s, request_id=req.id, approver_id="UA", policy=policy, now=later)
+    assert d.outcome is Outcome.REJECTED
+    with factory() as s:
+        decisions = [(a.approver_id, a.decision, a.at) for a in repository.approvals(s, req.id)]
+    assert decisions == [("UA", "reject", later)]
+    events = _events(factory, req.id)
+    assert [e.kind for e in events] == ["transition", "approval", "transition"]  # both clicks
+    assert events[-1].detail == {"withdrew_approval": True}
+
+
 def test_decided_request_refuses_further_clicks(factory: sessionmaker[Session]) -> None:
     req = submit(factory)
     with db.transaction(factory) as s:

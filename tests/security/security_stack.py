@@ -281,6 +281,23 @@ def readable_texts(call: RecordedCall) -> list[str]:
     return texts
 
 
+def posted_blocks(call: RecordedCall) -> list[Any]:
+    """The blocks a call showed (a view's blocks for views.*), decoded when sent as JSON text."""
+    shown: list[Any] = []
+    for key in ("blocks", "view"):
+        node = call.params.get(key)
+        if isinstance(node, str):
+            try:
+                node = json.loads(node)
+            except ValueError:
+                continue
+        if key == "view" and isinstance(node, dict):
+            node = node.get("blocks")
+        if isinstance(node, list):
+            shown.extend(node)
+    return shown
+
+
 def _mrkdwn(node: Any, out: list[str]) -> None:
     if isinstance(node, dict):
         if node.get("type") == "mrkdwn" and isinstance(node.get("text"), str):

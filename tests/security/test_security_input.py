@@ -30,6 +30,7 @@ from security_stack import (
     REQUESTER,
     Stack,
     full_stack,
+    posted_blocks,
     posting_calls,
     readable_texts,
 )
@@ -37,6 +38,7 @@ from security_stack import (
 from bot.regions import PUBLIC_REGIONS
 from bot.requests.commands import DetachCommand, parse_command
 from bot.sim.slack import payloads
+from bot.sim.slack.blockcheck import auto_parsed, mrkdwn_objects
 from bot.slack.ids import ModalField
 
 from support.workers_env import wait_until
@@ -54,6 +56,12 @@ MARKUP = [
     "<http://x|y>",
     "<https://evil.example/login|https://slack.com>",
     "<mailto:a@evil.example|mail>",
+    # Bare, Slack links these itself unless the text object is verbatim.
+    "http://evil.example/login",
+    "www.evil.example",
+    "boss@evil.example",
+    "#general",
+    "@here",
     "&lt;!channel&gt;",
     "<",
     ">",
@@ -112,6 +120,10 @@ def check_rendered(bot: Stack, since: int, tolerate: frozenset[str] = BOT_PLACEH
         for text in readable_texts(call):
             found = [m for m in live_markup(text) if m not in tolerate]
             assert found == [], (call.method, text[:500])
+        shown = posted_blocks(call)
+        # Verbatim, so Slack links no bare URL, address, #channel or @here by itself.
+        assert [o for o in mrkdwn_objects(shown) if o.get("verbatim") is not True] == []
+        assert auto_parsed(shown) == [], call.method
 
 
 @pytest.fixture

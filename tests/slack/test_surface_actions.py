@@ -9,6 +9,7 @@ import pytest
 from slack_harness import (
     APPROVER,
     APPROVER_GROUP,
+    CHANNEL,
     GROUP_APPROVER,
     OUTSIDER,
     REQUESTER,
@@ -24,8 +25,12 @@ from bot.requests import repository
 from bot.requests.models import Approval, DetachRequest, RequestEvent
 from bot.requests.states import Status
 from bot.sim.slack.records import Message, ResponsePost
+from bot.sim.slack.render import render_blocks
 from bot.sim.slack.sender import Delivery
 from bot.slack.ids import ActionId
+from bot.workers import Workers
+
+from support.workers_env import FAST, wait_until
 
 
 def click(
@@ -259,3 +264,52 @@ def test_retry_button_is_for_approvers(harness: Harness, pending: tuple[int, Mes
     harness.sender.click(stuck_message, "retry_request", user_id=APPROVER)
     assert "re-initiated" in harness.wait_response(harness.last_response_url()).text
     assert status_of(harness, rid) is Status.EXECUTING
+
+
+def _shown(message: Message) -> str:
+    """What a reader sees of a posted message (its blocks rendered, Slack markup kept)."""
+    return "\n".join(render_blocks(message.blocks))
+
+
+def test_approve_then_reject_by_one_approver_is_told_as_a_rejection_everywhere(
+    make_harness: HarnessFactory,
+) -> None:
+    # Three approvals needed: GROUP_APPROVER approves, APPROVER approves, then APPROVER rejects.
+    # Each approver has one decision on a request, the latest: APPROVER's is the rejection.
+    harness = make_harness(required_approvals=3)
+    workers = Workers(harness.runtime, FAST)
+    workers.start()
+    try:
+        rid = submit_request(harness)
+        card_ts: str = wait_until(lambda: harness.requests()[-1].card_ts or "", timeout=10)
+        card = harness.slack.message(CHANNEL, card_ts)
+        assert card is not None
+        assert "1 of 3" in click(harness, card, ActionId.APPROVE, GROUP_APPROVER).text
+        assert "2 of 3" in click(harness, card, ActionId.APPROVE, APPROVER).text
+        assert "rejected" in click(harness, card, ActionId.REJECT, APPROVER).text
+        assert status_of(harness, rid) is Status.REJECTED
+        wait_until(lambda: all(row.sent_at for row in harness.outbox()), timeout=10)
+        status = harness.run(f"status {rid}").text + " ".join(
+            str(b) for b in harness.wait_response().blocks
+        )
+    finally:
+        workers.stop(10)
+
+    final = harness.slack.message(CHANNEL, card_ts)
+    assert final is not None
+    shown = _shown(final)
+    assert "Rejected" in shown
+    assert f"Approved by @{GROUP_APPROVER}\n" in shown
+    assert f"Rejected by @{APPROVER}" in shown
+    assert f"@{APPROVER}" not in shown.split("Rejected by")[0]  # not among the approvers
+    last_reply = harness.slack.thread(CHANNEL, card_ts)[-1]
+    assert f"Rejected by @{APPROVER}" in _shown(last_reply)
+    assert "approved it earlier" in _shown(last_reply)
+    # /eni status: the decisions now; the history keeps both clicks.
+    assert f"Approved by <@{GROUP_APPROVER}>." in status
+    assert f"Rejected by <@{APPROVER}>" in status
+    assert f"Approved by <@{GROUP_APPROVER}>, <@{APPROVER}>" not in status
+    assert f"Approval by <@{APPROVER}> (2 of 3)" in status
+    with db.transaction(harness.runtime.sessions) as session:
+        decisions = {a.approver_id: a.decision for a in repository.approvals(session, rid)}
+    assert decisions == {GROUP_APPROVER: "approve", APPROVER: "reject"}

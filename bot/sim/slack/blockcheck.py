@@ -2,10 +2,15 @@
 
 Not the whole Block Kit schema: the limits and required fields a real bot most often trips on.
 Each problem is one string in the style of Slack's `response_metadata.messages`.
+
+`auto_parsed` is not a refusal (Slack accepts such blocks): it names text in mrkdwn objects
+without `verbatim: true` that Slack's automatic parsing would turn into links or mentions, so
+tests can check that user text reaches Slack as text.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 MAX_BLOCKS_MESSAGE = 50
@@ -120,3 +125,56 @@ def block_problems(blocks: Any, *, limit: int = MAX_BLOCKS_MESSAGE) -> list[str]
                 problems.append(f"/blocks/{i}.block_id {block_id!r} is not unique")
             seen.add(block_id)
     return problems
+
+
+# ---------------------------------------------------------------------------- automatic parsing
+
+# What Slack's automatic parsing changes in a mrkdwn text object that is not `verbatim: true`:
+# URLs and e-mail addresses become links, `#name` a channel link, `@name` and `@here` mentions.
+# Slack accepts such blocks, so this is not a refusal: it tells a test that text Slack would
+# turn into a link reached Slack as parseable (approximate: bare domains only for common TLDs).
+_AUTO_PARSED = re.compile(
+    r"(?:https?|ftp)://[^\s<>|]+"
+    r"|\bwww\.[^\s<>|]+"
+    r"|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+    r"|\b(?:[a-z0-9-]+\.)+(?:com|net|org|io|dev|app|co|cn|info|biz|example)\b"
+    r"|(?<![\w<&])#[a-z0-9][\w-]*"
+    r"|(?<![\w<])@[\w.-]+",
+    re.IGNORECASE,
+)
+
+
+def _mrkdwn_objects(node: Any, where: str) -> list[tuple[str, dict[str, Any]]]:
+    if isinstance(node, list):
+        return [
+            found for i, item in enumerate(node) for found in _mrkdwn_objects(item, f"{where}/{i}")
+        ]
+    if not isinstance(node, dict):
+        return []
+    found: list[tuple[str, dict[str, Any]]] = []
+    if node.get("type") == "mrkdwn" and isinstance(node.get("text"), str):
+        found.append((where, node))
+    for key, value in node.items():
+        if isinstance(value, dict | list):
+            found.extend(_mrkdwn_objects(value, f"{where}/{key}"))
+    return found
+
+
+def auto_parsed(blocks: Any) -> list[str]:
+    """Text in `blocks` that Slack would turn into links or mentions nobody wrote as such."""
+    problems: list[str] = []
+    for where, obj in _mrkdwn_objects(blocks, "/blocks"):
+        if obj.get("verbatim") is True:
+            continue
+        # Slack's own markup (`<@U1>`, `<http://x|y>`) is what the sender meant; the rest is not.
+        plain = re.sub(r"<[^<>]*>", " ", obj["text"])
+        for match in _AUTO_PARSED.finditer(plain):
+            problems.append(
+                f"{where}: {match.group(0)!r} would be parsed (mrkdwn without verbatim)"
+            )
+    return problems
+
+
+def mrkdwn_objects(blocks: Any) -> list[dict[str, Any]]:
+    """Every mrkdwn text object in `blocks` (sections, fields, context elements), in order."""
+    return [obj for _, obj in _mrkdwn_objects(blocks, "/blocks")]

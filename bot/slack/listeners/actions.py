@@ -21,7 +21,7 @@ from bot.requests.service import Decision, Outcome
 from bot.slack import blocks
 from bot.slack.blocks import Reply
 from bot.slack.ids import ActionId
-from bot.slack.listeners.context import Surface, publish_home
+from bot.slack.listeners.context import Surface, as_object, id_of, publish_home
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def handle_click(
 ) -> None:
     """Ack, then decide and tell the clicker what happened."""
     ack()
-    user_id = str((body.get("user") or {}).get("id") or "")
+    user_id = id_of(body.get("user"))
     request_id = parse_request_id(str(action.get("value") or ""))
 
     def tell(reply: Reply) -> None:
@@ -132,14 +132,14 @@ def _tell(
     surface: Surface, body: dict[str, Any], respond: Respond, user_id: str, reply: Reply
 ) -> None:
     """Ephemeral to the clicker: in the message's channel, or on their Home tab."""
-    container = body.get("container") or {}
+    container = as_object(body.get("container"))
     if container.get("type") == "view":
         publish_home(surface, user_id, notice=reply)
         return
     if body.get("response_url"):
         respond(**reply.as_kwargs(), response_type="ephemeral", replace_original=False)
         return
-    channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
+    channel = container.get("channel_id") or id_of(body.get("channel"))
     if channel:
         try:
             surface.runtime.slack.chat_postEphemeral(

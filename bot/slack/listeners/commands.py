@@ -143,12 +143,13 @@ def _status(surface: Surface, parsed: StatusCommand) -> Reply:
         if request is None:
             return blocks.not_found(missing)
         history = repository.events(session, request.id)
-        approvers = [
-            a.approver_id
-            for a in repository.approvals(session, request.id)
-            if a.decision == "approve"
-        ]
-        return blocks.status_message(request, history, approvers)
+        decisions = repository.approvals(session, request.id)
+        return blocks.status_message(
+            request,
+            history,
+            approvers=[a.approver_id for a in decisions if a.decision == "approve"],
+            rejecters=[a.approver_id for a in decisions if a.decision == "reject"],
+        )
 
 
 def _list(surface: Surface, parsed: ListCommand, *, user_id: str) -> Reply:

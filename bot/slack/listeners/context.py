@@ -72,6 +72,17 @@ class Surface:
         self.runtime.doorbells.executor.set()
 
 
+def as_object(value: Any) -> Mapping[str, Any]:
+    """`value` if it is a JSON object, else an empty one: payload fields are read, not trusted."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def id_of(value: Any) -> str:
+    """The ID of a payload field Slack sends as an object with `id` (the user who clicked)."""
+    found = as_object(value).get("id")
+    return found if isinstance(found, str) else ""
+
+
 def is_retry(headers: Mapping[str, Any] | None) -> bool:
     """Whether Slack marked this delivery as a repeat of one it thinks we missed."""
     if not headers:

@@ -22,7 +22,7 @@ def handle_home_opened(surface: Surface, event: dict[str, Any]) -> None:
     """Publish the Home tab; the Messages tab fires the same event and is left alone."""
     if event.get("tab", "home") != "home":
         return
-    user_id = str(event.get("user") or "")
-    if not user_id:
+    user_id = event.get("user")
+    if not isinstance(user_id, str) or not user_id:
         return
     surface.after_ack("app home", lambda _reply: None, lambda: publish_home(surface, user_id))

@@ -24,7 +24,7 @@ from bot.requests.commands import (
 from bot.slack import blocks
 from bot.slack.blocks import MODAL_ERRORS, Reply
 from bot.slack.ids import CallbackId, ModalField
-from bot.slack.listeners.context import Surface, is_retry, request_detach
+from bot.slack.listeners.context import Surface, as_object, id_of, is_retry, request_detach
 
 log = logging.getLogger(__name__)
 
@@ -41,15 +41,16 @@ def register(app: App, surface: Surface) -> None:
 
 def field_values(view: Mapping[str, Any]) -> dict[str, str]:
     """The submitted values by field (selects give their option's value; empty is "")."""
-    values = ((view.get("state") or {}).get("values")) or {}
+    values = as_object(as_object(view.get("state")).get("values"))
     out: dict[str, str] = {}
     for name in ModalField:
-        state = (values.get(name.value) or {}).get(name.value) or {}
+        state = as_object(as_object(values.get(name.value)).get(name.value))
         if state.get("type") == "static_select":
-            option = state.get("selected_option") or {}
-            out[name.value] = str(option.get("value") or "")
+            value = as_object(state.get("selected_option")).get("value")
         else:
-            out[name.value] = str(state.get("value") or "")
+            value = state.get("value")
+        # Slack sends text or nothing; anything else is no answer, not its repr.
+        out[name.value] = value if isinstance(value, str) else ""
     return out
 
 
@@ -90,9 +91,10 @@ def validate(
 def _channel_of(view: Mapping[str, Any]) -> str:
     try:
         meta = json.loads(str(view.get("private_metadata") or "{}"))
-    except ValueError:
+    except (ValueError, RecursionError):
         return ""
-    return str(meta.get("channel") or "") if isinstance(meta, dict) else ""
+    channel = meta.get("channel") if isinstance(meta, dict) else None
+    return channel if isinstance(channel, str) else ""
 
 
 def handle_submission(
@@ -100,7 +102,7 @@ def handle_submission(
 ) -> None:
     """Inline errors at once, or close the modal and pre-flight after the ack."""
     settings = surface.runtime.settings
-    view = body.get("view") or {}
+    view = as_object(body.get("view"))
     checked = validate(
         field_values(view),
         allowed_regions=list(settings.allowed_regions),
@@ -110,7 +112,7 @@ def handle_submission(
         ack(response_action="errors", errors=checked)
         return
     ack()
-    user_id = str((body.get("user") or {}).get("id") or "")
+    user_id = id_of(body.get("user"))
     channel_id = _channel_of(view)
 
     def tell(reply: Reply) -> None:

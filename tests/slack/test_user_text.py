@@ -1,0 +1,234 @@
+"""User and ECS text never turns into links, mentions or formatting it did not mean.
+
+Every surface the bot builds (card, thread replies, incident summary, ephemeral answers,
+`/eni status`, `/eni list`, App Home, the modal) is rendered here from a request whose every
+person- or ECS-supplied field (reason, ENI name, description, tags, status, error message,
+notes, ECS request IDs) holds HOSTILE, and each mrkdwn text object is checked:
+- it is `verbatim: true`, so Slack does not auto-link URLs, addresses, `#channels` or `@here`
+  (the Slack stand-in's `auto_parsed` names what it would have linked otherwise);
+- every `<…>` control in it is one the bot wrote (mentions of the people involved, its own
+  channel, a date);
+- none of HOSTILE's formatting survives outside the bot's own code spans, and no line starts
+  with a quote marker.
+Pure: blocks are built from transient rows, no database and no Slack.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bot.ecs.errors import EcsError
+from bot.requests.commands import DetachCommand, ListScope, parse_command
+from bot.requests.models import DetachRequest, RequestEvent
+from bot.requests.repository import OpenRequestRef
+from bot.requests.service import Decision, Outcome, Refusal
+from bot.requests.states import Status
+from bot.sim.slack.blockcheck import auto_parsed, mrkdwn_objects
+from bot.slack import blocks, messages
+from bot.slack.preflight import OpenRequestInfo, Problem, Refused
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+REQUESTER, APPROVER, OTHER = "U0REQUESTER", "U0APPROVER1", "U0APPROVER2"
+CHANNEL = "C0ENIOPS"
+HOSTILE = (
+    "> quoted see http://evil.example/login and www.evil.example, evil.example, "
+    "boss@evil.example #general @here @channel @everyone <!channel> <!here> <@U0EVIL> "
+    "<#C0EVIL> <http://x|y> <!subteam^S0EVIL> *bold* _it_ ~s~ `code` ```block``` "
+    "&amp; &lt;!channel&gt;\nsecond line\n> quoted again"
+)
+# The markers HOSTILE carries; none may reach Slack as formatting.
+MARKERS = ["*bold*", "_it_", "~s~", "`code`", "```"]
+_OWN_CONTROL = re.compile(
+    rf"<(?:@(?:{REQUESTER}|{APPROVER}|{OTHER})|#{CHANNEL}|!date\^\d+\^[^<>|]*\|[^<>|]*)>"
+)
+_CODE_SPAN = re.compile(r"`[^`\n]*`")
+
+
+def request(status: Status = Status.PENDING, **fields: Any) -> DetachRequest:
+    values: dict[str, Any] = {
+        "id": 7,
+        "region": "cn-hangzhou",
+        "eni_id": "eni-bp1d7r2k9m4x6c3v5n",
+        "instance_id": "i-bp1a3f9k2m7x4q8w6e",
+        "requester_id": REQUESTER,
+        "channel_id": CHANNEL,
+        "reason": HOSTILE,
+        "status": status.value,
+        "approvals_needed": 2,
+        "expires_at": NOW + timedelta(minutes=30),
+        "eni_snapshot": {
+            "name": HOSTILE,
+            "description": HOSTILE,
+            "private_ip": HOSTILE,
+            "vpc_id": HOSTILE,
+            "vswitch_id": "vsw-1",
+            "security_group_ids": [HOSTILE],
+            "tags": {HOSTILE: HOSTILE, "env": "prod"},
+            "status": HOSTILE,
+        },
+        "ecs_request_id": HOSTILE,
+        "error_code": None,
+        "error_message": HOSTILE,
+        "created_at": NOW,
+        "updated_at": NOW,
+    }
+    values.update(fields)
+    return DetachRequest(**values)
+
+
+def event(kind: str, to: Status | None, detail: dict[str, Any], actor: str = APPROVER) -> Any:
+    return RequestEvent(
+        request_id=7, at=NOW, actor=actor, kind=kind, to_status=to and to.value, detail=detail
+    )
+
+
+HISTORY = [
+    event("transition", Status.PENDING, {"reason": HOSTILE}, REQUESTER),
+    event("approval", Status.PENDING, {"approvals": 1, "needed": 2}),
+    event("ecs_call", None, {"action": HOSTILE, "code": HOSTILE, "message": HOSTILE}),
+    event("transition", Status.REJECTED, {"note": HOSTILE, "withdrew_approval": True}),
+    event("transition", Status.DETACHING, {"ecs_request_id": HOSTILE}),
+    event("transition", Status.DETACHED, {"eni_status": HOSTILE}),
+    event("transition", Status.FAILED, {"error_code": HOSTILE, "error_message": HOSTILE}),
+    event("ecs_trouble", None, {"error_code": HOSTILE}),
+]
+DETAIL = {
+    "error_code": "InvalidOperation.Conflict",
+    "error_message": HOSTILE,
+    "ecs_request_id": HOSTILE,
+    "note": HOSTILE,
+    "stuck_for_seconds": 400,
+}
+COMMAND = DetachCommand(
+    eni_id="eni-bp1d7r2k9m4x6c3v5n",
+    instance_id="i-bp1a3f9k2m7x4q8w6e",
+    region="cn-hangzhou",
+    region_given=False,
+    reason=HOSTILE,
+)
+HOSTILE_FACTS = {
+    "status": HOSTILE,
+    "attached_to": HOSTILE,
+    "trunk_id": HOSTILE,
+    "instance_id": HOSTILE,
+    "instance_status": HOSTILE,
+    "allowed": [HOSTILE],
+}
+OPEN = OpenRequestInfo(
+    OpenRequestRef(3, "eni-bp1d7r2k9m4x6c3v5n", REQUESTER, CHANNEL, None, "pending")
+)
+
+
+def surfaces() -> dict[str, list[dict[str, Any]]]:
+    """Every surface, by name, as the blocks the bot would send."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    deciders = [messages.Decider(OTHER, "approve"), messages.Decider(APPROVER, "reject")]
+    for status in Status:
+        for code in ("InvalidOperation.Conflict", "WorldChanged"):
+            shown = request(status, error_code=code)
+            out[f"card {status.value} {code}"] = messages.card(shown, deciders).blocks
+            detail = {**DETAIL, "error_code": code}
+            for extra in ({}, {"partial": True, "approvals": 1, "needed": 2}, {"ecs_trouble": 1}):
+                payload = {"status": status.value, "actor": APPROVER, "detail": detail | extra}
+                name = f"reply {status.value} {code} {sorted(extra)}"
+                out[name] = messages.thread_reply(shown, payload).blocks
+    summary = {
+        "status": Status.FAILED.value,
+        "eni_id": HOSTILE,
+        "instance_id": HOSTILE,
+        "region": HOSTILE,
+        "error_code": HOSTILE,
+        "ecs_request_id": HOSTILE,
+    }
+    out["incident summary"] = messages.incident_summary(summary, 7).blocks
+    out["digest"] = messages.digest([(7, summary), (8, summary)]).blocks
+    pending = request()
+    out["status"] = blocks.status_message(
+        request(Status.FAILED, error_code=HOSTILE), HISTORY, [OTHER], [APPROVER]
+    ).blocks
+    out["status pending"] = blocks.status_message(pending, HISTORY).blocks
+    for scope in ListScope:
+        out[f"list {scope.value}"] = blocks.list_message(scope, [pending], 20).blocks
+    home = blocks.home_view(
+        user_id=APPROVER,
+        is_approver=True,
+        pending=[pending],
+        mine=[pending],
+        notice=blocks.decision_reply(Decision(Outcome.REFUSED, pending, Refusal.NOT_PENDING), 7),
+    )
+    out["home"] = home["blocks"]
+    out["modal"] = blocks.detach_modal(
+        allowed_regions=["cn-hangzhou"], default_region="cn-hangzhou", channel_id=CHANNEL
+    )["blocks"]
+    out["help"] = blocks.help_message().blocks
+    parsed = parse_command(f"{HOSTILE} x", default_region="cn-hangzhou", known_regions=[])
+    assert not isinstance(parsed, DetachCommand)
+    out["command error"] = blocks.command_error(parsed).blocks  # type: ignore[arg-type]
+    for problem in Problem:
+        refused = Refused(
+            problem,
+            COMMAND,
+            facts=HOSTILE_FACTS,
+            existing=OPEN,
+            error=EcsError("Throttling", HOSTILE, request_id=HOSTILE),
+        )
+        out[f"refusal {problem.value}"] = blocks.preflight_refusal(refused).blocks
+    out["accepted"] = blocks.request_accepted(pending).blocks
+    out["repeat"] = blocks.already_requested(7, "eni-bp1d7r2k9m4x6c3v5n").blocks
+    for outcome in Outcome:
+        for refusal in Refusal:
+            decision = Decision(outcome, pending, refusal, approvals=1, needed=2)
+            out[f"decision {outcome} {refusal}"] = blocks.decision_reply(decision, 7).blocks
+    out["not an approver"] = blocks.not_an_approver(7, "approve").blocks
+    out["internal error"] = blocks.internal_error(7).blocks
+    out["modal unavailable"] = blocks.modal_unavailable().blocks
+    out["modal not posted"] = blocks.modal_confirmation_failed(CHANNEL).blocks
+    return out
+
+
+SURFACES = surfaces()
+
+
+@pytest.mark.parametrize("name", list(SURFACES))
+def test_mrkdwn_is_verbatim_so_slack_links_nothing_by_itself(name: str) -> None:
+    shown = SURFACES[name]
+    assert [o["text"][:60] for o in mrkdwn_objects(shown) if o.get("verbatim") is not True] == []
+    assert auto_parsed(shown) == []
+
+
+@pytest.mark.parametrize("name", list(SURFACES))
+def test_the_only_slack_markup_is_the_bots_own(name: str) -> None:
+    for obj in mrkdwn_objects(SURFACES[name]):
+        text = obj["text"]
+        foreign = _OWN_CONTROL.sub("", text)
+        assert "<" not in foreign and ">" not in foreign, text
+        outside_code = _CODE_SPAN.sub("", foreign)
+        assert [m for m in MARKERS if m in outside_code] == [], text
+        assert not any(line.lstrip().startswith("&gt;") for line in text.split("\n")), text
+
+
+def test_hostile_text_is_still_readable() -> None:
+    # Escaped, not dropped: the reason a person typed is there for approvers to read.
+    (card_text,) = [
+        o["text"]
+        for o in mrkdwn_objects(SURFACES["card pending WorldChanged"])
+        if "Reason" in o["text"]
+    ]
+    assert "http://evil.example/login" in card_text
+    assert "&lt;!channel&gt;" in card_text
+    assert "@here" in card_text
+
+
+def test_the_checker_names_what_slack_would_link() -> None:
+    loose = [{"type": "section", "text": {"type": "mrkdwn", "text": HOSTILE}}]
+    found = " ".join(auto_parsed(loose))
+    for expected in ("http://evil.example/login", "www.evil.example", "boss@evil.example"):
+        assert expected in found
+    for expected in ("#general", "@here", "@channel", "'evil.example'"):
+        assert expected in found
+    assert auto_parsed([{**loose[0], "text": {**loose[0]["text"], "verbatim": True}}]) == []
+    assert auto_parsed([{"type": "section", "text": {"type": "mrkdwn", "text": "<@U1> hi"}}]) == []
