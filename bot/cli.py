@@ -134,8 +134,8 @@ def _run_socket(args: argparse.Namespace, settings: Settings) -> int:
     workers = Workers(runtime)
     _sigterm_as_interrupt()
     try:
-        workers.start()
-        serve_socket(runtime)
+        # Workers start once Slack accepted both tokens (app built, first connection open).
+        serve_socket(runtime, on_ready=workers.start)
     finally:
         workers.stop()
         runtime.close()

@@ -88,6 +88,23 @@ class SocketBot:
         return rc, self.stderr.read_text(errors="replace")
 
 
+def bot_env(tmp_path: Path, ecs: EcsSimulator, slack: SlackWebApiStandIn) -> dict[str, str]:
+    """What an operator sets for `eni-bot socket`, pointed at the loopback servers."""
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "SLACK_BOT_TOKEN": DEFAULT_BOT_TOKEN,
+        "SLACK_APP_TOKEN": DEFAULT_APP_TOKEN,
+        "ENIBOT_APPROVERS": APPROVER,
+        "ALIBABA_CLOUD_ACCESS_KEY_ID": "sim-access-key",
+        "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "sim-access-secret",
+        "ENIBOT_ECS_ENDPOINT": ecs.url,
+        "ENIBOT_SLACK_API_URL": slack.api_url,
+        "ENIBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+        "ENIBOT_POLL_INTERVAL": "0.5",
+    }
+
+
 @pytest.fixture
 def socket_bot(tmp_path: Path) -> Iterator[SocketBot]:
     """`eni-bot socket` started on loopback stand-ins and connected once."""
@@ -99,19 +116,7 @@ def socket_bot(tmp_path: Path) -> Iterator[SocketBot]:
         SocketModeSender(socket, ack_wait=FLOW) as sender,
         stderr.open("wb") as err,
     ):
-        env = {
-            "PATH": os.environ.get("PATH", ""),
-            "HOME": os.environ.get("HOME", "/tmp"),
-            "SLACK_BOT_TOKEN": DEFAULT_BOT_TOKEN,
-            "SLACK_APP_TOKEN": DEFAULT_APP_TOKEN,
-            "ENIBOT_APPROVERS": APPROVER,
-            "ALIBABA_CLOUD_ACCESS_KEY_ID": "sim-access-key",
-            "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "sim-access-secret",
-            "ENIBOT_ECS_ENDPOINT": ecs.url,
-            "ENIBOT_SLACK_API_URL": slack.api_url,
-            "ENIBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
-            "ENIBOT_POLL_INTERVAL": "0.5",
-        }
+        env = bot_env(tmp_path, ecs, slack)
         proc = subprocess.Popen(
             [sys.executable, "-m", "bot", "socket"],
             env=env,
@@ -192,3 +197,36 @@ def test_socket_mode_survives_dead_connections_and_handles_redeliveries_once(
     cards = [m for m in bot.slack.messages(CHANNEL) if m.blocks and ENI in str(m.blocks)]
     assert len(cards) == 1  # the repeated command stored nothing new
     assert len(bot.socket.connections()) >= 4
+
+
+@pytest.mark.parametrize(
+    ("app_token", "error"),
+    [
+        ("xapp-1-A0SIMAPP-1-not-the-token", "invalid_auth"),
+        (DEFAULT_BOT_TOKEN, "not_allowed_token_type"),
+    ],
+)
+def test_an_app_token_slack_refuses_exits_2_naming_it(
+    tmp_path: Path, app_token: str, error: str
+) -> None:
+    with (
+        EcsSimulator(demo_world()) as ecs,
+        SlackWebApiStandIn() as slack,
+        SocketModeStandIn(slack) as socket,
+    ):
+        env = {**bot_env(tmp_path, ecs, slack), "SLACK_APP_TOKEN": app_token}
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "socket"],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=START,
+            check=False,
+        )
+        assert socket.connections() == []
+    assert result.returncode == 2, result.stderr[-3000:]
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("eni-bot: SLACK_APP_TOKEN:") and error in last
+    assert "Traceback" not in result.stderr
+    assert app_token not in result.stderr

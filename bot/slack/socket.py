@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -63,14 +64,14 @@ def connect(handler: SocketModeHandler) -> None:
         ) from None
 
 
-def serve_socket(runtime: Runtime, *, ready_event: threading.Event | None = None) -> None:
-    """Connect and serve until interrupted."""
+def serve_socket(runtime: Runtime, *, on_ready: Callable[[], None] | None = None) -> None:
+    """Connect and serve until interrupted; `on_ready` runs once the first connection is open."""
     handler = socket_handler(runtime)
     try:
         connect(handler)
         log.info("connected to Slack in Socket Mode")
-        if ready_event is not None:
-            ready_event.set()
+        if on_ready is not None:
+            on_ready()
         threading.Event().wait()
     except KeyboardInterrupt:
         log.info("interrupted; closing the Socket Mode connection")

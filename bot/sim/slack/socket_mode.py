@@ -31,7 +31,6 @@ from websockets.sync.server import Server, ServerConnection, serve
 
 from bot.sim.slack.envelopes import (
     Ack,
-    Attempt,
     Closed,
     ConnectionRecord,
     DisconnectReason,
@@ -39,9 +38,9 @@ from bot.sim.slack.envelopes import (
     EnvelopeType,
     Payload,
     disconnect_message,
-    envelope_type_of,
     hello_message,
 )
+from bot.sim.slack.ledger import Ledger
 from bot.sim.slack.state import ApiError, Params
 from bot.sim.slack.valve import Valve, ValvedConnection
 from bot.sim.slack.webapi import SlackWebApiStandIn
@@ -54,7 +53,6 @@ DEFAULT_APP_TOKEN = "xapp-1-A0SIMAPP-1-sim-app-token"  # noqa: S105 - a fixed fa
 OPEN_METHOD = "apps.connections.open"
 # Slack's hello says how long a connection may live before a refresh (seconds).
 CONNECTION_TIME = 18_060
-_PUMP_IDLE = 0.5
 
 
 class SocketModeStandIn:
@@ -86,9 +84,6 @@ class SocketModeStandIn:
         self.web_api = web_api
         self.workspace = web_api.workspace
         self._app_token = app_token
-        self._ack_timeout = ack_timeout
-        self._max_retries = max_retries
-        self._redeliver = frozenset(redeliver)
         self._ticket_lifetime = ticket_lifetime
         self._disconnect_grace = disconnect_grace
         self._host = host
@@ -100,9 +95,7 @@ class SocketModeStandIn:
         self._records: list[ConnectionRecord] = []
         self._sockets: dict[int, ServerConnection] = {}
         self._valves: dict[int, Valve] = {}
-        self._envelopes: dict[str, Envelope] = {}
-        self._strays: list[str] = []
-        self._ack_faults: list[Closed | None] = []
+        self._ledger = Ledger(ack_timeout=ack_timeout, max_retries=max_retries, redeliver=redeliver)
         self._server: Server | None = None
         self._threads: list[threading.Thread] = []
         self._running = False
@@ -250,35 +243,11 @@ class SocketModeStandIn:
             self._changed.notify_all()
 
     def _receive(self, record: ConnectionRecord, text: str) -> None:
-        try:
-            message = json.loads(text)
-        except ValueError:
-            message = None
-        envelope_id = message.get("envelope_id") if isinstance(message, dict) else None
         with self._lock:
-            envelope = self._envelopes.get(str(envelope_id)) if envelope_id else None
-            if envelope is None or not isinstance(message, dict):
-                self._strays.append(text)
-                self._changed.notify_all()
-                return
-            payload = message.get("payload")
-            now = time.monotonic()
-            last = envelope.attempts[-1]
-            fault = self._ack_faults.pop(0) if self._ack_faults else False
-            envelope.acks.append(
-                Ack(
-                    envelope_id=envelope.envelope_id,
-                    payload=dict(payload) if isinstance(payload, dict) else None,
-                    connection_id=record.connection_id,
-                    received_at=now,
-                    latency=now - last.sent_at,
-                    retry_attempt=last.retry_attempt,
-                    lost=fault is not False,
-                )
-            )
+            drop = self._ledger.receive(text, record.connection_id, time.monotonic())
             self._changed.notify_all()
-        if isinstance(fault, Closed):
-            self.drop(fault, connection_id=record.connection_id)
+        if drop is not None:
+            self.drop(drop, connection_id=record.connection_id)
 
     @staticmethod
     def _host_name(record: ConnectionRecord) -> str:
@@ -288,16 +257,10 @@ class SocketModeStandIn:
 
     def deliver(self, payload: Payload, *, kind: EnvelopeType | None = None) -> Envelope:
         """Send `payload` in a new envelope (at once, or when the app next connects)."""
-        envelope = Envelope(
-            envelope_id=str(uuid.uuid4()),
-            type=kind or envelope_type_of(payload),
-            payload=copy.deepcopy(payload),
-            created_at=time.monotonic(),
-        )
         with self._lock:
             if not self._running:
                 raise RuntimeError("the Socket Mode stand-in is not running")
-            self._envelopes[envelope.envelope_id] = envelope
+            envelope = self._ledger.add(payload, kind, time.monotonic())
             self._changed.notify_all()
             return copy.deepcopy(envelope)
 
@@ -307,40 +270,20 @@ class SocketModeStandIn:
             with self._lock:
                 if not self._running:
                     return
-                sends, wait = self._due(time.monotonic())
-                if not sends:
+                target = self._live()
+                sends, wait = self._ledger.due(
+                    time.monotonic(), target[0].connection_id if target else None
+                )
+                texts = [self._ledger.text(envelope_id, retry) for envelope_id, retry in sends]
+                if target is None or not texts:
+                    self._changed.notify_all()  # envelopes may have been given up
                     self._changed.wait(wait)
                     continue
-            for connection, text in sends:
+            for text in texts:
                 try:
-                    connection.send(text)
+                    target[1].send(text)
                 except ConnectionClosed:
                     log.debug("socket mode stand-in: delivery hit a closed connection")
-
-    def _due(self, now: float) -> tuple[list[tuple[ServerConnection, str]], float]:
-        """Deliveries to make now (attempts recorded), and how long to sleep otherwise."""
-        target = self._live()
-        sends: list[tuple[ServerConnection, str]] = []
-        wait = _PUMP_IDLE
-        for envelope in self._envelopes.values():
-            if envelope.acked or envelope.abandoned:
-                continue
-            retry = len(envelope.attempts)
-            if envelope.attempts:
-                next_at = envelope.attempts[-1].sent_at + self._ack_timeout
-                if now < next_at:
-                    wait = min(wait, next_at - now)
-                    continue
-                if retry > self._max_retries or envelope.type not in self._redeliver:
-                    envelope.abandoned = True
-                    self._changed.notify_all()
-                    continue
-            if target is None:
-                continue
-            record, connection = target
-            envelope.attempts.append(Attempt(record.connection_id, now, retry))
-            sends.append((connection, json.dumps(envelope.message(retry))))
-        return sends, wait
 
     def _live(self) -> tuple[ConnectionRecord, ServerConnection] | None:
         """The newest connection that is open, reachable and not asked to leave."""
@@ -408,7 +351,7 @@ class SocketModeStandIn:
     def fail_next_ack(self, drop: Closed | None = None) -> None:
         """Lose the next ack that arrives; with `drop`, its connection dies with it that way."""
         with self._lock:
-            self._ack_faults.append(drop)
+            self._ledger.fail_next_ack(drop)
 
     # -- queries and waiting -------------------------------------------------------------------
 
@@ -425,23 +368,22 @@ class SocketModeStandIn:
     def envelope(self, envelope_id: str) -> Envelope:
         """One envelope as it is now (deliveries and acks so far)."""
         with self._lock:
-            return copy.deepcopy(self._envelopes[envelope_id])
+            return copy.deepcopy(self._ledger.envelopes[envelope_id])
 
     def envelopes(self) -> list[Envelope]:
         """Every envelope, in the order they were handed to `deliver()`."""
         with self._lock:
-            return copy.deepcopy(list(self._envelopes.values()))
+            return copy.deepcopy(list(self._ledger.envelopes.values()))
 
     def acks(self) -> list[Ack]:
         """Every ack received (lost ones included), in arrival order."""
         with self._lock:
-            found = [a for e in self._envelopes.values() for a in e.acks]
-        return sorted(found, key=lambda a: a.received_at)
+            return copy.deepcopy(self._ledger.acks())
 
     def strays(self) -> list[str]:
         """Messages from the app that acked no known envelope."""
         with self._lock:
-            return list(self._strays)
+            return list(self._ledger.strays)
 
     def wait_for(
         self, predicate: Callable[[SocketModeStandIn], T | None], timeout: float = 5.0
@@ -475,6 +417,6 @@ class SocketModeStandIn:
 
         def acked(stand_in: SocketModeStandIn) -> Ack | None:
             with stand_in._lock:
-                return copy.deepcopy(stand_in._envelopes[envelope_id].ack)
+                return copy.deepcopy(stand_in._ledger.envelopes[envelope_id].ack)
 
         return self.wait_for(acked, timeout)
