@@ -34,6 +34,8 @@ from bot.sim.slack.socket_sender import SocketModeSender
 from bot.slack.socket import connect, socket_handler, stale_notice_bound
 
 CONTRACT_NOTICE = 15.0  # CONTRACT.md: a connection closed without a close frame, noticed within
+# Well under Slack's 3 s and well over an in-process ack (tens of ms), for a loaded machine.
+REFRESH_ACK_TIMEOUT = 2.0
 
 
 @dataclass
@@ -116,6 +118,19 @@ def test_the_keepalive_notices_a_dead_path_within_the_contract(socket: Socket) -
     assert stale_notice_bound(socket.handler.client.ping_interval) <= CONTRACT_NOTICE
     # The interval reached the client: it pings the live connection on its own.
     socket.stand_in.wait_for(lambda s: len(s.connections()[0].pings) >= 2, timeout=30)
+
+
+def test_after_a_refresh_the_new_connection_is_read_at_once(make_socket: SocketFactory) -> None:
+    # Slack waits 3 s for an ack; this stand-in redelivers after REFRESH_ACK_TIMEOUT.
+    socket = make_socket(ack_timeout=REFRESH_ACK_TIMEOUT)
+    for connections in range(2, 5):
+        socket.stand_in.disconnect()
+        socket.stand_in.wait_connected(connections)
+        socket.harness.command("help")  # delivered on the new connection right after hello
+        sent = socket.harness.sender.last_envelope  # type: ignore[attr-defined]
+        envelope = socket.stand_in.envelope(sent.envelope_id)
+        assert len(envelope.attempts) == 1, envelope.acks  # acked in time: never sent again
+        assert envelope.ack is not None and envelope.ack.connection_id == connections
 
 
 def test_the_command_ack_carries_the_answer_and_the_rest_follows(socket: Socket) -> None:

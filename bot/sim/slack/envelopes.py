@@ -127,9 +127,11 @@ class Ack:
     payload: Payload | None
     connection_id: int
     received_at: float
-    # Seconds from the delivery it answers (the latest one) to its arrival.
+    # Seconds from the envelope's first delivery to this ack: what Slack's 3 s are counted on.
     latency: float
-    # The retry_attempt of the delivery it answers.
+    # Seconds from the latest delivery (the one it most likely answers) to this ack.
+    since_delivery: float
+    # The retry_attempt of that latest delivery.
     retry_attempt: int
     # Lost on purpose (`fail_next_ack`): the stand-in acted as if it never came.
     lost: bool = False

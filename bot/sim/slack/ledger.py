@@ -104,7 +104,8 @@ class Ledger:
                 payload=dict(payload) if isinstance(payload, dict) else None,
                 connection_id=connection_id,
                 received_at=now,
-                latency=now - last.sent_at,
+                latency=now - envelope.attempts[0].sent_at,
+                since_delivery=now - last.sent_at,
                 retry_attempt=last.retry_attempt,
                 lost=faulty,
             )
