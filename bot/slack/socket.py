@@ -91,6 +91,17 @@ class _Client(SocketModeClient):
             ).start()
         super().connect()
 
+    def close(self) -> None:
+        """Close for good; the reader's `recv` is woken now, not at its socket timeout."""
+        self.closed = True
+        self.auto_reconnect_enabled = False
+        session = self.current_session
+        if session is not None and session.sock is not None:
+            self.current_session_state.terminated = True
+            with contextlib.suppress(OSError):
+                session.sock.shutdown(socket.SHUT_RDWR)
+        super().close()
+
 
 class SocketHandler(BaseSocketModeHandler):
     """Bolt's builtin Socket Mode handler, on `_Client` with the keepalive set here."""

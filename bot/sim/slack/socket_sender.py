@@ -31,7 +31,7 @@ class SocketModeSender(SlackSender):
         clock: Callable[[], float] = time.time,
         ack_wait: float = 10.0,
     ) -> None:
-        """Prepare; `ack_wait` is how long a call waits for its ack before TimeoutError."""
+        """Prepare; a call waits `ack_wait` s for its ack, then raises `httpx.ReadTimeout`."""
         # Nothing is signed in Socket Mode (the app token authenticated the connection).
         super().__init__(
             socket_mode.url,
@@ -72,8 +72,15 @@ class SocketModeSender(SlackSender):
             response_url=response_url,
             trigger_id=trigger_id,
         )
-        ack = self.socket_mode.wait_for_ack(envelope.envelope_id, self.ack_wait)
         request = httpx.Request("POST", f"{self.socket_mode.url}#{envelope.envelope_id}")
+        try:
+            ack = self.socket_mode.wait_for_ack(envelope.envelope_id, self.ack_wait)
+        except TimeoutError:
+            # As an HTTP request whose answer never came, so callers handle both alike.
+            raise httpx.ReadTimeout(
+                f"no ack for envelope {envelope.envelope_id} within {self.ack_wait} s",
+                request=request,
+            ) from None
         if ack.payload is None:
             return httpx.Response(200, request=request)
         return httpx.Response(200, json=ack.payload, request=request)
