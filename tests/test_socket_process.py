@@ -166,6 +166,7 @@ def test_socket_mode_detaches_and_moves_to_a_new_connection_on_disconnect(
     assert all(e.acked for e in bot.socket.envelopes())
 
 
+@pytest.mark.slow
 def test_socket_mode_survives_dead_connections_and_handles_redeliveries_once(
     socket_bot: SocketBot,
 ) -> None:
