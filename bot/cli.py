@@ -61,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     console = sub.add_parser("console", help="local sandbox: no Slack, no cloud account needed")
     console.add_argument("--demo", action="store_true", help="play a guided tour and exit")
     console.add_argument("--db", help="SQLAlchemy URL or SQLite path (default: a temp file)")
+    console.add_argument(
+        "--socket-mode", action="store_true", help="connect the bot over Socket Mode, not HTTP"
+    )
 
     sim = sub.add_parser("ecs-sim", help="the ECS simulator as a standalone HTTP server")
     sim.add_argument("--host", default="127.0.0.1")
@@ -134,8 +137,8 @@ def _run_socket(args: argparse.Namespace, settings: Settings) -> int:
     workers = Workers(runtime)
     _sigterm_as_interrupt()
     try:
-        workers.start()
-        serve_socket(runtime)
+        # Workers start once Slack accepted both tokens (app built, first connection open).
+        serve_socket(runtime, on_ready=workers.start)
     finally:
         workers.stop()
         runtime.close()
@@ -163,7 +166,14 @@ def _run_console(args: argparse.Namespace, settings: Settings) -> int:
 
     # The terminal is the console's own output; only warnings and errors go to stderr.
     configure_logging("WARNING", secrets=secrets_from(settings))
-    return run_console(settings, demo=args.demo, db=args.db, stdin=sys.stdin, stdout=sys.stdout)
+    return run_console(
+        settings,
+        demo=args.demo,
+        db=args.db,
+        stdin=sys.stdin,
+        stdout=sys.stdout,
+        socket_mode=args.socket_mode,
+    )
 
 
 def _run_ecs_sim(args: argparse.Namespace, settings: Settings) -> int:

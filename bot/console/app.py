@@ -34,14 +34,20 @@ BANNER = [
 
 
 def run_console(
-    settings: Settings, *, demo: bool, db: str | None, stdin: TextIO, stdout: TextIO
+    settings: Settings,
+    *,
+    demo: bool,
+    db: str | None,
+    stdin: TextIO,
+    stdout: TextIO,
+    socket_mode: bool = False,
 ) -> int:
     """Run the sandbox until EOF, `quit`, Ctrl-C or the end of the demo; returns the exit code."""
     interactive = not demo and _is_tty(stdin) and _is_tty(stdout)
     workspace = console_workspace()
     renderer = Renderer(stdout, names=workspace.users, channel_names=workspace.channels)
     output = Output()
-    sandbox = Sandbox(settings, db=db)
+    sandbox = Sandbox(settings, db=db, socket_mode=socket_mode)
     failed = False
     try:
         parts = sandbox.start(lambda call: output.put_event(lambda: renderer.slack_call(call)))

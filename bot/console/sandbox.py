@@ -3,7 +3,9 @@
 An ECS simulator and a Slack Web API stand-in on free loopback ports; a Runtime built from
 settings that point at them (database: a temp SQLite file unless given); the real Bolt app served
 over HTTP on loopback; the real workers; and a sender that signs requests exactly as Slack does.
-Nothing here knows it is a console: the bot only sees URLs and keys.
+With `socket_mode`, the app is connected over Socket Mode instead (`eni-bot socket`'s handler on
+the Socket Mode stand-in) and the sender delivers envelopes. Nothing here knows it is a console:
+the bot only sees URLs and keys.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from pydantic import SecretStr
+from slack_bolt import App
 from slack_bolt.lazy_listener.thread_runner import ThreadLazyListenerRunner
 
 from bot.config import Settings
@@ -30,9 +33,12 @@ from bot.ecs.retry import RetryPolicy
 from bot.runtime import Runtime, build_runtime
 from bot.sim.ecs.server import EcsSimulator
 from bot.sim.slack.sender import SlackSender
+from bot.sim.slack.socket_mode import DEFAULT_APP_TOKEN, SocketModeStandIn
+from bot.sim.slack.socket_sender import SocketModeSender
 from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN, SlackWebApiStandIn
-from bot.slack.app import build_app
+from bot.slack.app import build_app, shutdown_app
 from bot.slack.server import EVENTS_PATH, HttpServer
+from bot.slack.socket import connect, socket_handler
 from bot.workers.runner import Workers
 
 __all__ = ["CONSOLE_POLL_INTERVAL", "CONSOLE_STUCK_AFTER", "Sandbox", "console_settings"]
@@ -56,7 +62,12 @@ def database_url(db: str | None, tmpdir: Path) -> str:
 
 
 def console_settings(
-    settings: Settings, *, database_url: str, ecs_url: str, slack_api_url: str
+    settings: Settings,
+    *,
+    database_url: str,
+    ecs_url: str,
+    slack_api_url: str,
+    socket_mode: bool = False,
 ) -> Settings:
     """The operator's settings pointed at the sandbox: its URLs, fake secrets, sandbox people.
 
@@ -74,7 +85,7 @@ def console_settings(
         "slack_api_url": slack_api_url,
         "slack_bot_token": SecretStr(DEFAULT_BOT_TOKEN),
         "slack_signing_secret": SecretStr(CONSOLE_SIGNING_SECRET),
-        "slack_app_token": None,
+        "slack_app_token": SecretStr(DEFAULT_APP_TOKEN) if socket_mode else None,
         "approvers": approver_ids(),
         "requesters": [],
         "incident_channel": INCIDENT_CHANNEL_ID,
@@ -103,9 +114,10 @@ class Parts:
 class Sandbox:
     """Starts every part in order and stops them in reverse, also when a start fails."""
 
-    def __init__(self, settings: Settings, *, db: str | None) -> None:
+    def __init__(self, settings: Settings, *, db: str | None, socket_mode: bool = False) -> None:
         self._settings = settings
         self._db = db
+        self._socket_mode = socket_mode
         self._stack = ExitStack()
         self.parts: Parts | None = None
 
@@ -140,6 +152,7 @@ class Sandbox:
                 database_url=database_url(self._db, tmpdir),
                 ecs_url=simulator.url,
                 slack_api_url=stand_in.api_url,
+                socket_mode=self._socket_mode,
             )
             runtime = build_runtime(settings, migrate=True)
             stack.callback(runtime.close)
@@ -156,12 +169,16 @@ class Sandbox:
                 retry=RetryPolicy(sleep=activity.sleep),
             )
 
-            events_url = _serve_bot(runtime, stack, activity)
-            _start_workers(runtime, stack)
-
-            signing_secret = CONSOLE_SIGNING_SECRET
-            sender = SlackSender(events_url, signing_secret, stand_in=stand_in, workspace=workspace)
+            sender: SlackSender
+            if self._socket_mode:
+                sender = _connect_bot(runtime, stack, activity, stand_in)
+            else:
+                events_url = _serve_bot(runtime, stack, activity)
+                sender = SlackSender(
+                    events_url, CONSOLE_SIGNING_SECRET, stand_in=stand_in, workspace=workspace
+                )
             stack.callback(sender.close)
+            _start_workers(runtime, stack)
         except BaseException:
             stack.close()
             raise
@@ -184,19 +201,38 @@ class Sandbox:
         self.stop()
 
 
-def _serve_bot(runtime: Runtime, stack: ExitStack, activity: Activity) -> str:
-    """Serve the real Bolt app on a free loopback port; returns its /slack/events URL."""
+def _counted_app(runtime: Runtime, activity: Activity) -> App:
+    """The real Bolt app; listeners go on working after their ack, and the console waits."""
     app = build_app(runtime)
-    # Listeners go on working after their ack; the console waits for that work to end.
     runner = app.listener_runner
     runner.listener_executor = CountingExecutor(runner.listener_executor, activity)
     lazy = runner.lazy_listener_runner
     if isinstance(lazy, ThreadLazyListenerRunner):
         # The listeners' post-ack work runs here (see bot.slack.app.build_app).
         lazy.executor = CountingExecutor(lazy.executor, activity)
-    server = HttpServer(runtime, "127.0.0.1", 0, app=app).start()
+    return app
+
+
+def _serve_bot(runtime: Runtime, stack: ExitStack, activity: Activity) -> str:
+    """Serve the real Bolt app on a free loopback port; returns its /slack/events URL."""
+    server = HttpServer(runtime, "127.0.0.1", 0, app=_counted_app(runtime, activity)).start()
     stack.callback(server.stop)
     return server.url + EVENTS_PATH
+
+
+def _connect_bot(
+    runtime: Runtime, stack: ExitStack, activity: Activity, stand_in: SlackWebApiStandIn
+) -> SocketModeSender:
+    """Connect the real Bolt app over Socket Mode, as `eni-bot socket` does; its sender."""
+    socket_mode = SocketModeStandIn(stand_in).start()
+    stack.callback(socket_mode.stop)
+    app = _counted_app(runtime, activity)
+    handler = socket_handler(runtime, app=app)
+    connect(handler)
+    stack.callback(shutdown_app, app)
+    stack.callback(handler.close)
+    socket_mode.wait_connected()
+    return SocketModeSender(socket_mode)
 
 
 def _start_workers(runtime: Runtime, stack: ExitStack) -> None:

@@ -39,9 +39,18 @@ def _settings() -> Settings:
     return Settings(_env_file=None, stuck_after=STUCK_AFTER, poll_interval=0.2)
 
 
-def _run(script: str, *, db: str | None = None, demo: bool = False) -> tuple[int, str]:
+def _run(
+    script: str, *, db: str | None = None, demo: bool = False, socket_mode: bool = False
+) -> tuple[int, str]:
     out = io.StringIO()
-    code = run_console(_settings(), demo=demo, db=db, stdin=io.StringIO(script), stdout=out)
+    code = run_console(
+        _settings(),
+        demo=demo,
+        db=db,
+        stdin=io.StringIO(script),
+        stdout=out,
+        socket_mode=socket_mode,
+    )
     return code, out.getvalue()
 
 
@@ -83,6 +92,22 @@ def test_a_script_takes_a_request_from_slash_command_to_available(tmp_path: Path
         assert conn.execute("SELECT status FROM detach_request WHERE id = 1").fetchone() == (
             "detached",
         )
+
+
+def test_the_same_script_runs_over_socket_mode() -> None:
+    script = "\n".join(
+        [
+            "/eni help",
+            f"/eni detach {APP_ENI} moving app traffic",
+            "as @lead",
+            "click approve 1",
+        ]
+    )
+    code, out = _run(script + "\n", socket_mode=True)
+    assert code == 0, out
+    assert "(only @alice sees this)" in out  # the command's answer came back in its ack
+    assert "[Approve (approve_request:1)]" in out
+    assert "Available" in _thread_lines(out, 1)[-1]
 
 
 def test_a_forced_ecs_error_fails_the_request_in_plain_words() -> None:

@@ -10,6 +10,8 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
+
 from bot.config import Settings
 from bot.console.app import run_console
 from bot.console.sandbox import (
@@ -67,7 +69,8 @@ def test_db_is_a_url_a_path_or_a_temp_file(tmp_path: Path) -> None:
     assert database_url("state.db", tmp_path) == f"sqlite:///{Path('state.db').resolve()}"
 
 
-def test_every_thread_and_server_is_gone_after_the_console_returns() -> None:
+@pytest.mark.parametrize("socket_mode", [False, True], ids=["http", "socket-mode"])
+def test_every_thread_and_server_is_gone_after_the_console_returns(socket_mode: bool) -> None:
     before = {t.ident for t in threading.enumerate()}
     out = io.StringIO()
     code = run_console(
@@ -76,6 +79,7 @@ def test_every_thread_and_server_is_gone_after_the_console_returns() -> None:
         db=None,
         stdin=io.StringIO("/eni list\n"),
         stdout=out,
+        socket_mode=socket_mode,
     )
     assert code == 0, out.getvalue()
     left = [t.name for t in threading.enumerate() if t.ident not in before and t.is_alive()]

@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 CallListener = Callable[[RecordedCall], None]
+AppMethod = Callable[[Params], dict[str, Any]]
 
 DEFAULT_BOT_TOKEN = "xoxb-sim-bot-token"  # noqa: S105 - a fixed fake for the sandbox
 _SERVE_POLL = 0.05
@@ -210,6 +211,9 @@ class SlackWebApiStandIn:
         self._faults = FaultPlan()
         self._limiter: ChannelRateLimiter | None = None
         self._listeners: list[CallListener] = []
+        # Methods called with the app-level token (`apps.connections.open`), and that token.
+        self._app_methods: dict[str, AppMethod] = {}
+        self._app_token: str | None = None
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._outage_timer: threading.Timer | None = None
@@ -392,6 +396,17 @@ class SlackWebApiStandIn:
         with self._lock:
             self._state.messages_tab = enabled
 
+    def serve_app_level(self, method: str, handler: AppMethod, *, app_token: str) -> None:
+        """Answer `method` with `handler`, for callers holding the app-level token only.
+
+        As Slack does: any other token is `invalid_auth`, a bot token `not_allowed_token_type`
+        (and the app token on a bot method likewise). The Socket Mode stand-in serves
+        `apps.connections.open` this way; `handler` runs with this stand-in's lock held.
+        """
+        with self._lock:
+            self._app_methods[method] = handler
+            self._app_token = app_token
+
     # -- minting what Slack hands to the app ---------------------------------------------------
 
     def new_response_url(
@@ -557,14 +572,21 @@ class SlackWebApiStandIn:
             return self._answer_response(path[len("/response/") :], headers, raw, peer)
         return _Outcome(404, b"not found", content_type="text/plain")
 
-    def _token_error(self, params: Params, headers: Mapping[str, str]) -> ApiError | None:
+    def _token_error(
+        self, params: Params, headers: Mapping[str, str], *, app_level: bool
+    ) -> ApiError | None:
         auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
         token = auth[7:] if auth.lower().startswith("bearer ") else str(params.get("token") or "")
         if not token:
             return ApiError("not_authed")
-        if token != self._bot_token:
-            return ApiError("invalid_auth")
-        return None
+        expected, other = (
+            (self._app_token, self._bot_token) if app_level else (self._bot_token, self._app_token)
+        )
+        if token == expected:
+            return None
+        if token == other:
+            return ApiError("not_allowed_token_type")
+        return ApiError("invalid_auth")
 
     def _answer_api(
         self,
@@ -601,7 +623,8 @@ class SlackWebApiStandIn:
         fault = self._faults.take(method)
         if fault is not None and fault.kind is not FaultKind.RESPONSE_LOST:
             return self._fault_outcome(fault), {}, fault.kind.value
-        handler = self._state.handler(method)
+        app_level = method in self._app_methods
+        handler = self._app_methods[method] if app_level else self._state.handler(method)
         body: dict[str, Any]
         extra_headers: dict[str, str] = {}
         status = 200
@@ -609,7 +632,7 @@ class SlackWebApiStandIn:
             body = {"ok": False, "error": "unknown_method"}
         elif invalid_json:
             body = {"ok": False, "error": "invalid_json"}
-        elif (token_error := self._token_error(params, headers)) is not None:
+        elif (token_error := self._token_error(params, headers, app_level=app_level)) is not None:
             body = token_error.body()
         elif (wait := self._rate_limited(method, params)) is not None:
             status, body = 429, {"ok": False, "error": "ratelimited"}
