@@ -96,7 +96,7 @@ class Executor:
                 break
             try:
                 with request_context(request_id=request_id):
-                    self.execute(request_id)
+                    self._execute(claimed[n])
             except Exception:
                 # A bug or a database hiccup: leave the lease to expire and try again later.
                 log.exception("executor failed on request %d", request_id)
@@ -109,21 +109,25 @@ class Executor:
         request = self._renew(request_id)
         if request is None:
             return  # someone else holds it now, or it moved on
+        self._execute(request)
+
+    def _execute(self, request: DetachRequest) -> None:
+        """Drive a request whose lease this worker has just taken or renewed."""
         if request.state is Status.APPROVED:
             with db.transaction(self._sessions) as s:
-                if not service.start_execution(
+                started = service.start_execution(
                     s,
-                    request_id=request_id,
+                    request_id=request.id,
                     owner=self._owner,
                     policy=self._policy,
                     now=self._now(),
-                ):
-                    return
-            request = self._renew(request_id)
-            if request is None:
+                    lease_seconds=self._config.lease_seconds,
+                )
+            if started is None:
                 return
+            request = started
         if request.state is not Status.EXECUTING:
-            self._release([request_id])
+            self._release([request.id])
             return
         live = self._describe(request)
         if live is None:
@@ -203,8 +207,12 @@ class Executor:
         now = self._now()
         with db.transaction(self._sessions) as s:
             if not service.mark_detach_intent(
-                s, request_id=request.id, owner=self._owner, now=now
-            ) or not _extend(s, request.id, self._owner, now, self._config.lease_seconds):
+                s,
+                request_id=request.id,
+                owner=self._owner,
+                now=now,
+                lease_seconds=self._config.lease_seconds,
+            ):
                 return
         try:
             ecs_request_id = self._ecs.detach_network_interface(
@@ -218,9 +226,16 @@ class Executor:
             self._audit(request, DETACH, exc.code, exc.request_id, exc.message)
             self._on_refusal(request, exc)
             return
-        self._audit(request, DETACH, "OK", ecs_request_id, None)
         now = self._now()
         with db.transaction(self._sessions) as s:
+            service.record_ecs_call(
+                s,
+                request_id=request.id,
+                action=DETACH,
+                code="OK",
+                ecs_request_id=ecs_request_id,
+                now=now,
+            )
             service.record_detach_sent(
                 s,
                 request_id=request.id,
