@@ -19,6 +19,7 @@ from bot.outbox import enqueue as outbox
 from bot.outbox.models import MessageKind
 from bot.requests import repository
 from bot.requests.models import DetachRequest
+from bot.requests.rules import Marks
 from bot.requests.schemas import SYSTEM_EXECUTOR, SYSTEM_POLLER, Policy
 from bot.requests.states import TERMINAL, Status
 from bot.requests.transition import transition
@@ -115,13 +116,24 @@ def record_outcome_unknown(db: Session, *, request_id: int, owner: str, now: dat
     return found is not None
 
 
+def marks_of(request: DetachRequest) -> Marks:
+    """The request's exactly-once marks, as the pure rules take them."""
+    return Marks(
+        eni_id=request.eni_id,
+        instance_id=request.instance_id,
+        region=request.region,
+        intent_at=request.detach_intent_at,
+        maybe_applied_at=request.detach_maybe_applied_at,
+        sent_at=request.detach_sent_at,
+        busy_since=request.busy_since,
+        last_code=request.error_code,
+        last_message=request.error_message,
+    )
+
+
 def may_have_detached(request: DetachRequest) -> bool:
     """Whether a Detach of this request was accepted, or may have been applied unanswered."""
-    return (
-        request.detach_sent_at is not None
-        or request.detach_intent_at is not None
-        or request.detach_maybe_applied_at is not None
-    )
+    return marks_of(request).may_have_detached
 
 
 def record_ecs_call(
@@ -194,6 +206,7 @@ def record_busy(
     now: datetime,
     retry_at: datetime,
     refused: bool = True,
+    in_flight_until: datetime | None = None,
 ) -> bool:
     """ECS said "busy, try later": stay executing and retry, or fail once the budget is spent.
 
@@ -201,14 +214,20 @@ def record_busy(
     its intent is answered. When the wait comes from anything else (the instance is not yet
     Running, a lost answer), the Detach may still take effect: keep the intent, so the in-flight
     window is waited out. Neither forgets `detach_maybe_applied_at`: an earlier call that may
-    have been applied outlives any later refusal.
+    have been applied outlives any later refusal. A spent budget never fails the request before
+    `in_flight_until` (a Detach sent a moment ago may still land): it waits that out, and the
+    executor's next Describe decides.
     Returns True when the request will be retried, False when it failed (or was lost).
     """
     request = repository.get(db, request_id)
     if request is None or request.lease_owner != owner:
         return False
     busy_since = request.busy_since or now
-    if (now - busy_since).total_seconds() >= policy.stuck_after:
+    may_still_land = in_flight_until is not None and now < in_flight_until
+    if may_still_land:
+        assert in_flight_until is not None
+        retry_at = max(retry_at, in_flight_until)
+    elif (now - busy_since).total_seconds() >= policy.stuck_after:
         record_failure(
             db,
             request_id=request_id,
@@ -312,9 +331,22 @@ def note_ecs_trouble(
     return True
 
 
-def release(db: Session, *, request_id: int, owner: str, retry_at: datetime | None = None) -> bool:
-    """Give a lease back (clean shutdown, or a retry later)."""
+def release(
+    db: Session,
+    *,
+    request_id: int,
+    owner: str,
+    retry_at: datetime | None = None,
+    answered: bool = False,
+) -> bool:
+    """Give a lease back (clean shutdown, or a retry later).
+
+    `answered`: ECS refused the Detach just sent (throttling, no connection), so its intent is
+    answered and no in-flight window needs waiting out.
+    """
     values: dict[str, Any] = {"lease_owner": None, "lease_until": None}
+    if answered:
+        values["detach_intent_at"] = None
     if retry_at is not None:
         values["next_poll_at"] = retry_at
     return repository.set_fields(db, request_id, values, lease_owner=owner)

@@ -18,6 +18,7 @@ from bot.requests.decisions import (
 from bot.requests.execution import (
     claim_for_execution,
     mark_detach_intent,
+    marks_of,
     may_have_detached,
     note_ecs_trouble,
     record_busy,
@@ -65,6 +66,7 @@ __all__ = [
     "claim_for_polling",
     "expire_due",
     "mark_detach_intent",
+    "marks_of",
     "may_have_detached",
     "note_ecs_trouble",
     "poll_is_unchanged",

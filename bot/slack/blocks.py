@@ -18,11 +18,12 @@ from bot.ecs.catalogue import Reaction
 from bot.ecs.errors import EcsError
 from bot.requests.commands import MAX_REASON_LENGTH, USAGE, CommandError, ListScope, Subcommand
 from bot.requests.models import DetachRequest, RequestEvent
+from bot.requests.rules import Problem
 from bot.requests.service import Decision, Outcome, Refusal
 from bot.requests.states import Status
 from bot.slack.ids import ActionId, CallbackId, ModalField
 from bot.slack.messages import status_words
-from bot.slack.preflight import Problem, Refused
+from bot.slack.preflight import Refused
 from bot.slack.text import code, escape, escape_inline, mention, mrkdwn
 
 __all__ = [

@@ -12,7 +12,6 @@ into what the relay must do next (bot/slack/delivery_errors.py).
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -54,6 +53,7 @@ log = logging.getLogger(__name__)
 # chat.postEphemeral answers after which the requester is reached in the App's DM instead.
 _EPHEMERAL_REFUSED = CHANNEL_PROBLEMS | {"user_not_in_channel"}
 LOOKUP_PAGES = 3  # the relay's lease must outlast this many lookup calls (see RelayConfig)
+_SEND_DURATION = 60.0  # a post lands at most this long after its send started (retries included)
 _LOOKUP_SLACK = 300.0  # seconds before send_started_at still searched (clock skew)
 
 
@@ -152,11 +152,13 @@ class Notifier:
     def _scan(
         self, channel: str, *, thread_ts: str | None, oldest: float | None
     ) -> Iterator[Mapping[str, Any]]:
-        # From just before the first send that may have landed to just after now, widened on
-        # both sides for clock skew between this host and Slack.
-        window: dict[str, Any] = {"latest": f"{time.time() + _LOOKUP_SLACK:.6f}", "inclusive": True}
+        # Around the first send that may have landed, as the database's clock (the relay's)
+        # dated it: a post lands within one call of its send, and the window is widened on
+        # both sides for skew between that clock and Slack's. Never this host's clock.
+        window: dict[str, Any] = {"inclusive": True}
         if oldest is not None:
             window["oldest"] = f"{max(0.0, oldest - _LOOKUP_SLACK):.6f}"
+            window["latest"] = f"{oldest + _LOOKUP_SLACK + _SEND_DURATION:.6f}"
         cursor = ""
         for _ in range(LOOKUP_PAGES):
             body = self._page(channel, thread_ts=thread_ts, cursor=cursor, window=window)
@@ -167,6 +169,10 @@ class Notifier:
             cursor = str(meta.get("next_cursor") or "") if isinstance(meta, Mapping) else ""
             if not cursor:
                 return
+        # Pages left unread may hold the post: "not found" would post it twice. Look again later.
+        raise SlackUnreachableError(
+            f"lookup in {channel} stopped after {LOOKUP_PAGES} pages", applied_maybe=True
+        )
 
     def _page(
         self, channel: str, *, thread_ts: str | None, cursor: str, window: Mapping[str, Any]

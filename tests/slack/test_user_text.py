@@ -25,11 +25,12 @@ from bot.ecs.errors import EcsError
 from bot.requests.commands import DetachCommand, ListScope, parse_command
 from bot.requests.models import DetachRequest, RequestEvent
 from bot.requests.repository import OpenRequestRef
+from bot.requests.rules import Problem
 from bot.requests.service import Decision, Outcome, Refusal
 from bot.requests.states import Status
 from bot.sim.slack.blockcheck import auto_parsed, mrkdwn_objects
 from bot.slack import blocks, messages
-from bot.slack.preflight import OpenRequestInfo, Problem, Refused
+from bot.slack.preflight import OpenRequestInfo, Refused
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 REQUESTER, APPROVER, OTHER = "U0REQUESTER", "U0APPROVER1", "U0APPROVER2"

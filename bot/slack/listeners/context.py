@@ -15,6 +15,7 @@ from bot.observability.context import request_context
 from bot.regions import PUBLIC_REGIONS
 from bot.requests import repository, service
 from bot.requests.commands import DetachCommand
+from bot.requests.rules import Problem
 from bot.requests.service import OpenRequestExistsError
 from bot.requests.states import Status
 from bot.runtime import Runtime
@@ -128,7 +129,7 @@ def request_detach(
     except OpenRequestExistsError as exc:
         # Another delivery (or person) got there between our check and our insert.
         info = preflight.OpenRequestInfo(exc.existing, preflight.permalink(runtime, exc.existing))
-        refused = preflight.Refused(preflight.Problem.OPEN_REQUEST, command, existing=info)
+        refused = preflight.Refused(Problem.OPEN_REQUEST, command, existing=info)
         return _refusal(refused, user_id=user_id, retried=retried)
     surface.ring_outbox()
     log.info(
