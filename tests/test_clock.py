@@ -97,14 +97,13 @@ def test_an_unreachable_database_leaves_the_offset_and_raises_nothing(tmp_path: 
 
 
 def test_a_built_runtime_and_its_workers_share_one_database_clock(tmp_path: Path) -> None:
+    from bot.bootstrap import build_runtime, build_workers
     from bot.config import load_settings
-    from bot.runtime import build_runtime
-    from bot.workers import Workers
 
     runtime = build_runtime(load_settings(database_url=f"sqlite:///{tmp_path / 'bot.db'}"))
     try:
         assert isinstance(runtime.clock, DatabaseClock)
-        assert Workers(runtime).clock is runtime.clock
+        assert build_workers(runtime).clock is runtime.clock
     finally:
         runtime.close()
 

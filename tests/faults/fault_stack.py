@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
+from bot.bootstrap import build_app, build_runtime, build_workers
 from bot.config import load_settings
 from bot.ecs.client import EcsClient
 from bot.ecs.credentials import StaticCredentials
@@ -26,7 +27,7 @@ from bot.ecs.retry import RetryPolicy
 from bot.outbox.models import OutboxMessage
 from bot.requests import repository
 from bot.requests.models import DetachRequest
-from bot.runtime import Runtime, build_runtime
+from bot.runtime import Runtime
 from bot.sim.ecs import EcsSimulator
 from bot.sim.ecs.world import World
 from bot.sim.slack.records import Message
@@ -152,23 +153,25 @@ def running_bot(database_url: str, world: World, **overrides: Any) -> Iterator[B
             "stuck_after": 60.0,
         }
         fields.update(overrides)
-        runtime = build_runtime(load_settings(**fields), migrate=True)
-        stack.callback(runtime.close)
         transport = CountingTransport()
-        runtime.ecs.close()
-        runtime.ecs = EcsClient(
-            credentials=StaticCredentials(SIM_KEY, SIM_SECRET),
-            endpoint=ecs.url,
-            timeout=2.0,
-            retry=QUICK_RETRY,
-            transport=transport,
-            observer=runtime.metrics.ecs_observer,
+        runtime = build_runtime(
+            load_settings(**fields),
+            migrate=True,
+            ecs=lambda observer: EcsClient(
+                credentials=StaticCredentials(SIM_KEY, SIM_SECRET),
+                endpoint=ecs.url,
+                timeout=2.0,
+                retry=QUICK_RETRY,
+                transport=transport,
+                observer=observer,
+            ),
         )
-        server = HttpServer(runtime).start()
+        stack.callback(runtime.close)
+        server = HttpServer(runtime, app=build_app(runtime)).start()
         stack.callback(server.stop)
         sender = SlackSender(server.url + EVENTS_PATH, SIGNING_SECRET, stand_in=slack)
         stack.callback(sender.close)
-        workers = Workers(runtime, OPTIONS)
+        workers = build_workers(runtime, OPTIONS)
         workers.start()
         stack.callback(workers.stop, 15)
         yield Bot(runtime, server, sender, slack, ecs, transport, workers)

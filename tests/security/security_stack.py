@@ -18,10 +18,11 @@ from urllib.parse import quote
 
 from sqlalchemy import Engine, MetaData, func, select
 
+from bot.bootstrap import build_app, build_runtime, build_workers
 from bot.config import Settings, load_settings
 from bot.requests import repository
 from bot.requests.models import DetachRequest
-from bot.runtime import Runtime, build_runtime
+from bot.runtime import Runtime
 from bot.sim.ecs import EcsSimulator, demo_world
 from bot.sim.ecs.auth import WireRequest
 from bot.sim.ecs.render import Reply
@@ -30,7 +31,6 @@ from bot.sim.ecs.world import World
 from bot.sim.slack.records import Message, RecordedCall
 from bot.sim.slack.sender import SlackSender
 from bot.sim.slack.webapi import SlackWebApiStandIn
-from bot.slack.app import build_app
 from bot.slack.auth import People
 from bot.slack.server import EVENTS_PATH, HttpServer
 from bot.workers import Workers
@@ -202,7 +202,7 @@ class Stack:
     # ---- lifecycle ----
 
     def start_workers(self) -> Workers:
-        workers = Workers(self.runtime, FAST)
+        workers = build_workers(self.runtime, FAST)
         workers.start()
         self.workers = workers
         self._stack.callback(workers.stop, 10)
@@ -333,10 +333,11 @@ def full_stack(
             world or demo_world(),
             keys={secrets.access_key_id: secrets.access_key_secret},
             sts_tokens={secrets.access_key_id: secrets.sts_token},
+            wrap_service=RecordingEcsService,
         )
         ecs.world.detach_delay = 0.3
-        wire = RecordingEcsService(ecs.service)
-        ecs.service = wire
+        wire = ecs.service
+        assert isinstance(wire, RecordingEcsService)
         ecs.start()
         stack.callback(ecs.stop)
         groups = {APPROVER_GROUP: [GROUP_APPROVER]} if usergroups is None else usergroups

@@ -16,8 +16,8 @@ from slack_harness import (
     HarnessFactory,
 )
 
+from bot.bootstrap import build_app, build_runtime
 from bot.config import load_settings
-from bot.runtime import build_runtime
 from bot.sim.ecs import EcsSimulator, demo_world
 from bot.sim.slack.sender import SlackSender
 from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN, SlackWebApiStandIn
@@ -47,7 +47,7 @@ def make_harness(tmp_path: Path) -> Iterator[HarnessFactory]:
         }
         fields.update(overrides)
         runtime = build_runtime(load_settings(**fields), migrate=True)
-        server = HttpServer(runtime).start()
+        server = HttpServer(runtime, app=build_app(runtime)).start()
         sender = SlackSender(server.url + "/slack/events", SECRET, stand_in=slack)
         harness = Harness(runtime=runtime, server=server, sender=sender, slack=slack, ecs=ecs)
         made.append(harness)

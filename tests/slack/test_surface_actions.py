@@ -21,6 +21,7 @@ from slack_harness import (
 from sqlalchemy import select, update
 
 from bot import db
+from bot.bootstrap import build_workers
 from bot.requests import repository
 from bot.requests.models import Approval, DetachRequest, RequestEvent
 from bot.requests.states import Status
@@ -28,7 +29,6 @@ from bot.sim.slack.records import Message, ResponsePost
 from bot.sim.slack.render import render_blocks
 from bot.sim.slack.sender import Delivery
 from bot.slack.ids import ActionId
-from bot.workers import Workers
 
 from support.workers_env import FAST, wait_until
 
@@ -277,7 +277,7 @@ def test_approve_then_reject_by_one_approver_is_told_as_a_rejection_everywhere(
     # Three approvals needed: GROUP_APPROVER approves, APPROVER approves, then APPROVER rejects.
     # Each approver has one decision on a request, the latest: APPROVER's is the rejection.
     harness = make_harness(required_approvals=3)
-    workers = Workers(harness.runtime, FAST)
+    workers = build_workers(harness.runtime, FAST)
     workers.start()
     try:
         rid = submit_request(harness)

@@ -16,11 +16,12 @@ from slack_harness import ENI, REQUESTER, Harness, HarnessFactory, submit_reques
 from sqlalchemy import select
 
 from bot import db
+from bot.bootstrap import build_workers
 from bot.outbox.relay import RelayConfig
 from bot.requests.models import RequestEvent
 from bot.requests.states import Status
 from bot.sim.slack.records import Message
-from bot.workers import WorkerOptions, Workers
+from bot.workers import WorkerOptions
 
 RELAY_ONLY = WorkerOptions(
     relay=RelayConfig(post_interval=0.0, claim_every=0.05, backoff_base=0.05, backoff_cap=0.3),
@@ -47,7 +48,7 @@ CASES: dict[str, tuple[str, dict[str, Any], tuple[str, ...]]] = {
 def harness(make_harness: HarnessFactory) -> Iterator[Harness]:
     """The Slack surface with the relay running (nothing else: no ECS calls after pre-flight)."""
     harness = make_harness()
-    workers = Workers(harness.runtime, RELAY_ONLY)
+    workers = build_workers(harness.runtime, RELAY_ONLY)
     workers.start()
     yield harness
     workers.stop()

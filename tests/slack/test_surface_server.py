@@ -10,8 +10,8 @@ from typing import Any
 import yaml
 from slack_harness import SECRET, Harness, HarnessFactory
 
+from bot.bootstrap import build_app, build_runtime
 from bot.config import load_settings
-from bot.runtime import build_runtime
 from bot.sim.slack import payloads
 from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN, SlackWebApiStandIn
 from bot.slack.ids import COMMAND, ActionId, CallbackId, EventType
@@ -47,7 +47,7 @@ def test_readyz_is_503_with_the_reason_before_migrations(tmp_path: Path) -> None
             approvers="U0APPROVER1",
         )
         runtime = build_runtime(settings, migrate=False)
-        server = HttpServer(runtime).start()
+        server = HttpServer(runtime, app=build_app(runtime)).start()
         try:
             status, _, body = get(server, "/readyz")
             assert status == 503

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import db
+from bot.bootstrap import build_workers, policy_from
 from bot.config import Settings
 from bot.ecs.client import EcsClient
 from bot.ecs.credentials import StaticCredentials
@@ -26,7 +27,7 @@ from bot.outbox.models import OutboxMessage
 from bot.outbox.relay import RelayConfig
 from bot.requests import repository, service
 from bot.requests.models import DetachRequest
-from bot.runtime import Runtime, policy_from
+from bot.runtime import Runtime
 from bot.sim.ecs.fixture import build_world, parse_world
 from bot.sim.ecs.world import World
 from bot.sim.slack.records import Message
@@ -312,7 +313,7 @@ class Bot:
 
     def start(self, options: WorkerOptions | None = None) -> Workers:
         """Start (another) set of workers on this runtime."""
-        workers = Workers(self.runtime, options or FAST)
+        workers = build_workers(self.runtime, options or FAST)
         workers.start()
         if self.workers is None:
             self.workers = workers

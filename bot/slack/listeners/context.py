@@ -34,9 +34,8 @@ class Surface:
 
     runtime: Runtime
     people: People
-    # Where work goes once a listener has acked (looked up per call, so a wrapper set on the
-    # app later — the console counts activity this way — is honoured).
-    after_ack_executor: Callable[[], Executor]
+    # Where work goes once a listener has acked: a pool of its own (bot.slack.app).
+    after_ack_executor: Executor
 
     def after_ack(
         self,
@@ -57,7 +56,7 @@ class Surface:
             with request_context(**log_fields):
                 guarded(what, fail, work)
 
-        self.after_ack_executor().submit(run)
+        self.after_ack_executor.submit(run)
 
     @property
     def known_regions(self) -> frozenset[str]:
