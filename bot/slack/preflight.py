@@ -3,7 +3,7 @@
 Cheap checks first (who asks, which region, an open request already there), then ECS: the ENI
 exists in that region, is a detachable kind, is attached to that instance and InUse (or already
 Detaching); the instance is Running or Stopped. The outcome is data (`Passed` or `Refused` with a
-`Problem`); `blocks.py` turns it into words. Runs after the ack, never inside it.
+`Problem`); `bot.slack.blocks.refusals` turns it into words. Runs after the ack, never inside it.
 """
 
 from __future__ import annotations

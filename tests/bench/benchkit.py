@@ -38,7 +38,7 @@ from bot.sim.ecs.fixture import build_world, parse_world
 from bot.sim.slack.records import Message
 from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN, SlackWebApiStandIn
 from bot.slack.app import listener_pools
-from bot.slack.messages import card
+from bot.slack.blocks.card import approval_card
 from bot.slack.server import EVENTS_PATH, HttpServer
 from bot.workers.runner import WorkerOptions, Workers
 
@@ -380,7 +380,7 @@ class BotStack:
         with db.transaction(runtime.sessions) as session:
             request = repository.get(session, request_id)
             assert request is not None
-            rendered = card(request)
+            rendered = approval_card(request)
             channel = request.channel_id
         answer = runtime.slack.chat_postMessage(
             channel=channel, text=rendered.text, blocks=rendered.blocks

@@ -21,7 +21,7 @@ from bot.sim.ecs import EcsSimulator
 from bot.sim.slack.records import Message, ResponsePost
 from bot.sim.slack.sender import SlackSender
 from bot.sim.slack.webapi import SlackWebApiStandIn
-from bot.slack.messages import card
+from bot.slack.blocks.card import approval_card
 from bot.slack.server import HttpServer
 
 SECRET = "test-signing-secret"
@@ -103,11 +103,11 @@ HarnessFactory = Callable[..., Harness]
 
 
 def post_card(harness: Harness, request_id: int) -> Message:
-    """Post the approval card as the relay would (bot.slack.messages), so it can be clicked."""
+    """Post the approval card as the relay would (bot.slack.blocks.card), so it can be clicked."""
     with db.transaction(harness.runtime.sessions) as session:
         request = session.get(DetachRequest, request_id)
         assert request is not None
-        rendered = card(request)
+        rendered = approval_card(request)
         channel = request.channel_id
     answer = harness.runtime.slack.chat_postMessage(
         channel=channel, text=rendered.text, blocks=rendered.blocks

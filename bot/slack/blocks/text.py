@@ -1,23 +1,38 @@
-"""Making user-supplied text safe to show in Slack mrkdwn.
+"""Making text safe to show in Slack mrkdwn, and the small pieces every sentence is made of.
 
 Slack gives `<`, `>` and `&` control meaning: `<!channel>`, `<@U123>`, `<http://x|y>`. Escaping
 those three (as Slack's docs ask) turns any such sequence typed by a person into plain text, so a
 reason can never ping a channel, mention a user or hide a link. Escaping is not enough on its
 own: unless a text object is `verbatim`, Slack also links bare URLs, e-mail addresses and
 `#channel` names and parses `@here` by itself, so every mrkdwn object the bot sends is made by
-`mrkdwn()`, verbatim; the bot's own links and mentions are written as `<…>` controls, which
+`kit.mrkdwn()`, verbatim; the bot's own links and mentions are written as `<…>` controls, which
 verbatim text still honours. Formatting (`*`, `_`, `~`, backticks, a leading `>`) in user text
 is neutralised by `escape_inline`; IDs go in code spans, which nothing inside can break out of.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+
+__all__ = [
+    "channel",
+    "code",
+    "duration",
+    "escape",
+    "escape_inline",
+    "is_channel",
+    "mention",
+    "request_ref",
+    "shown",
+    "when",
+    "who",
+]
 
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 # Formatting characters that would otherwise change how the rest of a line renders.
 _FORMATTING = {"*": "\u2217", "_": "\uff3f", "~": "\u223c", "`": "\u02cb"}
 _QUOTE = "\uff1e"  # fullwidth >
+_SHOWN_LIMIT = 40
 
 
 def escape(text: str) -> str:
@@ -52,6 +67,46 @@ def code(text: str) -> str:
     return "`" + escape(_flat(text).replace("`", "'")) + "`"
 
 
-def mrkdwn(text: str) -> dict[str, Any]:
-    """A mrkdwn text object Slack shows as written: no automatic links or mentions."""
-    return {"type": "mrkdwn", "text": text, "verbatim": True}
+def shown(token: str) -> str:
+    """A word someone typed, echoed back in a code span and cut short (it may be anything)."""
+    token = token.replace("`", "'")
+    cut = token if len(token) <= _SHOWN_LIMIT else token[: _SHOWN_LIMIT - 1] + "…"
+    return code(cut)
+
+
+def when(at: datetime) -> str:
+    """A time every reader sees in their own time zone, with a UTC fallback."""
+    epoch = int(at.timestamp())
+    fallback = at.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{epoch}^{{date_short_pretty}} {{time_secs}}|{fallback}>"
+
+
+def who(actor: str) -> str:
+    """The person (a mention) or the bot behind an audit event or a thread reply."""
+    if actor.startswith("system:"):
+        return "the bot"
+    return mention(actor) if actor else "someone"
+
+
+def channel(channel_id: str) -> str:
+    """A channel as a link, or "DM" for a conversation that has no name to link."""
+    return f"<#{channel_id}>" if is_channel(channel_id) else "DM"
+
+
+def is_channel(channel_id: str) -> bool:
+    """True for a public or private channel ID (one Slack can link as `<#C…>`)."""
+    return channel_id[:1] in ("C", "G") and channel_id.isalnum()
+
+
+def request_ref(request_id: int) -> str:
+    """A request as people name it: `#42`."""
+    return f"#{request_id}"
+
+
+def duration(seconds: float) -> str:
+    """ "40 s", "5 min", "2 h": how long, in the unit a person would say."""
+    if seconds < 90:
+        return f"{max(1, round(seconds))} s"
+    if seconds < 90 * 60:
+        return f"{round(seconds / 60)} min"
+    return f"{round(seconds / 3600)} h"
