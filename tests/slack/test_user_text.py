@@ -1,9 +1,10 @@
 """User and ECS text never turns into links, mentions or formatting it did not mean.
 
 Every surface the bot builds (card, thread replies, incident summary, ephemeral answers,
-`/eni status`, `/eni list`, App Home, the modal) is rendered here from a request whose every
-person- or ECS-supplied field (reason, ENI name, description, tags, status, error message,
-notes, ECS request IDs) holds HOSTILE, and each mrkdwn text object is checked:
+`/eni status`, `/eni list`, App Home, the modal, the card-undeliverable notice) is rendered
+here from a request whose every person- or ECS-supplied field (reason, ENI name, description,
+tags, status, error message, notes, ECS request IDs) holds HOSTILE, and each mrkdwn text object
+is checked:
 - it is `verbatim: true`, so Slack does not auto-link URLs, addresses, `#channels` or `@here`
   (the Slack stand-in's `auto_parsed` names what it would have linked otherwise);
 - every `<…>` control in it is one the bot wrote (mentions of the people involved, its own
@@ -35,12 +36,14 @@ from bot.slack.blocks import (
     home,
     listing,
     modal,
+    notices,
     refusals,
     status,
     summary,
     thread,
     usage,
 )
+from bot.slack.blocks.notices import CHANNEL_PROBLEMS
 from bot.slack.ids import ActionId
 from bot.slack.preflight import OpenRequestInfo, Refused
 
@@ -200,6 +203,10 @@ def surfaces() -> dict[str, list[dict[str, Any]]]:
     out["internal error"] = refusals.internal_error(7).blocks
     out["modal unavailable"] = modal.modal_unavailable().blocks
     out["modal not posted"] = modal.modal_confirmation_failed(CHANNEL).blocks
+    for problem in sorted(CHANNEL_PROBLEMS):
+        for cancelled in (True, False):
+            notice = notices.card_undeliverable(request(), problem, cancelled=cancelled)
+            out[f"card undeliverable {problem} {cancelled}"] = notice.blocks
     return out
 
 

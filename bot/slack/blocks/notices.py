@@ -52,7 +52,7 @@ def card_undeliverable(request: DetachRequest, problem: str, *, cancelled: bool)
     )
     fallback = f"Request #{request.id} could not be posted in {_where(channel)}"
     fallback += " and was cancelled" if cancelled else ""
-    return kit.message(fallback, [{"type": "section", "text": {"type": "mrkdwn", "text": text}}])
+    return kit.message(fallback, [kit.section(text)])
 
 
 def _why_and_fix(problem: str, channel: str) -> tuple[str, str]:
