@@ -10,12 +10,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.ecs.errors import lookup
 from bot.requests.models import DetachRequest
 from bot.requests.states import Status
 from bot.slack.blocks import kit, words
 from bot.slack.blocks.kit import Block, Message
-from bot.slack.blocks.text import code, escape, escape_inline, mention
+from bot.slack.blocks.text import code, escape_inline, mention
 from bot.slack.ids import ActionId
 
 __all__ = ["Decider", "approval_card", "decide_buttons"]
@@ -81,7 +80,7 @@ def _state_line(request: DetachRequest, deciders: Sequence[Decider]) -> str:
     if request.ecs_request_id:
         line += f"\nECS request ID {code(request.ecs_request_id)}"
     if status is Status.FAILED and request.error_code:
-        line += f"\nError {code(request.error_code)}: {escape(lookup(request.error_code).meaning)}"
+        line += f"\nError {code(request.error_code)}: {words.failure_meaning(request.error_code)}"
     return line
 
 
