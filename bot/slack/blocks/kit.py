@@ -1,8 +1,9 @@
 """Block Kit primitives, and Slack's limits on them, enforced here and nowhere else.
 
 Every block the bot sends is made by these functions, so a text too long for its object is cut
-here (a message that shows less is better than one Slack refuses with `invalid_blocks`), and a
-value that must not be cut (a button's request ID) is refused here. Every mrkdwn object is
+here (a message that shows less is better than one Slack refuses with `invalid_blocks`; mrkdwn
+is cut by `text.clip`, never inside an escape or a mention), and a value that must not be cut
+(a button's request ID) is refused here. Every mrkdwn object is
 `verbatim` (see `text`). Pure: no Slack client, no database.
 """
 
@@ -11,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from bot.slack.blocks.text import clip
 
 __all__ = [
     "BLOCK_ID_LIMIT",
@@ -119,14 +122,14 @@ def plain(text: str) -> Block:
 
 def section(text: str) -> Block:
     """A section of mrkdwn text, cut to what Slack accepts."""
-    return {"type": "section", "text": mrkdwn(text[:SECTION_TEXT])}
+    return {"type": "section", "text": mrkdwn(clip(text, SECTION_TEXT))}
 
 
 def fields(*texts: str) -> Block:
     """A section of up to 10 mrkdwn fields (two columns), each cut to Slack's 2,000."""
     return {
         "type": "section",
-        "fields": [mrkdwn(t[:FIELD_TEXT_LIMIT]) for t in texts[:FIELDS_LIMIT]],
+        "fields": [mrkdwn(clip(t, FIELD_TEXT_LIMIT)) for t in texts[:FIELDS_LIMIT]],
     }
 
 
@@ -134,7 +137,7 @@ def context(*texts: str) -> Block:
     """A context block (small grey text) of up to 10 mrkdwn elements."""
     return {
         "type": "context",
-        "elements": [mrkdwn(t[:SECTION_TEXT]) for t in texts[:CONTEXT_ELEMENTS_LIMIT]],
+        "elements": [mrkdwn(clip(t, SECTION_TEXT)) for t in texts[:CONTEXT_ELEMENTS_LIMIT]],
     }
 
 

@@ -16,6 +16,7 @@ from datetime import datetime
 
 __all__ = [
     "channel",
+    "clip",
     "code",
     "duration",
     "escape",
@@ -52,7 +53,26 @@ def escape_inline(text: str, *, limit: int = 500) -> str:
         # A quote marker where the caller starts a line; elsewhere `>` is plain once escaped.
         cleaned = _QUOTE + cleaned[1:]
     cleaned = escape(cleaned)
-    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+    return cleaned if len(cleaned) <= limit else clip(cleaned, limit - 1) + "…"
+
+
+def clip(markup: str, limit: int) -> str:
+    """Escaped mrkdwn cut to `limit` characters, never inside an escape or a `<…>` control.
+
+    A cut through `&amp;` would show people a stray "&am", one through `<@U123>` a broken
+    mention. Every `&` in escaped text starts an escape (or sits inside a control, which a `>`
+    after it closes); every `<` starts a control.
+    """
+    if len(markup) <= limit:
+        return markup
+    cut = markup[:limit]
+    amp = cut.rfind("&")
+    if amp != -1 and ";" not in cut[amp:] and ">" not in cut[amp:]:
+        cut = cut[:amp]
+    opened = cut.rfind("<")
+    if opened != -1 and ">" not in cut[opened:]:
+        cut = cut[:opened]
+    return cut
 
 
 def mention(user_id: str) -> str:
