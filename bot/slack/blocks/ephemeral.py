@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.requests.models import DetachRequest
-from bot.requests.service import Decision, Outcome, Refusal
+from bot.requests.schemas import Decision, Outcome, Refusal
 from bot.slack.blocks import kit, refusals
 from bot.slack.blocks.kit import Message
 from bot.slack.blocks.text import channel, code, request_ref

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from bot.ecs.catalogue import Reaction
 from bot.ecs.errors import EcsError
 from bot.requests.rules import Problem
-from bot.requests.service import Refusal
+from bot.requests.schemas import Refusal
 from bot.requests.states import Status
 from bot.slack.blocks import kit, words
 from bot.slack.blocks.kit import Message
