@@ -6,7 +6,7 @@ and commands (a `Refusal` from the service). Every refusal names the problem and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 from bot.ecs.catalogue import Reaction
 from bot.ecs.errors import EcsError
@@ -34,112 +34,72 @@ __all__ = [
 _NOTHING_STORED = "Nothing was stored and nothing was posted to the channel."
 
 
-def _not_a_requester(_: Refused) -> tuple[str, str]:
-    return (
+def _facts(refused: Refused) -> dict[str, str]:
+    """What the pre-flight words may name, each escaped or in a code span."""
+    cmd, facts = refused.command, refused.facts
+    trunk = facts.get("trunk_id")
+    return {
+        "eni": code(cmd.eni_id),
+        "region": code(cmd.region),
+        "named_instance": code(cmd.instance_id or "-"),
+        "allowed": ", ".join(code(r) for r in facts.get("allowed", [])),
+        "eni_status": code(str(facts.get("status"))),
+        "attached_to": code(str(facts.get("attached_to"))),
+        "of_trunk": f" of trunk ENI {code(str(trunk))}" if trunk else "",
+        "instance": code(str(facts.get("instance_id"))),
+        "instance_status": code(str(facts.get("instance_status"))),
+        "with_region": code(f"/eni detach {cmd.eni_id} <region-id> <reason>"),
+    }
+
+
+# Problem -> (what is wrong, how to fix it), filled from `_facts`; OPEN_REQUEST and ECS_ERROR
+# have messages of their own.
+PREFLIGHT_WORDS: Mapping[Problem, tuple[str, str]] = {
+    Problem.NOT_A_REQUESTER: (
         "You are not on the list of people who may request ENI detaches.",
         "Ask one of the bot's approvers to add you (or your user group) to ENIBOT_REQUESTERS.",
-    )
-
-
-def _region_not_allowed(refused: Refused) -> tuple[str, str]:
-    allowed = ", ".join(code(r) for r in refused.facts.get("allowed", []))
-    return (
-        f"This bot does not act in region {code(refused.command.region)}.",
-        f"Use one of the allowed regions: {allowed}.",
-    )
-
-
-def _eni_not_found(refused: Refused) -> tuple[str, str]:
-    cmd = refused.command
-    region = code(cmd.region)
-    return (
-        f"There is no ENI {code(cmd.eni_id)} in region {region}.",
-        "Check the ID (copy it from the ECS console) and the region; name the region in "
-        f"the command if it is not {region}: "
-        + code(f"/eni detach {cmd.eni_id} <region-id> <reason>")
-        + ".",
-    )
-
-
-def _primary_eni(refused: Refused) -> tuple[str, str]:
-    return (
-        f"{code(refused.command.eni_id)} is the primary ENI of its instance; a primary ENI "
-        "cannot be detached.",
+    ),
+    Problem.REGION_NOT_ALLOWED: (
+        "This bot does not act in region {region}.",
+        "Use one of the allowed regions: {allowed}.",
+    ),
+    Problem.ENI_NOT_FOUND: (
+        "There is no ENI {eni} in region {region}.",
+        "Check the ID (copy it from the ECS console) and the region; name the region in the "
+        "command if it is not {region}: {with_region}.",
+    ),
+    Problem.PRIMARY_ENI: (
+        "{eni} is the primary ENI of its instance; a primary ENI cannot be detached.",
         "Pick a secondary ENI of the instance, or release the instance instead.",
-    )
-
-
-def _member_eni(refused: Refused) -> tuple[str, str]:
-    trunk = refused.facts.get("trunk_id")
-    of_trunk = f" of trunk ENI {code(str(trunk))}" if trunk else ""
-    return (
-        f"{code(refused.command.eni_id)} is a member ENI{of_trunk}; members leave their trunk, "
-        "not an instance.",
+    ),
+    Problem.MEMBER_ENI: (
+        "{eni} is a member ENI{of_trunk}; members leave their trunk, not an instance.",
         "Remove it through the container service that manages the trunk.",
-    )
-
-
-def _service_managed(refused: Refused) -> tuple[str, str]:
-    return (
-        f"{code(refused.command.eni_id)} is managed by another Alibaba Cloud service.",
+    ),
+    Problem.SERVICE_MANAGED: (
+        "{eni} is managed by another Alibaba Cloud service.",
         "Detach it through the service that owns it (for example its load balancer).",
-    )
-
-
-def _not_attached(refused: Refused) -> tuple[str, str]:
-    status = code(str(refused.facts.get("status")))
-    return (
-        f"{code(refused.command.eni_id)} is not attached to any instance (it is {status}).",
+    ),
+    Problem.NOT_ATTACHED: (
+        "{eni} is not attached to any instance (it is {eni_status}).",
         "There is nothing to detach; check the ENI ID.",
-    )
-
-
-def _attached_elsewhere(refused: Refused) -> tuple[str, str]:
-    cmd = refused.command
-    other = code(str(refused.facts.get("attached_to")))
-    return (
-        f"{code(cmd.eni_id)} is attached to {other}, not to {code(cmd.instance_id or '-')}.",
-        f"Check the instance ID, or leave it out to use {other}.",
-    )
-
-
-def _eni_state(refused: Refused) -> tuple[str, str]:
-    status = code(str(refused.facts.get("status")))
-    return (
-        f"{code(refused.command.eni_id)} is {status}; only an InUse ENI can be detached.",
+    ),
+    Problem.ATTACHED_ELSEWHERE: (
+        "{eni} is attached to {attached_to}, not to {named_instance}.",
+        "Check the instance ID, or leave it out to use {attached_to}.",
+    ),
+    Problem.ENI_STATE: (
+        "{eni} is {eni_status}; only an InUse ENI can be detached.",
         "Wait until the ENI is InUse, then ask again.",
-    )
-
-
-def _instance_not_found(refused: Refused) -> tuple[str, str]:
-    instance = code(str(refused.facts.get("instance_id")))
-    return (
-        f"The instance {instance} was not found in {code(refused.command.region)}.",
+    ),
+    Problem.INSTANCE_NOT_FOUND: (
+        "The instance {instance} was not found in {region}.",
         "Check the instance ID and region.",
-    )
-
-
-def _instance_state(refused: Refused) -> tuple[str, str]:
-    state = code(str(refused.facts.get("instance_status")))
-    return (
-        f"Instance {code(str(refused.facts.get('instance_id')))} is {state}.",
+    ),
+    Problem.INSTANCE_STATE: (
+        "Instance {instance} is {instance_status}.",
         "ENIs can be detached only while the instance is Running or Stopped; try again then.",
-    )
-
-
-# Problem -> (what is wrong, how to fix it); OPEN_REQUEST and ECS_ERROR have messages of their own.
-PREFLIGHT_WORDS: Mapping[Problem, Callable[[Refused], tuple[str, str]]] = {
-    Problem.NOT_A_REQUESTER: _not_a_requester,
-    Problem.REGION_NOT_ALLOWED: _region_not_allowed,
-    Problem.ENI_NOT_FOUND: _eni_not_found,
-    Problem.PRIMARY_ENI: _primary_eni,
-    Problem.MEMBER_ENI: _member_eni,
-    Problem.SERVICE_MANAGED: _service_managed,
-    Problem.NOT_ATTACHED: _not_attached,
-    Problem.ATTACHED_ELSEWHERE: _attached_elsewhere,
-    Problem.ENI_STATE: _eni_state,
-    Problem.INSTANCE_NOT_FOUND: _instance_not_found,
-    Problem.INSTANCE_STATE: _instance_state,
+    ),
 }
 
 
@@ -147,12 +107,13 @@ def preflight_refusal(refused: Refused) -> Message:
     """Why the request was not created, and how to get it right."""
     if refused.problem is Problem.OPEN_REQUEST:
         return _open_request(refused)
-    words_for = PREFLIGHT_WORDS.get(refused.problem)
-    if words_for is None:
+    templates = PREFLIGHT_WORDS.get(refused.problem)
+    if templates is None:
         return ecs_error_reply(
             refused.error, eni_id=refused.command.eni_id, region=refused.command.region
         )
-    what, fix = words_for(refused)
+    facts = _facts(refused)
+    what, fix = (template.format_map(facts) for template in templates)
     return _refused(what, fix)
 
 

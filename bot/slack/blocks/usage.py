@@ -6,7 +6,7 @@ naming the problem is chosen here, followed by the right form (the fix).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 from bot.requests.commands import MAX_REASON_LENGTH, CommandError, CommandProblem, Subcommand
 from bot.slack.blocks import kit
@@ -57,59 +57,52 @@ def help_message() -> Message:
     )
 
 
-# Each problem in words; `shown` echoes what was typed (anything), `code` an ID of known shape.
-PROBLEM_WORDS: Mapping[CommandProblem, Callable[[CommandError], str]] = {
-    CommandProblem.UNKNOWN_SUBCOMMAND: lambda e: f"{shown(e.token)} is not an `/eni` subcommand.",
-    CommandProblem.TWO_ENIS: lambda e: (
-        f"Two ENI IDs ({code(e.earlier)}, {code(e.token)}): one request detaches one ENI."
+# Each problem in words, filled from `_facts`: {typed} echoes the word as typed (it may be
+# anything), {token} and {earlier} are IDs of a known shape.
+PROBLEM_WORDS: Mapping[CommandProblem, str] = {
+    CommandProblem.UNKNOWN_SUBCOMMAND: "{typed} is not an `/eni` subcommand.",
+    CommandProblem.TWO_ENIS: "Two ENI IDs ({earlier}, {token}): one request detaches one ENI.",
+    CommandProblem.TWO_INSTANCES: "Two instance IDs ({earlier}, {token}): name at most one.",
+    CommandProblem.TWO_REGIONS: "Two regions ({earlier}, {token}): name at most one.",
+    CommandProblem.NOT_AN_ENI_ID: "{typed} is not an ENI ID (eni-…).",
+    CommandProblem.NOT_AN_INSTANCE_ID: "{typed} is not an instance ID (i-…).",
+    CommandProblem.UNKNOWN_REGION: (
+        "{typed} is not a region this bot knows; use a region ID such as {example}."
     ),
-    CommandProblem.TWO_INSTANCES: lambda e: (
-        f"Two instance IDs ({code(e.earlier)}, {code(e.token)}): name at most one."
+    CommandProblem.NO_ENI: "Name the ENI to detach (its ID starts with `eni-`).",
+    CommandProblem.NO_REASON: "Give a reason after the IDs; approvers read it before they decide.",
+    CommandProblem.REASON_TOO_LONG: "The reason is {length} characters long; keep it to {limit}.",
+    CommandProblem.NO_STATUS_TARGET: "Name one request ID (like `42` or `#42`) or one ENI ID.",
+    CommandProblem.EXTRA_STATUS_ARGUMENTS: "Too many arguments: name one request ID or one ENI ID.",
+    CommandProblem.NOT_A_STATUS_TARGET: (
+        "{typed} is neither a request ID (like `42`) nor an ENI ID (eni-…)."
     ),
-    CommandProblem.TWO_REGIONS: lambda e: (
-        f"Two regions ({code(e.earlier)}, {code(e.token)}): name at most one."
-    ),
-    CommandProblem.NOT_AN_ENI_ID: lambda e: f"{shown(e.token)} is not an ENI ID (eni-…).",
-    CommandProblem.NOT_AN_INSTANCE_ID: lambda e: f"{shown(e.token)} is not an instance ID (i-…).",
-    CommandProblem.UNKNOWN_REGION: lambda e: (
-        f"{shown(e.token)} is not a region this bot knows; use a region ID such as "
-        f"{code(e.example)}."
-    ),
-    CommandProblem.NO_ENI: lambda _: "Name the ENI to detach (its ID starts with `eni-`).",
-    CommandProblem.NO_REASON: lambda _: (
-        "Give a reason after the IDs; approvers read it before they decide."
-    ),
-    CommandProblem.REASON_TOO_LONG: lambda e: (
-        f"The reason is {e.length} characters long; keep it to {MAX_REASON_LENGTH}."
-    ),
-    CommandProblem.NO_STATUS_TARGET: lambda _: (
-        "Name one request ID (like `42` or `#42`) or one ENI ID."
-    ),
-    CommandProblem.EXTRA_STATUS_ARGUMENTS: lambda _: (
-        "Too many arguments: name one request ID or one ENI ID."
-    ),
-    CommandProblem.NOT_A_STATUS_TARGET: lambda e: (
-        f"{shown(e.token)} is neither a request ID (like `42`) nor an ENI ID (eni-…)."
-    ),
-    CommandProblem.EXTRA_LIST_ARGUMENTS: lambda _: (
-        "Too many arguments: choose one of mine, pending, open."
-    ),
-    CommandProblem.NOT_A_LIST_SCOPE: lambda e: (
-        f"{shown(e.token)} is not a list; choose mine, pending or open."
-    ),
-    CommandProblem.NO_REQUEST_ID: lambda _: "Name the request by its ID (like `42` or `#42`).",
-    CommandProblem.EXTRA_REQUEST_ARGUMENTS: lambda _: "Too many arguments: name one request ID.",
-    CommandProblem.NOT_A_REQUEST_ID: lambda e: (
-        f"{shown(e.token)} is not a request ID; request IDs look like `42` or `#42`."
+    CommandProblem.EXTRA_LIST_ARGUMENTS: "Too many arguments: choose one of mine, pending, open.",
+    CommandProblem.NOT_A_LIST_SCOPE: "{typed} is not a list; choose mine, pending or open.",
+    CommandProblem.NO_REQUEST_ID: "Name the request by its ID (like `42` or `#42`).",
+    CommandProblem.EXTRA_REQUEST_ARGUMENTS: "Too many arguments: name one request ID.",
+    CommandProblem.NOT_A_REQUEST_ID: (
+        "{typed} is not a request ID; request IDs look like `42` or `#42`."
     ),
 }
+
+
+def _facts(error: CommandError) -> dict[str, str]:
+    return {
+        "typed": shown(error.token),
+        "token": code(error.token),
+        "earlier": code(error.earlier),
+        "example": code(error.example),
+        "length": str(error.length),
+        "limit": str(MAX_REASON_LENGTH),
+    }
 
 
 def command_error(error: CommandError) -> Message:
     """A line that did not parse: the problem, then the right form (nothing was stored)."""
     forms = [USAGE[error.subcommand]] if error.subcommand else list(USAGE.values())
     return kit.note(
-        f":warning: {PROBLEM_WORDS[error.problem](error)}\n*Use:* "
+        f":warning: {PROBLEM_WORDS[error.problem].format_map(_facts(error))}\n*Use:* "
         + "\n".join(code(form) for form in forms),
         kit.context("Nothing was stored. `/eni help` lists every command."),
     )
