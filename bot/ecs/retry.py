@@ -7,6 +7,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bot.backoff import capped_backoff
+
 __all__ = ["RetryPolicy", "parse_retry_after"]
 
 
@@ -31,7 +33,7 @@ class RetryPolicy:
 
     def backoff(self, attempt: int) -> float:
         """Full-jitter delay after failed attempt number `attempt` (1-based)."""
-        ceiling: float = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
+        ceiling = capped_backoff(attempt, base=self.base_delay, cap=self.max_delay)
         return float(self.random()) * ceiling
 
     def delay(self, attempt: int, retry_after: float | None) -> float:

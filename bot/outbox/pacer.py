@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql import Executable
 
 from bot import db
+from bot.backoff import capped_backoff
 from bot.outbox.models import SlackPace
 
 __all__ = [
@@ -216,7 +217,7 @@ class Pacer:
     def unreachable(self, base: float, cap: float) -> float:
         """Slack did not answer: back every lane off, doubling up to `cap`; returns the delay."""
         self.outage_failures += 1
-        delay = min(cap, base * 2.0 ** (self.outage_failures - 1))
+        delay = capped_backoff(self.outage_failures, base=base, cap=cap)
         self.unreachable_until = self.monotonic() + delay
         return delay
 

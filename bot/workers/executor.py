@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import db
+from bot.backoff import capped_backoff
 from bot.ecs.client import DESCRIBE_ENIS, DESCRIBE_INSTANCES, DETACH, EcsClient
 from bot.ecs.errors import OUTCOME_UNKNOWN, EcsError, OutcomeUnknownError, Reaction
 from bot.ecs.models import EniStatus, Instance, InstanceStatus, NetworkInterface
@@ -355,8 +356,7 @@ class Executor:
     def _trouble(self, request: DetachRequest, exc: EcsError) -> None:
         """Throttling/5xx/no answer after the client's retries: try later, say so once."""
         cfg = self._config
-        attempts = max(1, request.attempts)
-        delay = min(cfg.trouble_cap, cfg.trouble_base * 2 ** min(attempts - 1, 10))
+        delay = capped_backoff(request.attempts, base=cfg.trouble_base, cap=cfg.trouble_cap)
         now = self._now()
         with db.transaction(self._sessions) as s:
             service.note_ecs_trouble(

@@ -22,13 +22,14 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import db
+from bot.backoff import capped_backoff
 from bot.ecs.client import MAX_IDS_PER_CALL, EcsClient
 from bot.ecs.errors import EcsError
 from bot.requests import repository, service
 from bot.requests.models import DetachRequest
 from bot.requests.service import EniObservation, Policy
 from bot.requests.states import Status
-from bot.workers.schedule import backoff, next_poll_delay
+from bot.workers.schedule import next_poll_delay
 
 __all__ = ["PollStats", "Poller", "PollerConfig"]
 
@@ -189,7 +190,7 @@ class Poller:
         cfg = self._config
         delay = max(
             cfg.poll_interval,
-            backoff(self._trouble[region], base=cfg.trouble_base, cap=cfg.trouble_cap),
+            capped_backoff(self._trouble[region], base=cfg.trouble_base, cap=cfg.trouble_cap),
         )
         log.warning(
             "describe failed region=%s code=%s requests=%d retry_in=%.1fs",

@@ -150,3 +150,13 @@ def test_relays_racing_on_one_database_take_each_slot_once(
         expected = PACE.burst if _round == 0 else PACE.burst + 1
         assert len(granted) == expected  # the burst, then one per interval: across all eight
         clock.advance(PACE.interval)
+
+
+def test_a_long_slack_outage_keeps_backing_off_at_the_cap() -> None:
+    # One unreachable answer per capped wait: 5 s × 1,100 is about an hour and a half of outage.
+    pacer = _pacer(Clock())
+    delays = [pacer.unreachable(0.5, 5.0) for _ in range(1100)]
+    assert delays[:5] == [0.5, 1.0, 2.0, 4.0, 5.0]
+    assert set(delays[4:]) == {5.0}
+    pacer.reachable()
+    assert pacer.unreachable(0.5, 5.0) == 0.5
