@@ -38,8 +38,6 @@ class DatabaseSnapshot:
 def read_snapshot(sessions: sessionmaker[Session]) -> DatabaseSnapshot:
     """Two small aggregate queries in one short read-only session (no SQLite write lock)."""
     with read(sessions) as session:
-        # Not repository.count_by_status: its Result.tuples() is deprecated in SQLAlchemy 2.1
-        # and the warning would be raised on every scrape under `-W error`.
         counts = {
             str(status): int(n)
             for status, n in session.execute(

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, load_only
 
@@ -123,12 +123,6 @@ def due_to_expire(db: Session, *, now: datetime, limit: int) -> list[int]:
         .limit(limit)
     )
     return list(db.scalars(stmt))
-
-
-def count_by_status(db: Session) -> dict[str, int]:
-    """How many requests are in each status (for metrics)."""
-    stmt = select(DetachRequest.status, func.count()).group_by(DetachRequest.status)
-    return {str(row[0]): int(row[1]) for row in db.execute(stmt)}
 
 
 def insert(db: Session, request: DetachRequest) -> DetachRequest:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import Message
@@ -290,10 +290,3 @@ class Gateway:
                 )
             self._nonces[(key_id, nonce)] = now
 
-
-def header_map(headers: Mapping[str, str]) -> Message:
-    """A case-insensitive header container like the one http.server hands over (for tests)."""
-    message = Message()
-    for name, value in headers.items():
-        message[name] = value
-    return message
