@@ -1,7 +1,7 @@
 """A tiny scripted ECS stand-in on 127.0.0.1: records each request and plays back set answers.
 
 Not the simulator (bot/sim/ecs): it has no world, it just answers what a test scripts, and it
-checks every request's V3 signature with the same signer the client uses.
+checks every request's V3 signature with the simulator's own check (the signer the client uses).
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote
 
-from bot.ecs.signer import canonical_query, parse_v3_authorization, sign_v3
+from bot.ecs.signer import canonical_query, parse_v3_authorization
+from bot.sim.ecs.auth import WireRequest, check_v3_signature
+from bot.sim.ecs.codes import SimError
 
 from support.loopback import LoopbackServer
 
@@ -133,33 +135,19 @@ class ScriptedEcs:
                 return self.replies.popleft()
         return self.responder(seen) if self.responder else Reply()
 
-    def _verify(
-        self,
-        raw_query: str,
-        params: dict[str, str],
-        headers: dict[str, str],
-        method: str,
-        path: str,
-        body: bytes,
-    ) -> bool:
+    def _verify(self, request: WireRequest) -> bool:
         if not self.verify:
             return True
         try:
-            key_id, names, signature = parse_v3_authorization(headers.get("authorization", ""))
-        except ValueError:
+            key_id, names, signature = parse_v3_authorization(
+                request.headers.get("authorization", "")
+            )
+            check_v3_signature(
+                request, key_id=key_id, signed_names=names, signature=signature, secret=self.secret
+            )
+        except (ValueError, SimError):
             return False
-        if any(name not in headers for name in names):
-            return False
-        expected = sign_v3(
-            method=method,
-            path=path,
-            query=params,
-            headers={name: headers[name] for name in names},
-            body=body,
-            access_key_id=key_id,
-            access_key_secret=self.secret,
-        )
-        return expected.signature == signature and raw_query == canonical_query(params)
+        return request.raw_query == canonical_query(request.query)
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         server = self
@@ -193,7 +181,7 @@ class ScriptedEcs:
                     headers=headers,
                     body=body,
                     signature_ok=server._verify(
-                        raw_query, params, headers, self.command, path, body
+                        WireRequest(self.command, path, raw_query, self.headers, body)
                     ),
                     query_is_canonical=raw_query == canonical_query(params),
                 )
