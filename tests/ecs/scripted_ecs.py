@@ -99,7 +99,7 @@ class Seen:
 Responder = Callable[[Seen], Reply]
 
 
-class ScriptedEcs:
+class ScriptedEcs(LoopbackServer):
     """Loopback HTTP/1.1 server with a reply queue (or a responder) and a request log."""
 
     def __init__(self, secret: str, *, verify: bool = True) -> None:
@@ -111,18 +111,15 @@ class ScriptedEcs:
         self.responder: Responder | None = None
         self.release = threading.Event()
         self._lock = threading.Lock()
-        self._server = LoopbackServer(self._handler_class(), poll=0.02)
+        super().__init__(self._handler_class(), poll=0.02)
 
     @property
     def url(self) -> str:
-        return self._server.base_url
-
-    def start(self) -> None:
-        self._server.start()
+        return self.base_url
 
     def stop(self) -> None:
-        self.release.set()
-        self._server.stop()
+        self.release.set()  # a hanging answer ends now
+        super().stop()
 
     def script(self, *replies: Reply) -> None:
         with self._lock:
@@ -217,9 +214,5 @@ class ScriptedEcs:
 @contextmanager
 def running(secret: str, *, verify: bool = True) -> Iterator[ScriptedEcs]:
     """Start a scripted server for the length of a `with` block."""
-    server = ScriptedEcs(secret, verify=verify)
-    server.start()
-    try:
+    with ScriptedEcs(secret, verify=verify) as server:
         yield server
-    finally:
-        server.stop()

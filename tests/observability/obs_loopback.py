@@ -7,8 +7,7 @@ import threading
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from support.loopback import LoopbackServer
 
@@ -22,7 +21,7 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class ScriptedServer:
+class ScriptedServer(LoopbackServer):
     """Serves queued `Answer`s in order, then `default`; counts requests."""
 
     def __init__(self, default: Answer | None = None) -> None:
@@ -52,20 +51,8 @@ class ScriptedServer:
                 pass
 
         self._lock = threading.Lock()
-        self._http = LoopbackServer(Handler)
+        super().__init__(Handler)
 
     @property
     def url(self) -> str:
-        return self._http.base_url + "/"
-
-    def __enter__(self) -> Self:
-        self._http.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._http.stop()
+        return self.base_url + "/"

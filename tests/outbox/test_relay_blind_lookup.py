@@ -33,7 +33,7 @@ POLICY = service.Policy(incident_channel=INCIDENTS)
 LOOKUPS = ("conversations.history", "conversations.replies")
 
 
-class BlindProxy:
+class BlindProxy(LoopbackServer):
     """Forwards Web API calls to the stand-in, but refuses lookups with `error`."""
 
     def __init__(self, port: int, error: str) -> None:
@@ -73,18 +73,11 @@ class BlindProxy:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self._server = LoopbackServer(Handler)
+        super().__init__(Handler)
 
     @property
     def api_url(self) -> str:
-        return self._server.base_url + "/api/"
-
-    def __enter__(self) -> BlindProxy:
-        self._server.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.stop()
+        return self.base_url + "/api/"
 
 
 @pytest.fixture

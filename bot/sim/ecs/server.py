@@ -5,13 +5,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import socket
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler
-from types import TracebackType
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 from bot.sim.ecs.auth import Gateway, WireRequest
@@ -22,7 +20,7 @@ from bot.sim.ecs.fixture import demo_world
 from bot.sim.ecs.render import Reply
 from bot.sim.ecs.service import EcsService
 from bot.sim.ecs.world import AccessKey, World
-from bot.sim.http import TrackingHTTPServer
+from bot.sim.http import Lifecycle, ServerThread, TrackingHTTPServer
 
 __all__ = ["DEFAULT_KEYS", "EcsSimulator"]
 
@@ -128,7 +126,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(reply.body)
 
 
-class EcsSimulator:
+class EcsSimulator(Lifecycle):
     """An ECS endpoint on loopback for tests, the console and other teams' automation.
 
     Use as a context manager, or call start()/stop(). `url` is the base URL to give a client
@@ -176,7 +174,7 @@ class EcsSimulator:
         )
         self.control = ControlApi(world=self.world, faults=self.faults, counters=self.calls)
         self._server: _HttpServer | None = None
-        self._thread: threading.Thread | None = None
+        self._serving: ServerThread | None = None
 
     def add_key(self, key: AccessKey) -> None:
         """Accept another key pair (with its account conditions) from now on."""
@@ -193,43 +191,21 @@ class EcsSimulator:
         shown = f"[{host}]" if ":" in host else host
         return f"http://{shown}:{port}"
 
-    def start(self) -> None:
+    def start(self) -> Self:
         """Bind and serve in a daemon thread; returns once the socket is listening."""
-        if self._server is not None:
-            return
-        self._server = _HttpServer((self.host, self.port), self)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.02},  # how quickly stop() is noticed
-            name="ecs-simulator",
-            daemon=True,
-        )
-        self._thread.start()
+        if self._server is None:
+            self._server = _HttpServer((self.host, self.port), self)
+            self._serving = ServerThread(self._server, name="ecs-simulator", poll=0.02)
+        return self
 
     def stop(self) -> None:
         """Stop serving and cut open connections."""
-        server, thread = self._server, self._thread
-        if server is None:
+        server, serving = self._server, self._serving
+        if server is None or serving is None:
             return
-        server.shutdown()
-        server.cut_connections()
-        server.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
-        self._server = self._thread = None
+        serving.stop(cut=server.cut_connections)
+        self._server = self._serving = None
 
     def reset_counters(self) -> None:
         """Forget every call count."""
         self.calls.reset()
-
-    def __enter__(self) -> EcsSimulator:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -21,7 +21,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from types import TracebackType
 from typing import Any, Self, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
@@ -29,6 +28,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.sync.server import Server, ServerConnection, serve
 
+from bot.sim.http import Lifecycle, ServerThread
 from bot.sim.slack.envelopes import (
     Ack,
     Closed,
@@ -55,7 +55,7 @@ OPEN_METHOD = "apps.connections.open"
 CONNECTION_TIME = 18_060
 
 
-class SocketModeStandIn:
+class SocketModeStandIn(Lifecycle):
     """Socket Mode for one app, next to the Web API stand-in that hands out its URLs."""
 
     def __init__(
@@ -97,7 +97,8 @@ class SocketModeStandIn:
         self._valves: dict[int, Valve] = {}
         self._ledger = Ledger(ack_timeout=ack_timeout, max_retries=max_retries, redeliver=redeliver)
         self._server: Server | None = None
-        self._threads: list[threading.Thread] = []
+        self._accepting: ServerThread | None = None
+        self._pumping: threading.Thread | None = None
         self._running = False
 
     def __repr__(self) -> str:
@@ -126,10 +127,9 @@ class SocketModeStandIn:
             self._port = int(self._server.socket.getsockname()[1])
             self._running = True
         self.web_api.serve_app_level(OPEN_METHOD, self._open, app_token=self._app_token)
-        for target, name in ((self._server.serve_forever, "accept"), (self._pump, "pump")):
-            thread = threading.Thread(target=target, name=f"socket-mode-{name}", daemon=True)
-            self._threads.append(thread)
-            thread.start()
+        self._accepting = ServerThread(self._server, name="socket-mode-accept", poll=None)
+        self._pumping = threading.Thread(target=self._pump, name="socket-mode-pump", daemon=True)
+        self._pumping.start()
         return self
 
     def stop(self) -> None:
@@ -138,27 +138,16 @@ class SocketModeStandIn:
             if not self._running:
                 return
             self._running = False
-            server, self._server = self._server, None
+            self._server = None
             valves = list(self._valves.values())
             self._changed.notify_all()
         for valve in valves:
             valve.release()  # wake handler threads stuck on a silenced socket
-        if server is not None:
-            server.shutdown()
-        for thread in self._threads:
-            thread.join(timeout=5)
-        self._threads.clear()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+        if self._accepting is not None:
+            self._accepting.stop()  # closes the listening socket and every connection
+        if self._pumping is not None:
+            self._pumping.join(timeout=5)
+        self._accepting = self._pumping = None
 
     @property
     def url(self) -> str:

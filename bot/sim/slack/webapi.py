@@ -21,11 +21,10 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
-from types import TracebackType
 from typing import Any, Self, TypeVar
 from urllib.parse import parse_qsl
 
-from bot.sim.http import TrackingHTTPServer
+from bot.sim.http import Lifecycle, ServerThread, TrackingHTTPServer
 from bot.sim.slack.conversations import Conversation, ConversationKind
 from bot.sim.slack.faults import ChannelRateLimiter, Fault, FaultKind, FaultPlan
 from bot.sim.slack.records import (
@@ -172,7 +171,7 @@ def _redacted_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return out
 
 
-class SlackWebApiStandIn:
+class SlackWebApiStandIn(Lifecycle):
     """A stateful Slack Web API on 127.0.0.1 for tests, benchmarks and the console."""
 
     def __init__(
@@ -215,7 +214,7 @@ class SlackWebApiStandIn:
         self._app_methods: dict[str, AppMethod] = {}
         self._app_token: str | None = None
         self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        self._serving: ServerThread | None = None
         self._outage_timer: threading.Timer | None = None
         self._in_outage = False
         self._stopped = False
@@ -237,25 +236,14 @@ class SlackWebApiStandIn:
     def _listen(self) -> None:
         server = _Server((self._host, self._port), self)
         self._port = server.server_address[1]
-        thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": _SERVE_POLL},
-            name=f"slack-stand-in-{self._port}",
-            daemon=True,
-        )
-        self._server, self._thread = server, thread
-        thread.start()
+        self._server = server
+        self._serving = ServerThread(server, name=f"slack-stand-in-{self._port}", poll=_SERVE_POLL)
 
     def _close_listener(self) -> None:
-        server, thread = self._server, self._thread
-        self._server = self._thread = None
-        if server is None:
-            return
-        server.shutdown()
-        server.server_close()
-        server.reset_connections()
-        if thread is not None:
-            thread.join(timeout=5)
+        server, serving = self._server, self._serving
+        self._server = self._serving = None
+        if server is not None and serving is not None:
+            serving.stop(cut=server.reset_connections)
 
     def stop(self) -> None:
         """Stop listening, cut open connections and cancel a pending outage end."""
@@ -266,17 +254,6 @@ class SlackWebApiStandIn:
                 self._outage_timer.cancel()
                 self._outage_timer = None
             self._close_listener()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     @property
     def port(self) -> int:

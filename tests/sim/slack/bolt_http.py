@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from http.server import BaseHTTPRequestHandler
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
@@ -12,7 +11,7 @@ from slack_bolt.request import BoltRequest
 from support.loopback import LoopbackServer
 
 
-class BoltHttpServer:
+class BoltHttpServer(LoopbackServer):
     """`POST /slack/events` -> `app.dispatch`, HTTP/1.1 keep-alive, on a free port."""
 
     def __init__(self, app: App) -> None:
@@ -40,20 +39,8 @@ class BoltHttpServer:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self._server = LoopbackServer(Handler)
+        super().__init__(Handler)
 
     @property
     def events_url(self) -> str:
-        return self._server.base_url + "/slack/events"
-
-    def __enter__(self) -> Self:
-        self._server.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._server.stop()
+        return self.base_url + "/slack/events"
