@@ -207,9 +207,10 @@ class SocketModeStandIn(Lifecycle):
                 approximate_connection_time=CONNECTION_TIME,
             )
         try:
-            connection.send(json.dumps(hello))
             with self._lock:
-                # Envelopes only after hello, as Slack does; queued ones can go now.
+                # Envelopes only after hello, as Slack does; queued ones can go now. Sent under
+                # the lock, so an app that has read its hello finds the connection live.
+                connection.send(json.dumps(hello))
                 record.hello_at = time.monotonic()
                 if record.closed is None:
                     self._sockets[record.connection_id] = connection

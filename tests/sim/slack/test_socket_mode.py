@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -16,6 +17,7 @@ from websockets.sync.client import ClientConnection, connect
 from bot.sim.slack import DEFAULT_BOT_TOKEN, SlackWebApiStandIn, payloads
 from bot.sim.slack.envelopes import Closed, DisconnectReason, EnvelopeType
 from bot.sim.slack.socket_mode import DEFAULT_APP_TOKEN, OPEN_METHOD, SocketModeStandIn
+from bot.sim.slack.valve import ValvedConnection
 
 FAST_ACK = 0.3  # the stand-in's ack timeout here, so redeliveries come quickly
 WAIT = 10.0  # generous: every wait returns as soon as its condition holds
@@ -285,3 +287,21 @@ def test_a_lost_ack_can_take_its_connection_with_it(socket_mode: SocketModeStand
         assert (again["envelope_id"], again["retry_attempt"]) == (envelope.envelope_id, 1)
         ack(new, envelope.envelope_id)
         assert socket_mode.wait_for_ack(envelope.envelope_id, WAIT).connection_id == 2
+
+
+def test_a_connection_whose_hello_was_read_is_live_at_once(
+    socket_mode: SocketModeStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The server thread may be slow right after its hello (a loaded machine): an app that read
+    # the hello must still find its connection live (a disconnect, a delivery) at once.
+    send = ValvedConnection.send
+
+    def send_then_stall(self: ValvedConnection, message: Any, *args: Any, **kwargs: Any) -> None:
+        send(self, message, *args, **kwargs)
+        if '"type": "hello"' in str(message):
+            time.sleep(0.5)
+
+    monkeypatch.setattr(ValvedConnection, "send", send_then_stall)
+    with connected(socket_mode):
+        record = socket_mode.disconnect()
+    assert record.disconnect_sent is DisconnectReason.REFRESH_REQUESTED
