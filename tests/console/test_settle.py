@@ -7,36 +7,30 @@ from concurrent.futures import ThreadPoolExecutor
 from bot.console.settle import Activity, CountingExecutor
 from bot.sim.slack.records import RecordedCall
 
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
+from support.clock import Clock
 
 
 def test_slack_calls_and_listener_work_restart_the_quiet_spell() -> None:
     clock = Clock()
-    activity = Activity(clock)
-    clock.now += 5
+    activity = Activity(clock.monotonic)
+    clock.advance(5)
     assert activity.quiet_for() == 5
     activity.slack_call(RecordedCall("chat.postMessage", {}, {}, 0.0))
     assert activity.quiet_for() == 0
     assert activity.slack_calls == 1
     activity.work_started()
-    clock.now += 3
+    clock.advance(3)
     assert activity.quiet_for() == 0  # a listener is still at work
     activity.work_finished()
-    clock.now += 1
+    clock.advance(1)
     assert activity.quiet_for() == 1
 
 
 def test_an_ecs_call_counts_only_while_it_lasts() -> None:
     # The poller asks about stuck ENIs again and again; that must not keep a script waiting.
     clock = Clock()
-    activity = Activity(clock)
-    clock.now += 2
+    activity = Activity(clock.monotonic)
+    clock.advance(2)
     activity.work_started(mark=False)
     assert activity.quiet_for() == 0
     activity.work_finished(mark=False)
@@ -45,7 +39,7 @@ def test_an_ecs_call_counts_only_while_it_lasts() -> None:
 
 def test_the_counting_executor_reports_work_until_the_function_returns() -> None:
     clock = Clock()
-    activity = Activity(clock)
+    activity = Activity(clock.monotonic)
     seen: list[float] = []
 
     def listener() -> int:
@@ -59,5 +53,5 @@ def test_the_counting_executor_reports_work_until_the_function_returns() -> None
         executor.shutdown()
     assert seen == [0.0]
     assert activity.quiet_for() == 0.0  # just finished
-    clock.now += 1
+    clock.advance(1)
     assert activity.quiet_for() == 1

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from scripted_ecs import ACCESS_KEY_ID, ACCESS_KEY_SECRET, Calls, ScriptedEcs, Sleeps, running
+from scripted_ecs import ACCESS_KEY_ID, ACCESS_KEY_SECRET, Calls, ScriptedEcs, running
 
 from bot.ecs.client import EcsClient
 from bot.ecs.credentials import StaticCredentials
 from bot.ecs.retry import RetryPolicy
+
+from support.clock import Clock
 
 
 @pytest.fixture
@@ -19,8 +21,9 @@ def ecs() -> Iterator[ScriptedEcs]:
 
 
 @pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
+def sleeps() -> Clock:
+    """The client's waits, recorded and passed on the clock it reads instead of slept."""
+    return Clock()
 
 
 @pytest.fixture
@@ -29,16 +32,16 @@ def calls() -> Calls:
 
 
 @pytest.fixture
-def policy(sleeps: Sleeps) -> RetryPolicy:
+def policy(sleeps: Clock) -> RetryPolicy:
     # random() == 1.0 makes the full-jitter delay its ceiling, so waits are predictable.
     return RetryPolicy(
         max_attempts=4,
         base_delay=0.1,
         max_delay=1.0,
         max_total=60.0,
-        sleep=sleeps,
+        sleep=sleeps.sleep,
         random=lambda: 1.0,
-        clock=sleeps.clock,
+        clock=sleeps.monotonic,
     )
 
 

@@ -27,21 +27,6 @@ ACCESS_KEY_ID = "test-key-id"
 ACCESS_KEY_SECRET = "test-secret"
 
 
-class Sleeps:
-    """Records the waits the client asked for instead of sleeping, and moves a fake clock."""
-
-    def __init__(self) -> None:
-        self.calls: list[float] = []
-        self.now = 0.0
-
-    def __call__(self, seconds: float) -> None:
-        self.calls.append(seconds)
-        self.now += seconds
-
-    def clock(self) -> float:
-        return self.now
-
-
 class Calls:
     """An EcsCallObserver that keeps every attempt."""
 

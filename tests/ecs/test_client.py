@@ -16,7 +16,6 @@ from scripted_ecs import (
     Reply,
     ScriptedEcs,
     Seen,
-    Sleeps,
     error,
 )
 
@@ -26,6 +25,8 @@ from bot.ecs.errors import EcsError, EcsTransportError, OutcomeUnknownError, Rea
 from bot.ecs.models import EniStatus, InstanceStatus
 from bot.ecs.retry import RetryPolicy
 from bot.ecs.signer import EMPTY_PAYLOAD_SHA256
+
+from support.clock import Clock
 
 REGION = "cn-hangzhou"
 ENI = "eni-bp67acfmxazb4p1234"
@@ -220,12 +221,12 @@ def test_one_string_instead_of_a_list_is_refused(client: EcsClient) -> None:
 
 
 def test_throttling_is_retried_then_succeeds(
-    client: EcsClient, ecs: ScriptedEcs, sleeps: Sleeps, calls: Calls
+    client: EcsClient, ecs: ScriptedEcs, sleeps: Clock, calls: Calls
 ) -> None:
     ecs.script(error("Throttling.User"), error("Throttling"), Reply(body={"RequestId": "R3"}))
     assert client.detach_network_interface(REGION, ENI, INSTANCE) == "R3"
     assert len(ecs.seen) == 3
-    assert sleeps.calls == [0.1, 0.2]  # full jitter at its ceiling: 0.1 * 2**(n-1)
+    assert sleeps.slept == [0.1, 0.2]  # full jitter at its ceiling: 0.1 * 2**(n-1)
     assert calls.calls == [
         ("DetachNetworkInterface", "Throttling.User", 1),
         ("DetachNetworkInterface", "Throttling", 2),
@@ -273,13 +274,13 @@ def test_garbage_5xx_is_retried_and_then_raised(
     ],
 )
 def test_non_retryable_codes_fail_at_once(
-    client: EcsClient, ecs: ScriptedEcs, sleeps: Sleeps, code: str, status: int
+    client: EcsClient, ecs: ScriptedEcs, sleeps: Clock, code: str, status: int
 ) -> None:
     ecs.script(error(code, status, message="The specified %s is wrong."))
     with pytest.raises(EcsError) as info:
         client.detach_network_interface(REGION, ENI, INSTANCE)
     assert len(ecs.seen) == 1
-    assert sleeps.calls == []
+    assert sleeps.slept == []
     err = info.value
     assert type(err) is EcsError
     assert err.code == code
@@ -292,30 +293,28 @@ def test_non_retryable_codes_fail_at_once(
     assert err.action == "DetachNetworkInterface"
 
 
-def test_retry_after_header_is_honoured(
-    client: EcsClient, ecs: ScriptedEcs, sleeps: Sleeps
-) -> None:
+def test_retry_after_header_is_honoured(client: EcsClient, ecs: ScriptedEcs, sleeps: Clock) -> None:
     ecs.script(error("Throttling", headers={"x-acs-retry-after": "2500"}), Reply())
     client.detach_network_interface(REGION, ENI, INSTANCE)
-    assert sleeps.calls == [2.5]  # milliseconds, as the official SDK reads it
+    assert sleeps.slept == [2.5]  # milliseconds, as the official SDK reads it
 
 
 def test_retries_stop_after_max_attempts(
-    client: EcsClient, ecs: ScriptedEcs, sleeps: Sleeps
+    client: EcsClient, ecs: ScriptedEcs, sleeps: Clock
 ) -> None:
     ecs.script(*[error("Throttling")] * 10)
     with pytest.raises(EcsError) as info:
         client.detach_network_interface(REGION, ENI, INSTANCE)
     assert info.value.code == "Throttling"
     assert len(ecs.seen) == 4
-    assert len(sleeps.calls) == 3
+    assert len(sleeps.slept) == 3
 
 
 def test_retries_stop_when_the_total_budget_would_be_exceeded(ecs: ScriptedEcs) -> None:
-    sleeps = Sleeps()
+    sleeps = Clock()
     policy = RetryPolicy(
         max_attempts=10, base_delay=1.0, max_delay=1.0, max_total=5.0,
-        sleep=sleeps, random=lambda: 1.0, clock=sleeps.clock,
+        sleep=sleeps.sleep, random=lambda: 1.0, clock=sleeps.monotonic,
     )  # fmt: skip
     ecs.script(*[error("Throttling", headers={"x-acs-retry-after": "3000"})] * 10)
     with (
@@ -328,7 +327,7 @@ def test_retries_stop_when_the_total_budget_would_be_exceeded(ecs: ScriptedEcs) 
     ):
         client.detach_network_interface(REGION, ENI, INSTANCE)
     # A 3 s hint fits once in 5 s of budget, not twice.
-    assert sleeps.calls == [3.0]
+    assert sleeps.slept == [3.0]
     assert len(ecs.seen) == 2
 
 
@@ -494,7 +493,7 @@ def closed_port() -> int:
 
 
 def test_connect_error_before_sending_is_retried_even_for_detach(
-    policy: RetryPolicy, sleeps: Sleeps, calls: Calls
+    policy: RetryPolicy, sleeps: Clock, calls: Calls
 ) -> None:
     with (
         EcsClient(
@@ -509,7 +508,7 @@ def test_connect_error_before_sending_is_retried_even_for_detach(
     assert info.value.code == "Transport.ConnectError"
     assert not isinstance(info.value, OutcomeUnknownError)
     assert [c[1] for c in calls.calls] == ["Transport.ConnectError"] * 4
-    assert len(sleeps.calls) == 3
+    assert len(sleeps.slept) == 3
 
 
 # ---- error bodies ----

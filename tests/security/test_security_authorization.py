@@ -12,6 +12,7 @@ between the card and the click, with the group cache cold and after its window.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ from bot.sim.slack.sender import Delivery
 from bot.slack.auth import GROUP_CACHE_SECONDS, People, people_from
 from bot.slack.ids import ActionId, ModalField
 
+from support.clock import Clock
 from support.workers_env import wait_until
 
 
@@ -160,14 +162,16 @@ def test_approver_removed_from_the_group_before_the_first_lookup_is_refused(
         assert approvals(bot, rid) == 0
 
 
-class FakeClock:
-    """A monotonic clock the test moves by hand."""
+def people_on(clock: Clock) -> Callable[[Runtime], People]:
+    """The app's approver check, caching group members on the test's clock."""
 
-    def __init__(self) -> None:
-        self.now = 1000.0
+    def people(runtime: Runtime) -> People:
+        settings = runtime.settings
+        return people_from(
+            settings.approvers, settings.requesters, runtime.slack, clock=clock.monotonic
+        )
 
-    def __call__(self) -> float:
-        return self.now
+    return people
 
 
 def test_approver_removed_from_the_group_is_refused_once_the_cache_window_ends(
@@ -176,11 +180,9 @@ def test_approver_removed_from_the_group_is_refused_once_the_cache_window_ends(
     # Group members are cached for GROUP_CACHE_SECONDS (60 s): a member removed while the cache
     # is warm may still decide until it expires. The clock is injected so the window is not
     # waited out in real time.
-    clock = FakeClock()
+    clock = Clock()
 
-    def people(runtime: Runtime) -> People:
-        settings = runtime.settings
-        return people_from(settings.approvers, settings.requesters, runtime.slack, clock=clock)
+    people = people_on(clock)
 
     with full_stack(f"sqlite:///{tmp_path / 'warm.db'}", people=people) as bot:
         first = bot.request_detach(ENI_APP, "rotating the NIC")
@@ -190,7 +192,7 @@ def test_approver_removed_from_the_group_is_refused_once_the_cache_window_ends(
         second = bot.request_detach(ENI_DB, "moving replication")
         card = bot.card(second)
         bot.slack.set_usergroup(APPROVER_GROUP, [])
-        clock.now += GROUP_CACHE_SECONDS + 0.5
+        clock.advance(GROUP_CACHE_SECONDS + 0.5)
         assert "Only approvers" in click_answer(bot, card, ActionId.APPROVE, GROUP_APPROVER)
         assert len(bot.slack.calls("usergroups.users.list")) == lookups + 1  # asked Slack again
         assert bot.request(second).status == "pending"
@@ -204,11 +206,9 @@ def test_an_approver_removed_after_approving_no_longer_counts_toward_quorum(
 ) -> None:
     # Each counted approval is re-checked when the quorum would be reached: an approval from
     # someone who has since left the approvers' group is kept in the audit, but counts for 0.
-    clock = FakeClock()
+    clock = Clock()
 
-    def people(runtime: Runtime) -> People:
-        settings = runtime.settings
-        return people_from(settings.approvers, settings.requesters, runtime.slack, clock=clock)
+    people = people_on(clock)
 
     url = f"sqlite:///{tmp_path / 'recount.db'}"
     approvers = f"{APPROVER},{OTHER_APPROVER},{APPROVER_GROUP}"
@@ -217,7 +217,7 @@ def test_an_approver_removed_after_approving_no_longer_counts_toward_quorum(
         card = bot.card(rid)
         assert "1 of 2" in click_answer(bot, card, ActionId.APPROVE, GROUP_APPROVER)
         bot.slack.set_usergroup(APPROVER_GROUP, [])
-        clock.now += GROUP_CACHE_SECONDS + 0.5
+        clock.advance(GROUP_CACHE_SECONDS + 0.5)
         answer = click_answer(bot, card, ActionId.APPROVE, APPROVER)
         assert "1 of 2" in answer, answer
         assert bot.request(rid).status == "pending"

@@ -10,13 +10,7 @@ from slack_sdk import WebClient
 from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN, SlackWebApiStandIn
 from bot.slack.auth import GROUP_CACHE_SECONDS, GROUP_STALE_SECONDS, people_from
 
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from support.clock import Clock
 
 
 @pytest.fixture
@@ -42,12 +36,12 @@ def test_ids_and_group_members_are_approvers(slack: SlackWebApiStandIn) -> None:
 
 def test_group_members_are_cached_briefly(slack: SlackWebApiStandIn) -> None:
     clock = Clock()
-    people = people_from(["S0OPS"], [], client(slack), clock=clock)
+    people = people_from(["S0OPS"], [], client(slack), clock=clock.monotonic)
     assert people.is_approver("U0MEMBER")
     slack.set_usergroup("S0OPS", ["U0NEWCOMER"])
     assert people.is_approver("U0MEMBER")  # still cached
     assert len(slack.calls("usergroups.users.list")) == 1
-    clock.now += GROUP_CACHE_SECONDS + 1
+    clock.advance(GROUP_CACHE_SECONDS + 1)
     assert people.is_approver("U0NEWCOMER")
     assert not people.is_approver("U0MEMBER")
     assert len(slack.calls("usergroups.users.list")) == 2
@@ -58,11 +52,11 @@ def test_plan_upgrade_required_falls_back_to_ids_and_logs_once(
 ) -> None:
     slack.set_usergroups_error("plan_upgrade_required")
     clock = Clock()
-    people = people_from(["U0DIRECT", "S0OPS"], [], client(slack), clock=clock)
+    people = people_from(["U0DIRECT", "S0OPS"], [], client(slack), clock=clock.monotonic)
     for _ in range(3):
         assert not people.is_approver("U0MEMBER")
         assert people.is_approver("U0DIRECT")
-        clock.now += GROUP_CACHE_SECONDS + 1
+        clock.advance(GROUP_CACHE_SECONDS + 1)
     warnings = [r for r in caplog.records if "user groups unavailable" in r.getMessage()]
     assert len(warnings) == 1
     assert "plan_upgrade_required" in warnings[0].getMessage()
@@ -70,10 +64,10 @@ def test_plan_upgrade_required_falls_back_to_ids_and_logs_once(
 
 def test_transient_failures_fail_closed_then_recover(slack: SlackWebApiStandIn) -> None:
     clock = Clock()
-    people = people_from(["S0OPS"], [], client(slack), clock=clock)
+    people = people_from(["S0OPS"], [], client(slack), clock=clock.monotonic)
     slack.fail_next("usergroups.users.list", 1, "server_error")
     assert not people.is_approver("U0MEMBER")
-    clock.now += 10
+    clock.advance(10)
     assert people.is_approver("U0MEMBER")
 
 
@@ -89,12 +83,12 @@ def test_membership_unreadable_for_long_fails_closed(slack: SlackWebApiStandIn) 
     # A brief outage keeps the last known members (an approver can still approve); once
     # membership has been unreadable for GROUP_STALE_SECONDS, nobody counts through the group.
     clock = Clock()
-    people = people_from(["U0DIRECT", "S0OPS"], [], client(slack), clock=clock)
+    people = people_from(["U0DIRECT", "S0OPS"], [], client(slack), clock=clock.monotonic)
     assert people.is_approver("U0MEMBER")
     slack.fail_next("usergroups.users.list", 1000, "server_error")
-    clock.now += GROUP_CACHE_SECONDS + 1
+    clock.advance(GROUP_CACHE_SECONDS + 1)
     assert people.is_approver("U0MEMBER")  # stale, but within the grace period
-    clock.now += GROUP_STALE_SECONDS
+    clock.advance(GROUP_STALE_SECONDS)
     assert not people.is_approver("U0MEMBER")
     assert "U0MEMBER" not in people.approvers.members()
     assert people.is_approver("U0DIRECT")  # listed IDs do not depend on Slack

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -27,6 +27,7 @@ from bot.sim.ecs.faults import FaultKind, FaultSpec
 from bot.sim.ecs.fixture import build_world, parse_world
 from bot.workers.executor import Executor, ExecutorConfig
 
+from support.clock import Clock
 from support.workers_env import (
     FAST_RETRY,
     SIM_KEY,
@@ -41,17 +42,6 @@ from support.workers_env import (
 
 POLICY = Policy(stuck_after=300)
 CONFIG = ExecutorConfig(lease_seconds=45, in_flight_window=60, busy_base=1, busy_cap=5)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = db.utcnow()
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
 
 
 @dataclass

@@ -30,6 +30,7 @@ from bot.ecs.models import EniStatus, EniType, Instance, InstanceStatus, Network
 from bot.requests.service import Policy
 from bot.workers.executor import Executor, ExecutorConfig
 
+from support.clock import Clock
 from support.workers_env import REGION, eni_id, instance_id, request, submit_and_approve
 
 POLICY = Policy(stuck_after=300)
@@ -124,14 +125,6 @@ class ScriptedEcs(EcsClient):
         ]
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = db.utcnow() + timedelta(seconds=1)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     answers=st.lists(st.sampled_from(ANSWERS), min_size=1, max_size=6),
@@ -147,14 +140,14 @@ def test_ambiguous_answers_never_fail_a_detached_eni_or_apply_twice(
         try:
             sessions = db.session_factory(engine)
             [rid] = submit_and_approve(sessions, POLICY, [0])
-            world, clock = World(list(answers)), Clock()
+            world, clock = World(list(answers)), Clock(db.utcnow() + timedelta(seconds=1))
             ecs = ScriptedEcs(world, clock)
             executor = Executor(
                 sessions=sessions, ecs=ecs, policy=POLICY, owner="W", config=CONFIG, clock=clock
             )
             for seconds, finish in steps:
                 executor.run_once()
-                clock.now += timedelta(seconds=seconds)
+                clock.advance(seconds)
                 world.tick(finish)
             ecs.close()
             final = request(sessions, rid)

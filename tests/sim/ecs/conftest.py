@@ -11,18 +11,21 @@ import pytest
 # sim_helpers sits beside this file; make it importable under any pytest import mode.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sim_helpers import KEY_ID, SECRET, FakeClock, RawCaller, small_world
+from sim_helpers import KEY_ID, SECRET, RawCaller, small_world
 
 from bot.sim.ecs import EcsSimulator
 
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+from support.clock import Clock
 
 
 @pytest.fixture
-def sim(clock: FakeClock) -> Iterator[EcsSimulator]:
+def clock() -> Clock:
+    """The small world's time (the simulator reads it as monotonic seconds)."""
+    return Clock()
+
+
+@pytest.fixture
+def sim(clock: Clock) -> Iterator[EcsSimulator]:
     with EcsSimulator(small_world(clock), keys={KEY_ID: SECRET}, sleep=lambda _s: None) as s:
         yield s
 

@@ -20,6 +20,8 @@ from bot.ecs.signer import canonical_query, hashed_payload, sign_v1, sign_v3
 from bot.sim.ecs import World
 from bot.sim.ecs.fixture import build_world, parse_world
 
+from support.clock import Clock
+
 KEY_ID = "test-key"
 SECRET = "test-secret"
 API_VERSION = "2014-05-26"
@@ -180,24 +182,11 @@ SMALL_WORLD: dict[str, Any] = {
 }
 
 
-class FakeClock:
-    """A monotonic clock tests move by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-def small_world(clock: FakeClock | None = None, **overrides: Any) -> World:
-    """SMALL_WORLD (with `overrides` of top-level keys) as a live World."""
+def small_world(clock: Clock | None = None, **overrides: Any) -> World:
+    """SMALL_WORLD (with `overrides` of top-level keys) as a live World on `clock`'s time."""
     data = {**SMALL_WORLD, **overrides}
     fixture = parse_world(data)
-    return build_world(fixture, clock=clock) if clock else build_world(fixture)
+    return build_world(fixture, clock=clock.monotonic) if clock else build_world(fixture)
 
 
 @dataclass

@@ -5,27 +5,28 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sim_helpers import FakeClock
 
 from bot.ecs.client import EcsClient
 from bot.ecs.credentials import StaticCredentials
 from bot.ecs.errors import EcsError
 from bot.sim.ecs import DEFAULT_KEYS, EcsSimulator, demo_world
 
+from support.clock import Clock
+
 HZ = "cn-hangzhou"
 WEB1 = "i-bp1a3f9k2m7x4q8w6e"
 
 
 @pytest.fixture
-def demo(clock: FakeClock) -> Iterator[tuple[EcsSimulator, EcsClient]]:
+def demo(clock: Clock) -> Iterator[tuple[EcsSimulator, EcsClient]]:
     ((key_id, secret),) = DEFAULT_KEYS.items()
-    sim = EcsSimulator(demo_world(clock=clock))  # the default key pair
+    sim = EcsSimulator(demo_world(clock=clock.monotonic))  # the default key pair
     with sim, EcsClient(credentials=StaticCredentials(key_id, secret), endpoint=sim.url) as client:
         yield sim, client
 
 
 def test_secondary_detaches_and_becomes_available(
-    demo: tuple[EcsSimulator, EcsClient], clock: FakeClock
+    demo: tuple[EcsSimulator, EcsClient], clock: Clock
 ) -> None:
     _, client = demo
     client.detach_network_interface(HZ, "eni-bp1d7r2k9m4x6c3v5n", WEB1)
@@ -38,7 +39,7 @@ def test_secondary_detaches_and_becomes_available(
 
 
 def test_the_legacy_eni_sticks_until_re_detached_once(
-    demo: tuple[EcsSimulator, EcsClient], clock: FakeClock
+    demo: tuple[EcsSimulator, EcsClient], clock: Clock
 ) -> None:
     sim, client = demo
     eni_id = "eni-bp1s4t8u2c6k9d3e5f"

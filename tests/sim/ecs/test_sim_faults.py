@@ -17,32 +17,25 @@ from bot.ecs.retry import RetryPolicy
 from bot.sim.ecs import EcsSimulator, FaultSpec
 from bot.sim.ecs.faults import Faults
 
+from support.clock import Clock
+
 DETACH, ENIS, INSTANCES = "DetachNetworkInterface", "DescribeNetworkInterfaces", "DescribeInstances"
 REGION, ENI, INSTANCE = "cn-hangzhou", "eni-sec000001", "i-run000001"
 
 
-class Sleeps:
-    """Records the client's backoff waits instead of sleeping."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-
-    def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
+@pytest.fixture
+def sleeps() -> Clock:
+    """The client's backoff waits, recorded instead of slept (not the world's clock)."""
+    return Clock()
 
 
 @pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
-
-
-@pytest.fixture
-def client(sim: EcsSimulator, sleeps: Sleeps) -> Iterator[EcsClient]:
+def client(sim: EcsSimulator, sleeps: Clock) -> Iterator[EcsClient]:
     with EcsClient(
         credentials=StaticCredentials(KEY_ID, SECRET),
         endpoint=sim.url,
         timeout=2.0,
-        retry=RetryPolicy(max_attempts=4, sleep=sleeps),
+        retry=RetryPolicy(max_attempts=4, sleep=sleeps.sleep),
     ) as made:
         yield made
 
@@ -52,7 +45,7 @@ def control(sim: EcsSimulator, method: str, path: str, body: Any = None) -> http
 
 
 def test_throttled_detach_is_retried_then_succeeds(
-    sim: EcsSimulator, client: EcsClient, sleeps: Sleeps
+    sim: EcsSimulator, client: EcsClient, sleeps: Clock
 ) -> None:
     fault = {"kind": "throttle", "action": DETACH, "times": 2, "retry_after_ms": 1500}
     added = control(sim, "POST", "faults", fault)
@@ -61,7 +54,7 @@ def test_throttled_detach_is_retried_then_succeeds(
     assert sim.calls.results(DETACH) == {"Throttling.User": 2, "OK": 1}
     assert sim.calls.accepted_detaches(ENI) == 1
     # The x-acs-retry-after hint (milliseconds) was honoured by every wait.
-    assert len(sleeps.waits) == 2 and all(w >= 1.5 for w in sleeps.waits)
+    assert len(sleeps.slept) == 2 and all(w >= 1.5 for w in sleeps.slept)
     assert control(sim, "GET", "faults").json()["faults"] == []
 
 
@@ -152,14 +145,14 @@ def test_error_after_apply_applies_the_detach_then_answers_the_error(
 
 
 def test_latency_delays_the_answer(clock: object) -> None:
-    slept: list[float] = []
-    with EcsSimulator(small_world(), keys={KEY_ID: SECRET}, sleep=slept.append) as sim:
+    waits = Clock()
+    with EcsSimulator(small_world(), keys={KEY_ID: SECRET}, sleep=waits.sleep) as sim:
         sim.faults.add(FaultSpec(kind="latency", action=ENIS, seconds=1.25, times=2))
         caller = RawCaller(sim.url)
         for _ in range(3):
             assert caller.v3(ENIS, {"RegionId": REGION}).status == 200
         caller.close()
-    assert slept == [1.25, 1.25]
+    assert waits.slept == [1.25, 1.25]
 
 
 def test_describe_timeout_is_retried(sim: EcsSimulator) -> None:

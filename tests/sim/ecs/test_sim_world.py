@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from sim_helpers import FakeClock, small_world
+from sim_helpers import small_world
 
 from bot.sim.ecs.codes import SimError
 from bot.sim.ecs.world import EniStatus
+
+from support.clock import Clock
 
 REGION, INSTANCE = "cn-hangzhou", "i-run000001"
 
 
 def test_detached_eni_goes_detaching_then_available_after_the_delay() -> None:
-    clock = FakeClock()
+    clock = Clock()
     world = small_world(clock)
     world.detach(REGION, "eni-sec000001", INSTANCE)
     eni = world.network_interface("eni-sec000001")
@@ -27,7 +29,7 @@ def test_detached_eni_goes_detaching_then_available_after_the_delay() -> None:
 
 
 def test_per_eni_delay_overrides_the_world_delay() -> None:
-    clock = FakeClock()
+    clock = Clock()
     world = small_world(clock)
     world.update_network_interface("eni-sec000002", {"detach_delay": 10.0})
     world.detach(REGION, "eni-sec000002", INSTANCE)
@@ -38,7 +40,7 @@ def test_per_eni_delay_overrides_the_world_delay() -> None:
 
 
 def test_stuck_eni_needs_that_many_re_detaches_then_the_delay() -> None:
-    clock = FakeClock()
+    clock = Clock()
     world = small_world(clock)  # eni-stuck0001 has stuck_detaches: 2
     world.detach(REGION, "eni-stuck0001", INSTANCE)
     clock.advance(100)
@@ -54,7 +56,7 @@ def test_stuck_eni_needs_that_many_re_detaches_then_the_delay() -> None:
 
 
 def test_re_detaching_a_detaching_eni_is_accepted() -> None:
-    world = small_world(FakeClock())
+    world = small_world(Clock())
     world.detach(REGION, "eni-sec000001", INSTANCE)
     result = world.detach(REGION, "eni-sec000001", INSTANCE)
     assert result.previous_status is EniStatus.DETACHING
@@ -89,7 +91,7 @@ def test_re_detaching_a_detaching_eni_is_accepted() -> None:
 def test_detach_refusals_name_the_seed_code(
     eni: str, instance: str, region: str, code: str
 ) -> None:
-    world = small_world(FakeClock())
+    world = small_world(Clock())
     with pytest.raises(SimError) as caught:
         world.detach(region, eni, instance)
     assert caught.value.code == code
@@ -99,21 +101,21 @@ def test_detach_refusals_name_the_seed_code(
 
 
 def test_stopped_instance_without_hot_plug_can_detach() -> None:
-    world = small_world(FakeClock())
+    world = small_world(Clock())
     world.update_instance("i-small0001", {"status": "Stopped"})
     world.detach(REGION, "eni-small0001", "i-small0001")
     assert world.network_interface("eni-small0001").status is EniStatus.DETACHING  # type: ignore[union-attr]
 
 
 def test_trunk_detaches_once_its_members_are_gone() -> None:
-    world = small_world(FakeClock())
+    world = small_world(Clock())
     world.update_network_interface("eni-memb00001", {"status": "Available"})
     world.detach(REGION, "eni-trunk0001", INSTANCE)
     assert world.network_interface("eni-trunk0001").status is EniStatus.DETACHING  # type: ignore[union-attr]
 
 
 def test_reads_are_copies() -> None:
-    world = small_world(FakeClock())
+    world = small_world(Clock())
     eni = world.network_interface("eni-sec000001")
     assert eni is not None
     eni.tags["team"] = "changed"

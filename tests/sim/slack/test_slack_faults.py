@@ -17,17 +17,9 @@ from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryInt
 
 from bot.sim.slack import DEFAULT_BOT_TOKEN, FaultKind, SlackWebApiStandIn
 
+from support.clock import Clock
+
 CHANNEL = "C0ENIOPS"
-
-
-class FakeClock:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def retrying_client(stand_in: SlackWebApiStandIn, *handlers: object) -> WebClient:
@@ -158,8 +150,8 @@ def test_outage_cuts_kept_alive_connections(stand_in: SlackWebApiStandIn) -> Non
 
 
 def test_channel_rate_limit_allows_a_burst_then_429s_per_channel() -> None:
-    clock = FakeClock()
-    with SlackWebApiStandIn(clock=clock) as stand_in:
+    clock = Clock()
+    with SlackWebApiStandIn(clock=clock.monotonic) as stand_in:
         stand_in.set_channel_rate_limit(per_second=1.0, burst=2)
         client = retrying_client(stand_in)
         client.chat_postMessage(channel="C1", text="1")
@@ -168,7 +160,7 @@ def test_channel_rate_limit_allows_a_burst_then_429s_per_channel() -> None:
             client.chat_postMessage(channel="C1", text="3")
         assert info.value.response.status_code == 429
         assert client.chat_postMessage(channel="C2", text="other channel")["ok"]
-        clock.now += 1.0
+        clock.advance(1.0)
         assert client.chat_postMessage(channel="C1", text="3 again")["ok"]
         # Updates are not limited by the per-channel posting rule.
         ts = stand_in.messages("C1")[0].ts
