@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 from slack_sdk import WebClient
@@ -19,8 +20,7 @@ import bot.outbox.relay as relay_module
 from bot import db
 from bot.outbox.models import OutboxMessage
 from bot.outbox.relay import Delivery, OutboxRelay, RelayConfig, Sent
-from bot.requests import repository, service
-from bot.requests.models import DetachRequest
+from bot.requests import service
 from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN, SlackWebApiStandIn
 from bot.slack.notifier import LOOKUP_PAGES, OutboxNotifier, SlackRateLimitedError
 
@@ -85,7 +85,7 @@ def _card(sessions: sessionmaker[Session]) -> OutboxMessage:
 def test_a_relay_whose_lease_ran_out_while_it_waited_does_not_start_the_send(
     postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A read the row as its own, B took it over and sent it, then A must not send it too."""
+    """A's lease ran out; B takes the row over while A is starting its send: A must not send."""
     db.upgrade(postgres_url)
     engine = db.make_engine(postgres_url)
     sessions = db.session_factory(engine)
@@ -96,27 +96,31 @@ def test_a_relay_whose_lease_ran_out_while_it_waited_does_not_start_the_send(
         b = _relay(sessions, posts.for_relay("B"), "B", clock)
         a._claim()  # A holds the card...
         clock.advance(LEASE + 1)  # ...and its lease runs out while it waits its turn
-        real_get = repository.get
-        hooked = threading.Event()
+        real_extend = relay_module.extend_lease
+        main = threading.current_thread()
+        b_claimed = threading.Event()
 
-        def get_then_let_b_run(
-            s: Session, request_id: int, *, for_update: bool = False
-        ) -> DetachRequest | None:
-            if not hooked.is_set():  # A is inside its start: B claims and sends now
-                hooked.set()
-                other = threading.Thread(target=b.tick)
+        def b_claims_first(s: Session, outbox_id: int, **kwargs: Any) -> bool:
+            # A's start has opened its transaction and is about to take the row: B, in its own
+            # session and thread, claims the lapsed row first.
+            if threading.current_thread() is main and not b_claimed.is_set():
+                other = threading.Thread(target=b._claim)
                 other.start()
                 other.join(20)
-            return real_get(s, request_id, for_update=for_update)
+                assert not other.is_alive(), "B's claim did not finish"
+                b_claimed.set()
+            return real_extend(s, outbox_id, **kwargs)
 
-        monkeypatch.setattr(repository, "get", get_then_let_b_run)
+        monkeypatch.setattr(relay_module, "extend_lease", b_claims_first)
         a.tick(claim=False)
-        monkeypatch.setattr(repository, "get", real_get)
+        monkeypatch.setattr(relay_module, "extend_lease", real_extend)
+        assert b_claimed.is_set(), "the race hook never ran: A's start no longer takes its lease"
+        assert posts.made == []  # the row was B's by the time A went to send it
         b.tick()
         a.tick()
         card = _card(sessions)
-        assert [p for p in posts.made if p[0] == card.id] == [(card.id, "B")]
-        assert card.sent_at is not None
+        assert posts.made == [(card.id, "B")]
+        assert card.sent_at is not None and card.lease_owner is None
     finally:
         engine.dispose()
 
