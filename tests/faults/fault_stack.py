@@ -53,13 +53,24 @@ OPTIONS = replace(FAST, poller=PollerConfig(poll_interval=0.2, trouble_base=0.3,
 
 
 class CountingTransport(httpx.HTTPTransport):
-    """A real HTTP transport that counts the ECS requests it tried and the ones that failed."""
+    """A real HTTP transport that counts the ECS requests it tried and keeps the failed ones."""
 
     def __init__(self) -> None:
         super().__init__()
         self._lock = threading.Lock()
         self.attempts = 0
-        self.failures = 0
+        self._failed: list[str] = []
+
+    @property
+    def failures(self) -> int:
+        """Requests that got no answer at all."""
+        with self._lock:
+            return len(self._failed)
+
+    def failures_about(self, eni_id: str) -> int:
+        """Failed requests that named `eni_id` (a Describe or a Detach of it)."""
+        with self._lock:
+            return sum(eni_id in url for url in self._failed)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         with self._lock:
@@ -68,7 +79,7 @@ class CountingTransport(httpx.HTTPTransport):
             return super().handle_request(request)
         except httpx.TransportError:
             with self._lock:
-                self.failures += 1
+                self._failed.append(str(request.url))
             raise
 
 
