@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    ColumnElement,
     Connection,
     DateTime,
     Engine,
@@ -27,7 +28,10 @@ from sqlalchemy import (
     create_engine,
     event,
     make_url,
+    or_,
+    select,
     text,
+    update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -85,6 +89,46 @@ class Base(DeclarativeBase):
 def utcnow() -> datetime:
     """The current time, timezone-aware."""
     return datetime.now(UTC)
+
+
+def claim_leases(
+    session: Session,
+    model: Any,
+    *,
+    where: Sequence[ColumnElement[bool]],
+    recheck: Sequence[ColumnElement[bool]],
+    order_by: Sequence[Any],
+    owner: str,
+    now: datetime,
+    until: datetime,
+    limit: int,
+) -> list[int]:
+    """Lease up to `limit` rows matching `where` whose lease is free or expired; their IDs.
+
+    `model` is an ORM class with `id`, `lease_owner` and `lease_until` columns (typed Any: a
+    declarative class's columns are `int`/`str` on instances, expressions on the class).
+
+    One atomic `UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) RETURNING id`: on
+    PostgreSQL concurrent claimers split the rows; SQLite has no row locks, and the statement
+    runs under the write lock taken at BEGIN IMMEDIATE, its equivalent. The outer WHERE checks
+    `recheck` (the row's own conditions) and the lease again, so no row is taken twice.
+    """
+    free = or_(model.lease_until.is_(None), model.lease_until < now)
+    candidates = (
+        select(model.id)
+        .where(*where, free)
+        .order_by(*order_by)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=model)
+    )
+    stmt = (
+        update(model)
+        .where(model.id.in_(candidates.scalar_subquery()), *recheck, free)
+        .values(lease_owner=owner, lease_until=until)
+        .returning(model.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(session.scalars(stmt))
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

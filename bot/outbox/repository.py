@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session, aliased
 
+from bot import db
 from bot.outbox.models import MessageKind, OutboxMessage
 
 __all__ = [
@@ -35,31 +36,18 @@ def claim_heads(s: Session, *, owner: str, now: datetime, until: datetime, limit
         earlier.sent_at.is_(None),
         earlier.id < OutboxMessage.id,
     )
-    free = (OutboxMessage.lease_until.is_(None)) | (OutboxMessage.lease_until < now)
-    candidates = (
-        select(OutboxMessage.id)
-        .where(
-            OutboxMessage.sent_at.is_(None),
-            OutboxMessage.scheduled_for <= now,
-            free,
-            ~blocked,
-        )
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True, of=OutboxMessage)
+    unsent = OutboxMessage.sent_at.is_(None)
+    return db.claim_leases(
+        s,
+        OutboxMessage,
+        where=[unsent, OutboxMessage.scheduled_for <= now, ~blocked],
+        recheck=[unsent],
+        order_by=[OutboxMessage.id],
+        owner=owner,
+        now=now,
+        until=until,
+        limit=limit,
     )
-    stmt = (
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id.in_(candidates.scalar_subquery()),
-            OutboxMessage.sent_at.is_(None),
-            free,
-        )
-        .values(lease_owner=owner, lease_until=until)
-        .returning(OutboxMessage.id)
-        .execution_options(synchronize_session=False)
-    )
-    return sorted(s.scalars(stmt))
 
 
 def extend_lease(s: Session, outbox_id: int, *, owner: str, now: datetime, until: datetime) -> bool:
