@@ -14,6 +14,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, load_only
 
+from bot.db import claim_leases
 from bot.requests.models import Approval, DetachRequest, RequestEvent
 from bot.requests.states import OPEN, Status
 
@@ -258,34 +259,20 @@ def claim(
     lease_until: datetime,
     limit: int,
 ) -> Sequence[int]:
-    """Lease up to `limit` due requests in `statuses` whose lease is free or expired.
-
-    PostgreSQL: the inner SELECT takes `FOR UPDATE SKIP LOCKED`, so concurrent claimers split
-    the rows. SQLite has no row locks; the whole statement runs under the write lock taken at
-    BEGIN IMMEDIATE, which is its equivalent. The outer WHERE re-checks the lease either way.
-    """
-    free = or_(DetachRequest.lease_until.is_(None), DetachRequest.lease_until < now)
+    """Lease up to `limit` due requests in `statuses` whose lease is free or expired."""
     due = or_(DetachRequest.next_poll_at.is_(None), DetachRequest.next_poll_at <= now)
-    wanted = [s.value for s in statuses]
-    candidates = (
-        select(DetachRequest.id)
-        .where(DetachRequest.status.in_(wanted), free, due)
-        .order_by(DetachRequest.next_poll_at, DetachRequest.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+    in_status = DetachRequest.status.in_([s.value for s in statuses])
+    return claim_leases(
+        db,
+        DetachRequest,
+        where=[in_status, due],
+        recheck=[in_status],
+        order_by=[DetachRequest.next_poll_at, DetachRequest.id],
+        owner=owner,
+        now=now,
+        until=lease_until,
+        limit=limit,
     )
-    stmt = (
-        update(DetachRequest)
-        .where(
-            DetachRequest.id.in_(candidates.scalar_subquery()),
-            DetachRequest.status.in_(wanted),
-            free,
-        )
-        .values(lease_owner=owner, lease_until=lease_until)
-        .returning(DetachRequest.id)
-        .execution_options(synchronize_session=False)
-    )
-    return sorted(db.scalars(stmt))
 
 
 def set_fields(
