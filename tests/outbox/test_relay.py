@@ -23,7 +23,8 @@ from bot.sim.slack.records import RecordedCall
 from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN, SlackWebApiStandIn
 from bot.slack.notifier import OutboxNotifier
 
-from support.workers_env import APPROVER, CHANNEL, INCIDENTS, submit_and_approve
+from support.stack import APPROVER, CHANNEL, INCIDENTS
+from support.workers_env import submit_and_approve
 
 FAST = RelayConfig(post_interval=0.0, claim_every=0.02, backoff_base=0.05, backoff_cap=0.3)
 POLICY = service.Policy(incident_channel=INCIDENTS)

@@ -25,7 +25,8 @@ from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN, SlackWebApiStandIn
 from bot.slack.notifier import LOOKUP_PAGES, OutboxNotifier, SlackRateLimitedError
 
 from support.clock import Clock
-from support.workers_env import CHANNEL, INCIDENTS, submit_and_approve
+from support.stack import CHANNEL, INCIDENTS
+from support.workers_env import submit_and_approve
 
 LEASE = 30.0
 CONFIG = RelayConfig(post_interval=0.0, lease_seconds=LEASE, backoff_cap=0.05)

@@ -20,7 +20,8 @@ from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN, SlackWebApiStandIn
 from bot.slack.notifier import OutboxNotifier
 
 from support.clock import Clock
-from support.workers_env import CHANNEL, INCIDENTS, submit_and_approve
+from support.stack import CHANNEL, INCIDENTS
+from support.workers_env import submit_and_approve
 
 # One post per second per channel, no burst: each second is one slot. Small batches, so both
 # relays hold cards of the channel at once.

@@ -25,7 +25,8 @@ from bot.requests.models import Approval, DetachRequest, RequestEvent
 from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN, SlackWebApiStandIn
 from bot.slack.notifier import OutboxNotifier
 
-from support.workers_env import APPROVER, CHANNEL, INCIDENTS, submit_and_approve
+from support.stack import APPROVER, CHANNEL, INCIDENTS
+from support.workers_env import submit_and_approve
 
 POLICY = service.Policy(incident_channel=INCIDENTS)
 RELAY = RelayConfig(post_interval=0.0, claim_every=0.02, backoff_base=0.05, backoff_cap=0.3)

@@ -8,7 +8,6 @@ signed `/eni detach` requests, with the real relay (as `Workers` builds it) agai
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,7 +19,7 @@ from bot.outbox.relay import RelayConfig
 from bot.requests.models import RequestEvent
 from bot.requests.states import Status
 from bot.sim.slack.records import Message
-from bot.workers import WorkerOptions, Workers
+from bot.workers import WorkerOptions
 
 RELAY_ONLY = WorkerOptions(
     relay=RelayConfig(post_interval=0.0, claim_every=0.05, backoff_base=0.05, backoff_cap=0.3),
@@ -44,13 +43,11 @@ CASES: dict[str, tuple[str, dict[str, Any], tuple[str, ...]]] = {
 
 
 @pytest.fixture
-def harness(make_harness: HarnessFactory) -> Iterator[Harness]:
+def harness(make_harness: HarnessFactory) -> Harness:
     """The Slack surface with the relay running (nothing else: no ECS calls after pre-flight)."""
     harness = make_harness()
-    workers = Workers(harness.runtime, RELAY_ONLY)
-    workers.start()
-    yield harness
-    workers.stop()
+    harness.start_workers(RELAY_ONLY)
+    return harness
 
 
 def _notice(harness: Harness) -> Message:

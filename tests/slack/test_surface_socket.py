@@ -20,7 +20,6 @@ from slack_harness import (
     REQUESTER,
     Harness,
     HarnessFactory,
-    post_card,
     submit_request,
 )
 from test_surface_modal_and_home import open_modal, values
@@ -176,7 +175,7 @@ def test_modal_errors_come_back_in_the_ack(socket: Socket) -> None:
 
 def test_a_click_and_an_event_arrive_in_their_envelopes(socket: Socket) -> None:
     harness = socket.harness
-    card = post_card(harness, submit_request(harness))
+    card = harness.post_card(submit_request(harness))
     click = harness.sender.click(card, "approve_request", user_id=APPROVER)
     assert click.content == b""  # a bare ack; the decision follows in the thread
     assert harness.sender.last_envelope.type is EnvelopeType.INTERACTIVE  # type: ignore[attr-defined]

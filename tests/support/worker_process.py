@@ -19,7 +19,8 @@ sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).res
 from bot.config import load_settings  # noqa: E402
 from bot.workers import run_workers  # noqa: E402
 
-from support.workers_env import FAST, runtime_for  # noqa: E402
+from support.stack import FAST  # noqa: E402
+from support.workers_env import runtime_for  # noqa: E402
 
 OPTIONS_VARIABLE = "ENIBOT_TEST_WORKER_OPTIONS"
 

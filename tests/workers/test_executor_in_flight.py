@@ -28,10 +28,9 @@ from bot.sim.ecs.fixture import build_world, parse_world
 from bot.workers.executor import Executor, ExecutorConfig
 
 from support.clock import Clock
+from support.stack import SIM_KEY, SIM_SECRET
 from support.workers_env import (
     FAST_RETRY,
-    SIM_KEY,
-    SIM_SECRET,
     eni_id,
     instance_id,
     make_world,

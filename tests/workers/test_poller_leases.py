@@ -20,17 +20,9 @@ from bot.sim.ecs.fixture import build_world, parse_world
 from bot.workers import Workers
 from bot.workers.poller import PollerConfig, PollStats
 
-from support.workers_env import (
-    APPROVER,
-    CHANNEL,
-    FAST,
-    REQUESTER,
-    Bot,
-    BotFactory,
-    request,
-    statuses,
-    wait_until,
-)
+from support.stack import APPROVER, CHANNEL, FAST, REQUESTER, Stack, StackFactory
+from support.waiting import wait_until
+from support.workers_env import request, statuses
 
 REGIONS = ("cn-hangzhou", "cn-shanghai", "cn-beijing")
 LEASE = 1.0  # seconds; each Describe takes LATENCY, the cycle len(REGIONS) × LATENCY
@@ -57,7 +49,7 @@ def _world() -> dict[str, Any]:
     }
 
 
-def _submit_all(bot: Bot) -> list[int]:
+def _submit_all(bot: Stack) -> list[int]:
     sessions, policy = bot.runtime.sessions, bot.runtime.policy
     ids: list[int] = []
     with db.transaction(sessions) as s:
@@ -86,7 +78,7 @@ def _submit_all(bot: Bot) -> list[int]:
 
 
 def test_a_cycle_slower_than_the_lease_keeps_its_rows_and_records_its_answers(
-    make_bot: BotFactory, db_url: str
+    make_bot: StackFactory, db_url: str
 ) -> None:
     bot = make_bot(build_world(parse_world(_world())), database_url=db_url)
     sessions = bot.runtime.sessions
@@ -99,9 +91,7 @@ def test_a_cycle_slower_than_the_lease_keeps_its_rows_and_records_its_answers(
         pass
     assert set(statuses(sessions, ids).values()) == {"detaching"}
     time.sleep(0.3)  # first poll due (FAST: 0.2 s after the Detach)
-    bot.servers.ecs.faults.add(
-        FaultSpec(kind="latency", action=DESCRIBE_ENIS, seconds=LATENCY, times=None)
-    )
+    bot.ecs.faults.add(FaultSpec(kind="latency", action=DESCRIBE_ENIS, seconds=LATENCY, times=None))
 
     cycle: list[PollStats] = []
     poll = threading.Thread(target=lambda: cycle.append(here.poller.run_once()))
