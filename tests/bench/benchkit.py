@@ -30,7 +30,7 @@ from slack_bolt import App
 from slack_bolt.lazy_listener.thread_runner import ThreadLazyListenerRunner
 
 from bot import db
-from bot.ecs.client import EcsClient
+from bot.ecs.client import EcsCallObserver, EcsClient
 from bot.ecs.credentials import StaticCredentials
 from bot.requests import service
 from bot.runtime import Runtime
@@ -253,13 +253,13 @@ class BotStack:
             stack.callback(shutil.rmtree, tmpdir, True)
             database_url = stack.enter_context(bench_database(tmpdir))
 
-            def sim_keys(runtime: Runtime, url: str) -> EcsClient:
+            def sim_keys(observer: EcsCallObserver, url: str) -> EcsClient:
                 # build_runtime prefers keys found in the environment (a real account's,
                 # perhaps): sign with the simulator's pair instead, as the console sandbox does.
                 return EcsClient(
                     credentials=StaticCredentials(SIM_KEY, SIM_SECRET),
                     endpoint=url,
-                    observer=runtime.metrics.ecs_observer,
+                    observer=observer,
                 )
 
             self.bot = stack.enter_context(

@@ -19,10 +19,9 @@ from typing import Any
 
 import httpx
 
-from bot.ecs.client import EcsClient
+from bot.ecs.client import EcsCallObserver, EcsClient
 from bot.ecs.credentials import StaticCredentials
 from bot.ecs.retry import RetryPolicy
-from bot.runtime import Runtime
 from bot.sim.ecs import EcsSimulator
 from bot.sim.ecs.world import World
 from bot.workers.poller import PollerConfig
@@ -81,14 +80,14 @@ def running_bot(
     """The shared stack, workers included, ECS calls through `transport`; all stopped on exit."""
     through = transport or CountingTransport()
 
-    def quick_client(runtime: Runtime, url: str) -> EcsClient:
+    def quick_client(observer: EcsCallObserver, url: str) -> EcsClient:
         return EcsClient(
             credentials=StaticCredentials(SIM_KEY, SIM_SECRET),
             endpoint=url,
             timeout=2.0,
             retry=QUICK_RETRY,
             transport=through,
-            observer=runtime.metrics.ecs_observer,
+            observer=observer,
         )
 
     fields: dict[str, Any] = {

@@ -23,7 +23,7 @@ from sqlalchemy import MetaData, func, select
 
 from bot import db
 from bot.config import Settings, load_settings
-from bot.ecs.client import EcsClient
+from bot.ecs.client import EcsCallObserver, EcsClient
 from bot.outbox.models import OutboxMessage
 from bot.outbox.relay import RelayConfig
 from bot.requests import repository
@@ -329,7 +329,7 @@ def build_stack(
     settings: Mapping[str, Any] | None = None,
     on_settings: Callable[[Settings], None] | None = None,
     runtime: Callable[[Settings], Runtime] = migrated_runtime,
-    ecs_client: Callable[[Runtime, str], EcsClient] | None = None,
+    ecs_client: Callable[[EcsCallObserver, str], EcsClient] | None = None,
     serve: bool = True,
     app: Callable[[Runtime], App] | None = None,
     workers: WorkerOptions | None = None,
@@ -341,7 +341,8 @@ def build_stack(
         settings: more `Settings` fields (approvers, poll_interval, …) over the connections.
         on_settings: called with the settings before anything is built (e.g. to set up logs).
         runtime: builds the runtime from the settings.
-        ecs_client: replaces the runtime's ECS client (given the runtime and the simulator's URL).
+        ecs_client: builds the runtime's ECS client instead (given the metrics' observer and the
+            simulator's URL).
         serve: serve the Bolt app (`app(runtime)`, or HttpServer's own) with a signing sender.
         workers: start workers with these options at once (`Stack.start_workers` later works too).
     """
@@ -372,9 +373,10 @@ def build_stack(
         bot_runtime = runtime(built)
         stack.callback(bot_runtime.close)
         if ecs_client is not None:
-            # The one place a test swaps a part after the runtime is built.
+            # The one place a test swaps a part after the runtime is built; a runtime builder
+            # that takes an ECS client factory makes this `runtime(built, ecs=…)`.
             bot_runtime.ecs.close()
-            bot_runtime.ecs = ecs_client(bot_runtime, clouds.ecs.url)
+            bot_runtime.ecs = ecs_client(bot_runtime.metrics.ecs_observer, clouds.ecs.url)
         bot = Stack(built, bot_runtime, clouds.ecs, clouds.slack)
         if serve:
             served_app = app(bot_runtime) if app is not None else None
