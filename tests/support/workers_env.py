@@ -143,17 +143,27 @@ def submit_and_approve(
             )
             ids.append(request.id)
     if approve:
-        with db.transaction(sessions) as s:
-            for rid in ids:
-                service.approve(
-                    s,
-                    is_approver=lambda _u: True,
-                    request_id=rid,
-                    approver_id=APPROVER,
-                    policy=policy,
-                    now=db.utcnow(),
-                )
+        approve_all(sessions, policy, ids)
     return ids
+
+
+def approve_all(
+    sessions: sessionmaker[Session],
+    policy: service.Policy,
+    ids: Sequence[int],
+    approver: str = APPROVER,
+) -> None:
+    """Approve stored requests as the app would after a click, in one transaction."""
+    with db.transaction(sessions) as s:
+        for rid in ids:
+            service.approve(
+                s,
+                is_approver=lambda _u: True,
+                request_id=rid,
+                approver_id=approver,
+                policy=policy,
+                now=db.utcnow(),
+            )
 
 
 def request(sessions: sessionmaker[Session], request_id: int) -> DetachRequest:

@@ -55,10 +55,8 @@ class Rig:
 
 
 @pytest.fixture
-def rig(sqlite_url: str) -> Iterator[Rig]:
-    db.upgrade(sqlite_url)
-    engine = db.make_engine(sqlite_url)
-    sessions = db.session_factory(engine)
+def rig(sqlite_sessions: sessionmaker[Session]) -> Iterator[Rig]:
+    sessions = sqlite_sessions
     with EcsSimulator(make_world(3, detach_delay=3600)) as sim:
         ecs = EcsClient(
             credentials=StaticCredentials(SIM_KEY, SIM_SECRET), endpoint=sim.url, retry=FAST_RETRY
@@ -69,7 +67,6 @@ def rig(sqlite_url: str) -> Iterator[Rig]:
         )
         yield Rig(sessions, sim, clock, executor)
         ecs.close()
-    engine.dispose()
 
 
 def _intent_committed_by_a_holder_that_died(rig: Rig, rid: int) -> None:

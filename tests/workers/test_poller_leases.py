@@ -20,9 +20,9 @@ from bot.sim.ecs.fixture import build_world, parse_world
 from bot.workers import Workers
 from bot.workers.poller import PollerConfig, PollStats
 
-from support.stack import APPROVER, CHANNEL, FAST, REQUESTER, Stack, StackFactory
+from support.stack import CHANNEL, FAST, REQUESTER, Stack, StackFactory
 from support.waiting import wait_until
-from support.workers_env import request, statuses
+from support.workers_env import approve_all, request, statuses
 
 REGIONS = ("cn-hangzhou", "cn-shanghai", "cn-beijing")
 LEASE = 1.0  # seconds; each Describe takes LATENCY, the cycle len(REGIONS) × LATENCY
@@ -64,16 +64,7 @@ def _submit_all(bot: Stack) -> list[int]:
                     reason="rotate",
                 )
                 ids.append(service.submit(s, new=new, policy=policy, now=db.utcnow()).id)
-    with db.transaction(sessions) as s:
-        for rid in ids:
-            service.approve(
-                s,
-                is_approver=lambda _u: True,
-                request_id=rid,
-                approver_id=APPROVER,
-                policy=policy,
-                now=db.utcnow(),
-            )
+    approve_all(sessions, policy, ids)
     return ids
 
 
