@@ -23,7 +23,6 @@ from concurrent.futures import Executor, Future
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Any, ParamSpec, Self, TypeVar
 
 from slack_bolt import App
@@ -36,6 +35,7 @@ from bot.requests import service
 from bot.runtime import Runtime
 from bot.sim.ecs import EcsSimulator, World
 from bot.sim.ecs.fixture import build_world, parse_world
+from bot.sim.http import Lifecycle
 from bot.sim.slack.records import Message
 from bot.slack.app import build_app
 from bot.slack.server import EVENTS_PATH
@@ -228,7 +228,7 @@ def bench_fields(**extra: Any) -> dict[str, Any]:
     }
 
 
-class BotStack:
+class BotStack(Lifecycle):
     """Simulator, stand-in, runtime, the served bot and (optionally) its workers, in one stack."""
 
     def __init__(
@@ -246,7 +246,8 @@ class BotStack:
         self._extra_settings = settings or {}
         self._stack = ExitStack()
 
-    def __enter__(self) -> Self:
+    def start(self) -> Self:
+        """Start every part (`with BotStack(...)` does this)."""
         stack = self._stack
         try:
             tmpdir = Path(tempfile.mkdtemp(prefix="eni-bot-bench-"))
@@ -298,12 +299,8 @@ class BotStack:
             lazy.executor = self.listeners.also(lazy.executor)
         return app
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def stop(self) -> None:
+        """Stop every part and remove the temp dir."""
         self._stack.close()
 
     @property
