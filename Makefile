@@ -21,9 +21,11 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# lint-imports holds the import graph to the layer contracts in pyproject.toml (DESIGN.md).
 lint: $(STAMP)
 	$(BIN)/ruff check bot tests migrations
 	$(BIN)/ruff format --check bot tests migrations
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff format bot tests migrations
@@ -36,4 +38,4 @@ bench: $(STAMP)
 	@for f in tests/bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .import_linter_cache

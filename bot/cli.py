@@ -1,4 +1,8 @@
-"""`eni-bot`: the composition root. The only place that wires real parts together."""
+"""`eni-bot`: the composition root. The only place that wires real parts together.
+
+The builders it calls live in `bot.bootstrap` (kept apart so this file stays the command line);
+each command builds the runtime, the Bolt app and the workers it needs, then runs them.
+"""
 
 from __future__ import annotations
 
@@ -98,18 +102,18 @@ def _sigterm_as_interrupt() -> None:
 
 def _run_serve(args: argparse.Namespace, settings: Settings) -> int:
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "ENIBOT_APPROVERS", *_CLOUD_KEYS)
-    from bot.runtime import build_runtime
+    from bot.bootstrap import build_app, build_runtime, build_workers
     from bot.slack.server import serve_http
-    from bot.workers.runner import Workers
 
     _logging(settings)
     runtime = build_runtime(settings)
-    workers = None if args.no_workers else Workers(runtime)
+    workers = None if args.no_workers else build_workers(runtime)
     _sigterm_as_interrupt()
     try:
         # Workers start once the port is bound and Slack accepted the token (app built).
         serve_http(
             runtime,
+            build_app(runtime),
             args.host,
             args.port,
             on_ready=(lambda _server: workers.start()) if workers is not None else None,
@@ -128,17 +132,16 @@ def _run_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def _run_socket(args: argparse.Namespace, settings: Settings) -> int:
     settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "ENIBOT_APPROVERS", *_CLOUD_KEYS)
-    from bot.runtime import build_runtime
+    from bot.bootstrap import build_app, build_runtime, build_workers
     from bot.slack.socket import serve_socket
-    from bot.workers.runner import Workers
 
     _logging(settings)
     runtime = build_runtime(settings)
-    workers = Workers(runtime)
+    workers = build_workers(runtime)
     _sigterm_as_interrupt()
     try:
         # Workers start once Slack accepted both tokens (app built, first connection open).
-        serve_socket(runtime, on_ready=workers.start)
+        serve_socket(runtime, build_app(runtime), on_ready=workers.start)
     finally:
         workers.stop()
         runtime.close()
@@ -147,13 +150,13 @@ def _run_socket(args: argparse.Namespace, settings: Settings) -> int:
 
 def _run_worker(args: argparse.Namespace, settings: Settings) -> int:
     settings.require("SLACK_BOT_TOKEN", *_CLOUD_KEYS)
-    from bot.runtime import build_runtime
+    from bot.bootstrap import build_runtime, build_workers
     from bot.workers.runner import run_workers
 
     _logging(settings)
     runtime = build_runtime(settings)
     try:
-        run_workers(runtime)
+        run_workers(build_workers(runtime))
     finally:
         runtime.close()
     return EXIT_OK

@@ -6,8 +6,10 @@ round trip each, so `DatabaseClock` measures the offset between the host's clock
 database's now and then (every `resync` seconds, best of a few samples, half the round trip
 as its error) and returns host time + offset: a subtraction and an addition per call.
 
-The host clock is injectable (tests skew or script it); the offset is measured against it, so
-a host clock minutes off still yields the database's time.
+Between syncs, time moves by the monotonic clock, not the host's wall clock: an NTP step or a
+VM resume moves the wall clock at once, and a reading that followed it would see live leases as
+expired (or the in-flight window as over) early. A host clock can be injected instead (tests
+skew or script it); readings then follow it, offset by what was measured against it.
 """
 
 from __future__ import annotations
@@ -50,12 +52,16 @@ class DatabaseClock:
         self,
         engine: Engine,
         *,
-        host: Callable[[], datetime] = db.utcnow,
+        host: Callable[[], datetime] | None = None,
         resync: float = 60.0,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._engine = engine
-        self._host = host
+        self._scripted = host is not None
+        self._host = host or db.utcnow
+        # (database time, monotonic reading) at the last sync: readings move by the monotonic
+        # clock from there (wall-clock mode only).
+        self._anchor: tuple[datetime, float] | None = None
         self._resync = resync
         self._monotonic = monotonic
         self._offset = timedelta(0)
@@ -75,7 +81,10 @@ class DatabaseClock:
                     self._sync_or_keep()
             finally:
                 self._lock.release()
-        return self._host() + self._offset
+        anchor = self._anchor
+        if self._scripted or anchor is None:
+            return self._host() + self._offset
+        return anchor[0] + timedelta(seconds=self._monotonic() - anchor[1])
 
     @property
     def offset(self) -> timedelta:
@@ -89,18 +98,21 @@ class DatabaseClock:
 
     def sync(self) -> timedelta:
         """Measure the offset now (raises when the database cannot be read)."""
-        best: tuple[timedelta, timedelta] | None = None  # (half round trip, offset)
+        # (half round trip, offset, database time, monotonic reading at that database time)
+        best: tuple[timedelta, timedelta, datetime, float] | None = None
         with db.read_connection(self._engine) as conn:
             conn.execute(text("SELECT 1"))  # begin first: the samples time the query alone
             for _ in range(_SAMPLES):
                 sent_host, sent = self._host(), self._monotonic()
                 remote = database_now(conn)
-                half = timedelta(seconds=(self._monotonic() - sent) / 2)
-                sample = (half, remote - (sent_host + half))
+                seconds = (self._monotonic() - sent) / 2
+                half = timedelta(seconds=seconds)
+                sample = (half, remote - (sent_host + half), remote, sent + seconds)
                 if best is None or sample[0] < best[0]:
                     best = sample
         assert best is not None
-        self._error, self._offset = best
+        self._error, self._offset = best[0], best[1]
+        self._anchor = (best[2], best[3])
         self._next_sync = self._monotonic() + self._resync
         return self._offset
 

@@ -97,13 +97,25 @@ def test_an_unreachable_database_leaves_the_offset_and_raises_nothing(tmp_path: 
 
 
 def test_a_built_runtime_and_its_workers_share_one_database_clock(tmp_path: Path) -> None:
+    from bot.bootstrap import build_runtime, build_workers
     from bot.config import load_settings
-    from bot.runtime import build_runtime
-    from bot.workers import Workers
 
     runtime = build_runtime(load_settings(database_url=f"sqlite:///{tmp_path / 'bot.db'}"))
     try:
         assert isinstance(runtime.clock, DatabaseClock)
-        assert Workers(runtime).clock is runtime.clock
+        assert build_workers(runtime).clock is runtime.clock
     finally:
         runtime.close()
+
+
+def test_between_syncs_readings_move_by_the_monotonic_clock_not_the_wall(engine: Engine) -> None:
+    # An NTP step or VM resume moves the wall clock at once; leases must not see it (a reading
+    # 40 s ahead would take over a live lease). Only the monotonic clock moves readings.
+    ticks = Ticks()
+    clock = DatabaseClock(engine, resync=60.0, monotonic=ticks)
+    first = clock()
+    ticks.now += 1.0
+    assert clock() - first == timedelta(seconds=1)
+    ticks.now += 30.0
+    assert clock() - first == timedelta(seconds=31)
+    assert abs((first - db.utcnow()).total_seconds()) < 1.0  # and it is the database's time

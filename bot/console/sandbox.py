@@ -6,6 +6,11 @@ over HTTP on loopback; the real workers; and a sender that signs requests exactl
 With `socket_mode`, the app is connected over Socket Mode instead (`eni-bot socket`'s handler on
 the Socket Mode stand-in) and the sender delivers envelopes. Nothing here knows it is a console:
 the bot only sees URLs and keys.
+
+The bot's parts are built by the same builders as `eni-bot serve` (`bot.bootstrap`), handed the
+console's adapters at construction: an ECS client signing with the simulator's keys, listener
+pools and a simulator that count work in flight (so a script can wait for quiet). Nothing is
+patched once built.
 """
 
 from __future__ import annotations
@@ -22,24 +27,23 @@ from typing import Any, Self
 
 from pydantic import SecretStr
 from slack_bolt import App
-from slack_bolt.lazy_listener.thread_runner import ThreadLazyListenerRunner
 
+from bot.bootstrap import build_app, build_ecs_client, build_runtime, build_workers
 from bot.config import Settings
 from bot.console.settle import Activity, CountingEcsService, CountingExecutor
 from bot.console.users import INCIDENT_CHANNEL_ID, approver_ids, console_workspace
-from bot.ecs.client import EcsClient
+from bot.ecs.client import EcsCallObserver, EcsClient
 from bot.ecs.credentials import StaticCredentials
 from bot.ecs.retry import RetryPolicy
-from bot.runtime import Runtime, build_runtime
+from bot.runtime import Runtime
 from bot.sim.ecs.server import EcsSimulator
 from bot.sim.slack.sender import SlackSender
 from bot.sim.slack.socket_mode import DEFAULT_APP_TOKEN, SocketModeStandIn
 from bot.sim.slack.socket_sender import SocketModeSender
 from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN, SlackWebApiStandIn
-from bot.slack.app import build_app, shutdown_app
+from bot.slack.app import listener_pools, shutdown_app
 from bot.slack.server import EVENTS_PATH, HttpServer
 from bot.slack.socket import connect, socket_handler
-from bot.workers.runner import Workers
 
 __all__ = ["CONSOLE_POLL_INTERVAL", "CONSOLE_STUCK_AFTER", "Sandbox", "console_settings"]
 
@@ -141,9 +145,9 @@ class Sandbox:
                     self._settings.sim_access_key_id: (
                         self._settings.sim_access_key_secret.get_secret_value()
                     )
-                }
+                },
+                wrap_service=lambda service: CountingEcsService(service, activity),
             )
-            simulator.service = CountingEcsService(simulator.service, activity)
             simulator.start()
             stack.callback(simulator.stop)
 
@@ -154,20 +158,12 @@ class Sandbox:
                 slack_api_url=stand_in.api_url,
                 socket_mode=self._socket_mode,
             )
-            runtime = build_runtime(settings, migrate=True)
-            stack.callback(runtime.close)
-            # build_runtime prefers keys found in the environment (a real account's, perhaps);
-            # the sandbox must sign with the simulator's pair and never send a real key ID.
-            runtime.ecs.close()
-            runtime.ecs = EcsClient(
-                credentials=StaticCredentials(
-                    settings.sim_access_key_id, settings.sim_access_key_secret.get_secret_value()
-                ),
-                endpoint=simulator.url,
-                observer=runtime.metrics.ecs_observer,
-                # Backoff between attempts counts as activity, so a script waits it out.
-                retry=RetryPolicy(sleep=activity.sleep),
+            runtime = build_runtime(
+                settings,
+                migrate=True,
+                ecs=lambda observer: _sim_client(settings, observer, activity),
             )
+            stack.callback(runtime.close)
 
             sender: SlackSender
             if self._socket_mode:
@@ -201,16 +197,28 @@ class Sandbox:
         self.stop()
 
 
+def _sim_client(settings: Settings, observer: EcsCallObserver, activity: Activity) -> EcsClient:
+    """The ECS client, signing with the simulator's pair.
+
+    The default credentials prefer keys found in the environment (a real account's, perhaps);
+    the sandbox must never send a real key ID.
+    """
+    return build_ecs_client(
+        settings,
+        observer,
+        credentials=StaticCredentials(
+            settings.sim_access_key_id, settings.sim_access_key_secret.get_secret_value()
+        ),
+        # Backoff between attempts counts as activity, so a script waits it out.
+        retry=RetryPolicy(sleep=activity.sleep),
+    )
+
+
 def _counted_app(runtime: Runtime, activity: Activity) -> App:
     """The real Bolt app; listeners go on working after their ack, and the console waits."""
-    app = build_app(runtime)
-    runner = app.listener_runner
-    runner.listener_executor = CountingExecutor(runner.listener_executor, activity)
-    lazy = runner.lazy_listener_runner
-    if isinstance(lazy, ThreadLazyListenerRunner):
-        # The listeners' post-ack work runs here (see bot.slack.app.build_app).
-        lazy.executor = CountingExecutor(lazy.executor, activity)
-    return app
+    return build_app(
+        runtime, pools=listener_pools(wrap=lambda pool: CountingExecutor(pool, activity))
+    )
 
 
 def _serve_bot(runtime: Runtime, stack: ExitStack, activity: Activity) -> str:
@@ -237,6 +245,6 @@ def _connect_bot(
 
 def _start_workers(runtime: Runtime, stack: ExitStack) -> None:
     """Start the real workers in this process; stopped when the stack closes."""
-    workers = Workers(runtime)
+    workers = build_workers(runtime)
     workers.start()
     stack.callback(workers.stop)

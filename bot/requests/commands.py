@@ -3,7 +3,8 @@
 Pure (no Slack, no database, no clock) so it can be property-tested. `detach` recognises its
 tokens by shape anywhere before the reason: `eni-…` is the ENI, `i-…` the instance, a known
 region ID the region; the first token that is none of these starts the reason, which runs to the
-end of the line. Every error names the problem and shows the right form.
+end of the line. An error is a code and the words it is about (`CommandError`), never a
+sentence: `bot.slack.blocks.usage` says it in words, with the right form.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Collection
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -19,9 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = [
     "MAX_REASON_LENGTH",
     "MAX_REQUEST_ID",
-    "USAGE",
     "CancelCommand",
     "CommandError",
+    "CommandProblem",
     "DetachCommand",
     "DetachFormCommand",
     "HelpCommand",
@@ -59,16 +61,6 @@ class Subcommand(StrEnum):
     CANCEL = "cancel"
     RETRY = "retry"
     HELP = "help"
-
-
-USAGE: dict[Subcommand, str] = {
-    Subcommand.DETACH: "/eni detach <eni-id> [<instance-id>] [<region-id>] <reason>",
-    Subcommand.STATUS: "/eni status <request-id | eni-id>",
-    Subcommand.LIST: "/eni list [mine | pending | open]",
-    Subcommand.CANCEL: "/eni cancel <request-id>",
-    Subcommand.RETRY: "/eni retry <request-id>",
-    Subcommand.HELP: "/eni help",
-}
 
 
 class ListScope(StrEnum):
@@ -146,12 +138,39 @@ ParsedCommand = (
 )
 
 
-class CommandError(_Command):
-    """What was wrong with the line, in words for the person who typed it, and the right form."""
+class CommandProblem(StrEnum):
+    """Why a line did not parse (each has its words in `bot.slack.blocks.usage`)."""
 
-    problem: str
-    usage: str
-    subcommand: Subcommand | None = None
+    UNKNOWN_SUBCOMMAND = "unknown_subcommand"
+    TWO_ENIS = "two_enis"
+    TWO_INSTANCES = "two_instances"
+    TWO_REGIONS = "two_regions"
+    NOT_AN_ENI_ID = "not_an_eni_id"
+    NOT_AN_INSTANCE_ID = "not_an_instance_id"
+    UNKNOWN_REGION = "unknown_region"
+    NO_ENI = "no_eni"
+    NO_REASON = "no_reason"
+    REASON_TOO_LONG = "reason_too_long"
+    NO_STATUS_TARGET = "no_status_target"
+    EXTRA_STATUS_ARGUMENTS = "extra_status_arguments"
+    NOT_A_STATUS_TARGET = "not_a_status_target"
+    EXTRA_LIST_ARGUMENTS = "extra_list_arguments"
+    NOT_A_LIST_SCOPE = "not_a_list_scope"
+    NO_REQUEST_ID = "no_request_id"
+    EXTRA_REQUEST_ARGUMENTS = "extra_request_arguments"
+    NOT_A_REQUEST_ID = "not_a_request_id"
+
+
+@dataclass(frozen=True)
+class CommandError:
+    """What was wrong with the line: a code, the subcommand it was for, and what it is about."""
+
+    problem: CommandProblem
+    subcommand: Subcommand | None = None  # None: the subcommand itself was not understood
+    token: str = ""  # the word the problem is about, as typed
+    earlier: str = ""  # TWO_*: the first of the two
+    example: str = ""  # UNKNOWN_REGION: a region ID that would do (the default one)
+    length: int = 0  # REASON_TOO_LONG: how long the reason is
 
 
 def is_eni_id(token: str) -> bool:
@@ -181,7 +200,7 @@ def clean_text(text: str) -> str:
 def parse_command(
     text: str, *, default_region: str, known_regions: Collection[str]
 ) -> ParsedCommand | CommandError:
-    """Parse the text after `/eni` into a command, or a CommandError that says how to fix it."""
+    """Parse the text after `/eni` into a command, or a CommandError saying what is wrong."""
     line = clean_text(text)
     head, _, rest = line.partition(" ")
     word = head.lower()
@@ -190,10 +209,7 @@ def parse_command(
     try:
         sub = Subcommand(word)
     except ValueError:
-        forms = "\n".join(USAGE.values())
-        return CommandError(
-            problem=f"`{_shown(head)}` is not an `/eni` subcommand.", usage=forms, subcommand=None
-        )
+        return CommandError(CommandProblem.UNKNOWN_SUBCOMMAND, token=head)
     rest = rest.strip()
     if sub is Subcommand.DETACH:
         return _parse_detach(rest, default_region=default_region, known_regions=known_regions)
@@ -205,16 +221,6 @@ def parse_command(
     if sub is Subcommand.LIST:
         return _parse_list(args)
     return _parse_request_command(sub, args)
-
-
-def _shown(token: str, limit: int = 40) -> str:
-    """A token as it may be echoed back: backticks removed, cut short."""
-    token = token.replace("`", "'")
-    return token if len(token) <= limit else token[: limit - 1] + "…"
-
-
-def _error(sub: Subcommand, problem: str) -> CommandError:
-    return CommandError(problem=problem, usage=USAGE[sub], subcommand=sub)
 
 
 def _parse_detach(
@@ -230,50 +236,32 @@ def _parse_detach(
         token, _, after = remaining.partition(" ")
         if is_eni_id(token):
             if eni_id is not None and token != eni_id:
-                return _error(
-                    Subcommand.DETACH,
-                    f"Two ENI IDs (`{eni_id}`, `{token}`): one request detaches one ENI.",
-                )
+                return _detach_error(CommandProblem.TWO_ENIS, token, earlier=eni_id)
             eni_id = token
         elif is_instance_id(token):
             if instance_id is not None and token != instance_id:
-                return _error(
-                    Subcommand.DETACH,
-                    f"Two instance IDs (`{instance_id}`, `{token}`): name at most one.",
-                )
+                return _detach_error(CommandProblem.TWO_INSTANCES, token, earlier=instance_id)
             instance_id = token
         elif token in known_regions:
             if region is not None and token != region:
-                return _error(
-                    Subcommand.DETACH, f"Two regions (`{region}`, `{token}`): name at most one."
-                )
+                return _detach_error(CommandProblem.TWO_REGIONS, token, earlier=region)
             region = token
         elif token.lower().startswith("eni-"):
-            return _error(Subcommand.DETACH, f"`{_shown(token)}` is not an ENI ID (eni-…).")
+            return _detach_error(CommandProblem.NOT_AN_ENI_ID, token)
         elif token.startswith("i-"):
-            return _error(Subcommand.DETACH, f"`{_shown(token)}` is not an instance ID (i-…).")
+            return _detach_error(CommandProblem.NOT_AN_INSTANCE_ID, token)
         elif _REGION_SHAPE_RE.match(token) and region is None:
-            return _error(
-                Subcommand.DETACH,
-                f"`{_shown(token)}` is not a region this bot knows; use a region ID such as "
-                f"`{default_region}`.",
-            )
+            return _detach_error(CommandProblem.UNKNOWN_REGION, token, example=default_region)
         else:
             break
         remaining = after.lstrip()
     if eni_id is None:
-        return _error(Subcommand.DETACH, "Name the ENI to detach (its ID starts with `eni-`).")
+        return _detach_error(CommandProblem.NO_ENI)
     reason = remaining.strip()
     if not reason:
-        return _error(
-            Subcommand.DETACH,
-            "Give a reason after the IDs; approvers read it before they decide.",
-        )
+        return _detach_error(CommandProblem.NO_REASON)
     if len(reason) > MAX_REASON_LENGTH:
-        return _error(
-            Subcommand.DETACH,
-            f"The reason is {len(reason)} characters long; keep it to {MAX_REASON_LENGTH}.",
-        )
+        return CommandError(CommandProblem.REASON_TOO_LONG, Subcommand.DETACH, length=len(reason))
     return DetachCommand(
         eni_id=eni_id,
         instance_id=instance_id,
@@ -283,23 +271,22 @@ def _parse_detach(
     )
 
 
+def _detach_error(
+    problem: CommandProblem, token: str = "", *, earlier: str = "", example: str = ""
+) -> CommandError:
+    return CommandError(problem, Subcommand.DETACH, token=token, earlier=earlier, example=example)
+
+
 def _parse_status(args: list[str]) -> StatusCommand | CommandError:
     if len(args) != 1:
-        return _error(
-            Subcommand.STATUS,
-            "Name one request ID (like `42` or `#42`) or one ENI ID."
-            if not args
-            else "Too many arguments: name one request ID or one ENI ID.",
-        )
+        problem = CommandProblem.EXTRA_STATUS_ARGUMENTS if args else CommandProblem.NO_STATUS_TARGET
+        return CommandError(problem, Subcommand.STATUS)
     token = args[0]
     if is_eni_id(token):
         return StatusCommand(eni_id=token)
     request_id = parse_request_id(token)
     if request_id is None:
-        return _error(
-            Subcommand.STATUS,
-            f"`{_shown(token)}` is neither a request ID (like `42`) nor an ENI ID (eni-…).",
-        )
+        return CommandError(CommandProblem.NOT_A_STATUS_TARGET, Subcommand.STATUS, token=token)
     return StatusCommand(request_id=request_id)
 
 
@@ -307,30 +294,22 @@ def _parse_list(args: list[str]) -> ListCommand | CommandError:
     if not args:
         return ListCommand()
     if len(args) > 1:
-        return _error(Subcommand.LIST, "Too many arguments: choose one of mine, pending, open.")
+        return CommandError(CommandProblem.EXTRA_LIST_ARGUMENTS, Subcommand.LIST)
     try:
         return ListCommand(scope=ListScope(args[0].lower()))
     except ValueError:
-        return _error(
-            Subcommand.LIST, f"`{_shown(args[0])}` is not a list; choose mine, pending or open."
-        )
+        return CommandError(CommandProblem.NOT_A_LIST_SCOPE, Subcommand.LIST, token=args[0])
 
 
 def _parse_request_command(
     sub: Subcommand, args: list[str]
 ) -> CancelCommand | RetryCommand | CommandError:
     if len(args) != 1:
-        return _error(
-            sub,
-            "Name the request by its ID (like `42` or `#42`)."
-            if not args
-            else "Too many arguments: name one request ID.",
-        )
+        problem = CommandProblem.EXTRA_REQUEST_ARGUMENTS if args else CommandProblem.NO_REQUEST_ID
+        return CommandError(problem, sub)
     request_id = parse_request_id(args[0])
     if request_id is None:
-        return _error(
-            sub, f"`{_shown(args[0])}` is not a request ID; request IDs look like `42` or `#42`."
-        )
+        return CommandError(CommandProblem.NOT_A_REQUEST_ID, sub, token=args[0])
     if sub is Subcommand.CANCEL:
         return CancelCommand(request_id=request_id)
     return RetryCommand(request_id=request_id)

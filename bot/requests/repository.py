@@ -156,8 +156,12 @@ def compare_and_set(
     values: Mapping[str, Any],
     *,
     lease_owner: str | None = None,
-) -> bool:
-    """`UPDATE … WHERE id AND status IN expected [AND lease_owner] RETURNING id`; False if lost."""
+) -> DetachRequest | None:
+    """`UPDATE … WHERE id AND status IN expected [AND lease_owner] RETURNING *`; None if lost.
+
+    The row comes back from the UPDATE itself (one round trip), as it now stands. `values` may
+    hold SQL expressions over the old row (`DetachRequest.attempts + 1`).
+    """
     stmt = (
         update(DetachRequest)
         .where(
@@ -165,15 +169,12 @@ def compare_and_set(
             DetachRequest.status.in_([s.value for s in expected]),
         )
         .values(**values)
-        .returning(DetachRequest.id)
-        .execution_options(synchronize_session=False)
+        .returning(DetachRequest)
+        .execution_options(synchronize_session=False, populate_existing=True)
     )
     if lease_owner is not None:
         stmt = stmt.where(DetachRequest.lease_owner == lease_owner)
-    won = db.execute(stmt).first() is not None
-    if won:
-        get(db, request_id)  # refresh the identity map with what was written
-    return won
+    return db.scalars(stmt).one_or_none()
 
 
 def add_event(

@@ -129,7 +129,7 @@ class SlackIdSet:
                     )
                 return frozenset(), self._ttl
             log.warning("usergroups.users.list failed for %s: %s", group, error or "error")
-        except SlackClientError as exc:
+        except (SlackClientError, OSError) as exc:  # OSError: URLError, timeouts, resets
             log.warning("usergroups.users.list failed for %s: %s", group, type(exc).__name__)
         else:
             users = response.get("users")

@@ -17,7 +17,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
-from bot.slack.notices import CHANNEL_PROBLEMS
+from bot.slack.blocks.notices import CHANNEL_PROBLEMS
 
 __all__ = [
     "BLIND_LOOKUP_ERRORS",
@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 # Errors about the message or channel itself: sending the same thing again cannot succeed.
-# The channel problems (bot.slack.notices.CHANNEL_PROBLEMS) are conclusive at the first answer.
+# The channel problems (bot.slack.blocks.notices.CHANNEL_PROBLEMS) are conclusive at once.
 PERMANENT_ERRORS = CHANNEL_PROBLEMS | frozenset(
     {
         "message_not_found",

@@ -12,7 +12,6 @@ into what the relay must do next (bot/slack/delivery_errors.py).
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,7 +23,9 @@ from slack_sdk.web import SlackResponse
 from bot.observability.slack_client import InstrumentedWebClient
 from bot.outbox.models import MessageKind
 from bot.outbox.port import Delivery, LeaseLostError, Sent
-from bot.slack import messages, notices
+from bot.slack.blocks import card, notices, summary, thread
+from bot.slack.blocks.kit import Message
+from bot.slack.blocks.notices import CHANNEL_PROBLEMS
 from bot.slack.delivery_errors import (
     BLIND_LOOKUP_ERRORS,
     DeliveryError,
@@ -34,8 +35,6 @@ from bot.slack.delivery_errors import (
     call,
 )
 from bot.slack.ids import OUTBOX_METADATA_EVENT
-from bot.slack.messages import Rendered
-from bot.slack.notices import CHANNEL_PROBLEMS
 
 __all__ = [
     "LOOKUP_PAGES",
@@ -54,6 +53,7 @@ log = logging.getLogger(__name__)
 # chat.postEphemeral answers after which the requester is reached in the App's DM instead.
 _EPHEMERAL_REFUSED = CHANNEL_PROBLEMS | {"user_not_in_channel"}
 LOOKUP_PAGES = 3  # the relay's lease must outlast this many lookup calls (see RelayConfig)
+_SEND_DURATION = 60.0  # a post lands at most this long after its send started (retries included)
 _LOOKUP_SLACK = 300.0  # seconds before send_started_at still searched (clock skew)
 
 
@@ -96,7 +96,7 @@ class Notifier:
     def post(
         self,
         channel: str,
-        message: Rendered,
+        message: Message,
         *,
         event_payload: Mapping[str, Any],
         thread_ts: str | None = None,
@@ -116,7 +116,7 @@ class Notifier:
         body = self._write("chat.postMessage", applied_maybe=True, **args)
         return Posted(str(body.get("channel") or channel), str(body["ts"]), event_payload)
 
-    def update(self, channel: str, ts: str, message: Rendered) -> None:
+    def update(self, channel: str, ts: str, message: Message) -> None:
         """chat.update of a posted message (idempotent: safe to repeat)."""
         self._write(
             "chat.update",
@@ -152,11 +152,13 @@ class Notifier:
     def _scan(
         self, channel: str, *, thread_ts: str | None, oldest: float | None
     ) -> Iterator[Mapping[str, Any]]:
-        # From just before the first send that may have landed to just after now, widened on
-        # both sides for clock skew between this host and Slack.
-        window: dict[str, Any] = {"latest": f"{time.time() + _LOOKUP_SLACK:.6f}", "inclusive": True}
+        # Around the first send that may have landed, as the database's clock (the relay's)
+        # dated it: a post lands within one call of its send, and the window is widened on
+        # both sides for skew between that clock and Slack's. Never this host's clock.
+        window: dict[str, Any] = {"inclusive": True}
         if oldest is not None:
             window["oldest"] = f"{max(0.0, oldest - _LOOKUP_SLACK):.6f}"
+            window["latest"] = f"{oldest + _LOOKUP_SLACK + _SEND_DURATION:.6f}"
         cursor = ""
         for _ in range(LOOKUP_PAGES):
             body = self._page(channel, thread_ts=thread_ts, cursor=cursor, window=window)
@@ -167,6 +169,10 @@ class Notifier:
             cursor = str(meta.get("next_cursor") or "") if isinstance(meta, Mapping) else ""
             if not cursor:
                 return
+        # Pages left unread may hold the post: "not found" would post it twice. Look again later.
+        raise SlackUnreachableError(
+            f"lookup in {channel} stopped after {LOOKUP_PAGES} pages", applied_maybe=True
+        )
 
     def _page(
         self, channel: str, *, thread_ts: str | None, cursor: str, window: Mapping[str, Any]
@@ -218,7 +224,7 @@ def _as_int(value: Any) -> int | None:
 
 
 class OutboxNotifier(Notifier):
-    """Renders outbox rows with bot.slack.messages and delivers them (the relay's Sender)."""
+    """Renders outbox rows with bot.slack.blocks and delivers them (the relay's Sender)."""
 
     def deliver(self, job: Delivery) -> Sent:
         """Post, update, or recognise an earlier post of the row; returns where it is."""
@@ -228,7 +234,7 @@ class OutboxNotifier(Notifier):
         if kind is MessageKind.CARD_UPDATE:
             if job.request is None or job.target_ts is None:
                 raise SlackRejectedError("message_not_found")
-            self.update(job.channel, job.target_ts, messages.card(job.request, _deciders(job)))
+            self.update(job.channel, job.target_ts, card.approval_card(job.request, _deciders(job)))
             return Sent(job.channel, job.target_ts)
         event: dict[str, Any] = {"outbox_id": job.outbox_id}
         if job.request is not None:
@@ -316,23 +322,23 @@ class OutboxNotifier(Notifier):
         )
 
 
-def _render(job: Delivery) -> Rendered:
+def _render(job: Delivery) -> Message:
     if job.kind is MessageKind.CARD:
         if job.request is None:
             raise SlackRejectedError("no_text")
-        return messages.card(job.request, _deciders(job))
+        return card.approval_card(job.request, _deciders(job))
     if job.kind is MessageKind.THREAD_REPLY:
         if job.request is None:
             raise SlackRejectedError("no_text")
-        return messages.thread_reply(job.request, job.payload)
+        return thread.thread_reply(job.request, job.payload)
     if job.digest:
-        return messages.digest([(rid, payload) for _, rid, payload in job.digest])
+        return summary.digest([(rid, payload) for _, rid, payload in job.digest])
     request_id = job.request.id if job.request is not None else 0
-    return messages.incident_summary(job.payload, request_id)
+    return summary.incident_summary(job.payload, request_id)
 
 
-def _deciders(job: Delivery) -> list[messages.Decider]:
-    return [messages.Decider(user, decision) for user, decision in job.approvals]
+def _deciders(job: Delivery) -> list[card.Decider]:
+    return [card.Decider(user, decision) for user, decision in job.approvals]
 
 
 def _covers(payload: Mapping[str, Any]) -> list[int]:

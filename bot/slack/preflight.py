@@ -3,50 +3,29 @@
 Cheap checks first (who asks, which region, an open request already there), then ECS: the ENI
 exists in that region, is a detachable kind, is attached to that instance and InUse (or already
 Detaching); the instance is Running or Stopped. The outcome is data (`Passed` or `Refused` with a
-`Problem`); `blocks.py` turns it into words. Runs after the ack, never inside it.
+`Problem`); `bot.slack.blocks.refusals` turns it into words. Runs after the ack, never inside it.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from slack_sdk.errors import SlackClientError
 
 from bot import db
 from bot.ecs.errors import EcsError
-from bot.ecs.models import EniStatus, EniType, Instance, InstanceStatus, NetworkInterface
-from bot.requests import repository
+from bot.ecs.models import Instance, NetworkInterface
+from bot.requests import repository, rules
 from bot.requests.commands import DetachCommand
 from bot.requests.repository import OpenRequestRef
+from bot.requests.rules import Problem
 from bot.requests.service import NewRequest
 from bot.runtime import Runtime
 from bot.slack.auth import People
 
 log = logging.getLogger(__name__)
-
-DETACHABLE_ENI_STATES = frozenset({EniStatus.IN_USE, EniStatus.DETACHING})
-DETACHABLE_INSTANCE_STATES = frozenset({InstanceStatus.RUNNING, InstanceStatus.STOPPED})
-
-
-class Problem(StrEnum):
-    """Why a request was refused before anything was stored."""
-
-    NOT_A_REQUESTER = "not_a_requester"
-    REGION_NOT_ALLOWED = "region_not_allowed"
-    OPEN_REQUEST = "open_request"
-    ENI_NOT_FOUND = "eni_not_found"
-    PRIMARY_ENI = "primary_eni"
-    MEMBER_ENI = "member_eni"
-    SERVICE_MANAGED = "service_managed"
-    NOT_ATTACHED = "not_attached"
-    ATTACHED_ELSEWHERE = "attached_elsewhere"
-    ENI_STATE = "eni_state"
-    INSTANCE_NOT_FOUND = "instance_not_found"
-    INSTANCE_STATE = "instance_state"
-    ECS_ERROR = "ecs_error"
 
 
 @dataclass(frozen=True)
@@ -143,37 +122,17 @@ def _check_with_ecs(
     eni = next((e for e in found if e.eni_id == command.eni_id), None)
     if eni is None:
         return Refused(Problem.ENI_NOT_FOUND, command, facts={"region": region})
-    facts: dict[str, Any] = {"status": eni.status_raw or eni.status.value, "type": eni.type_raw}
-    if eni.type is EniType.PRIMARY:
-        return Refused(Problem.PRIMARY_ENI, command, facts={"instance_id": eni.instance_id})
-    if eni.type is EniType.MEMBER:
-        return Refused(
-            Problem.MEMBER_ENI, command, facts={"trunk_id": eni.trunk_network_interface_id}
-        )
-    if eni.service_managed:
-        return Refused(Problem.SERVICE_MANAGED, command)
-    if eni.instance_id is None:
-        return Refused(Problem.NOT_ATTACHED, command, facts=facts)
-    if command.instance_id is not None and eni.instance_id != command.instance_id:
-        return Refused(
-            Problem.ATTACHED_ELSEWHERE, command, facts={**facts, "attached_to": eni.instance_id}
-        )
-    if eni.status not in DETACHABLE_ENI_STATES:
-        return Refused(Problem.ENI_STATE, command, facts=facts)
+    problem = rules.eni_problem(eni, command.instance_id)
+    if problem is not None:
+        return Refused(problem[0], command, facts=problem[1])
     instance_id = eni.instance_id
+    assert instance_id is not None  # eni_problem refuses an ENI that is not attached
     instances = runtime.ecs.describe_instances(region, [instance_id])
     instance = next((i for i in instances if i.instance_id == instance_id), None)
-    if instance is None:
-        return Refused(Problem.INSTANCE_NOT_FOUND, command, facts={"instance_id": instance_id})
-    if instance.status not in DETACHABLE_INSTANCE_STATES:
-        return Refused(
-            Problem.INSTANCE_STATE,
-            command,
-            facts={
-                "instance_id": instance_id,
-                "instance_status": instance.status_raw or instance.status.value,
-            },
-        )
+    problem = rules.instance_problem(instance, instance_id)
+    if problem is not None:
+        return Refused(problem[0], command, facts=problem[1])
+    assert instance is not None  # instance_problem refuses a missing instance
     new = NewRequest(
         region=region,
         eni_id=eni.eni_id,

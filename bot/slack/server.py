@@ -30,11 +30,10 @@ from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser
 from waitress.server import BaseWSGIServer, create_server
 
-from bot import db
 from bot.observability.bolt import RECEIVED_AT
 from bot.runtime import Runtime
 from bot.slack import envelope, intake
-from bot.slack.app import build_app, shutdown_app
+from bot.slack.app import shutdown_app
 
 if TYPE_CHECKING:
     from wsgiref.types import StartResponse, WSGIEnvironment
@@ -112,7 +111,7 @@ class SlackWsgiApp:
         if path == "/healthz":
             return _plain(start_response, "200 OK", "ok\n")
         if path == "/readyz":
-            ready, reason = db.is_ready(self._runtime.engine)
+            ready, reason = self._runtime.ready()
             status = "200 OK" if ready else "503 Service Unavailable"
             return _plain(start_response, status, reason + "\n")
         if path == "/metrics":
@@ -152,7 +151,10 @@ class _Channel(HTTPChannel):
 
 
 class HttpServer:
-    """The bot's HTTP endpoint on a waitress server; `port=0` picks a free port."""
+    """The bot's HTTP endpoint on a waitress server; `port=0` picks a free port.
+
+    `app` is built by the composition root (`bot.bootstrap.build_app`), never here.
+    """
 
     def __init__(
         self,
@@ -160,11 +162,11 @@ class HttpServer:
         host: str = "127.0.0.1",
         port: int = 0,
         *,
-        app: App | None = None,
+        app: App,
         threads: int = SERVER_THREADS,
     ) -> None:
         self.runtime = runtime
-        self.app = app if app is not None else build_app(runtime)
+        self.app = app
         server = create_server(
             SlackWsgiApp(self.app, runtime),
             host=host,
@@ -248,6 +250,7 @@ def _close_all(server: Any) -> None:
 
 def serve_http(
     runtime: Runtime,
+    app: App,
     host: str,
     port: int,
     *,
@@ -255,7 +258,7 @@ def serve_http(
     on_ready: Callable[[HttpServer], None] | None = None,
 ) -> None:
     """Serve HTTP mode until interrupted; `ready_event` is set once the port is bound."""
-    server = HttpServer(runtime, host, port)
+    server = HttpServer(runtime, host, port, app=app)
     log.info("serving Slack HTTP mode on %s%s", server.url, EVENTS_PATH)
     if on_ready is not None:
         on_ready(server)

@@ -40,7 +40,7 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 
 from bot.config import ConfigError
 from bot.runtime import Runtime
-from bot.slack.app import build_app, shutdown_app
+from bot.slack.app import shutdown_app
 
 log = logging.getLogger(__name__)
 
@@ -124,13 +124,13 @@ class SocketHandler(BaseSocketModeHandler):
         send_response(client, req, run_bolt_app(self.app, req), started)
 
 
-def socket_handler(runtime: Runtime, *, app: App | None = None) -> SocketHandler:
-    """A handler ready to `connect()` (non-blocking) or `start()` (blocking)."""
+def socket_handler(runtime: Runtime, *, app: App) -> SocketHandler:
+    """A handler for the root's `app`, ready to `connect()` (non-blocking) or `start()`."""
     token = runtime.settings.slack_app_token
     if token is None or not token.get_secret_value():
         raise ConfigError("SLACK_APP_TOKEN is not set; it is required for Socket Mode")
     return SocketHandler(
-        app if app is not None else build_app(runtime),
+        app,
         app_token=token.get_secret_value(),
         web_client=runtime.slack,
     )
@@ -147,9 +147,9 @@ def connect(handler: SocketHandler) -> None:
         ) from None
 
 
-def serve_socket(runtime: Runtime, *, on_ready: Callable[[], None] | None = None) -> None:
+def serve_socket(runtime: Runtime, app: App, *, on_ready: Callable[[], None] | None = None) -> None:
     """Connect and serve until interrupted; `on_ready` runs once the first connection is open."""
-    handler = socket_handler(runtime)
+    handler = socket_handler(runtime, app=app)
     try:
         connect(handler)
         log.info("connected to Slack in Socket Mode")

@@ -19,10 +19,11 @@ from bot import db
 from bot.backoff import capped_backoff
 from bot.ecs.client import DESCRIBE_ENIS, DESCRIBE_INSTANCES, DETACH, EcsClient
 from bot.ecs.errors import OUTCOME_UNKNOWN, EcsError, OutcomeUnknownError, Reaction
-from bot.ecs.models import EniStatus, Instance, InstanceStatus, NetworkInterface
+from bot.ecs.models import EniStatus, Instance, NetworkInterface
 from bot.observability.context import request_context
-from bot.requests import repository, service
+from bot.requests import repository, rules, service
 from bot.requests.models import DetachRequest
+from bot.requests.rules import Next
 from bot.requests.service import Policy
 from bot.requests.states import Status
 
@@ -97,7 +98,7 @@ class Executor:
                 break
             try:
                 with request_context(request_id=request_id):
-                    self.execute(request_id)
+                    self._execute(claimed[n])
             except Exception:
                 # A bug or a database hiccup: leave the lease to expire and try again later.
                 log.exception("executor failed on request %d", request_id)
@@ -110,21 +111,25 @@ class Executor:
         request = self._renew(request_id)
         if request is None:
             return  # someone else holds it now, or it moved on
+        self._execute(request)
+
+    def _execute(self, request: DetachRequest) -> None:
+        """Drive a request whose lease this worker has just taken or renewed."""
         if request.state is Status.APPROVED:
             with db.transaction(self._sessions) as s:
-                if not service.start_execution(
+                started = service.start_execution(
                     s,
-                    request_id=request_id,
+                    request_id=request.id,
                     owner=self._owner,
                     policy=self._policy,
                     now=self._now(),
-                ):
-                    return
-            request = self._renew(request_id)
-            if request is None:
+                    lease_seconds=self._config.lease_seconds,
+                )
+            if started is None:
                 return
+            request = started
         if request.state is not Status.EXECUTING:
-            self._release([request_id])
+            self._release([request.id])
             return
         live = self._describe(request)
         if live is None:
@@ -135,77 +140,37 @@ class Executor:
 
     def _settle_from_live(self, request: DetachRequest, live: _Live) -> bool:
         """Decide from Describe alone where possible; True when nothing is left to send."""
-        # A Detach committed to or answered ambiguously, not yet settled by a Describe.
-        unsettled = (
-            request.detach_intent_at is not None or request.detach_maybe_applied_at is not None
+        action = rules.decide(
+            service.marks_of(request),
+            live.eni,
+            live.instance,
+            now=self._now(),
+            in_flight_window=self._config.in_flight_window,
+            busy_budget=self._policy.stuck_after,
         )
-        eni, instance = live.eni, live.instance
-        if eni is None:
-            self._fail(
-                request,
-                "EniGone",
-                f"ENI {request.eni_id} no longer exists in {request.region}; nothing to detach.",
-            )
-            return True
-        attached_here = eni.instance_id == request.instance_id
-        if not attached_here or eni.status is EniStatus.AVAILABLE:
-            if service.may_have_detached(request):
-                self._reconciled(request, request.ecs_request_id)
-            else:
-                where = f"attached to {eni.instance_id}" if eni.instance_id else "not attached"
-                self._fail(
-                    request,
-                    "WorldChanged",
-                    f"ENI {request.eni_id} is now {eni.status.value} and {where}, no longer "
-                    f"attached to {request.instance_id} as when it was approved.",
-                )
-            return True
-        if eni.status is EniStatus.DETACHING and unsettled:
-            # The earlier Detach (whose answer was lost) took effect: do not send another.
+        if action.next is Next.SEND:
+            return False
+        if action.next is Next.RECONCILE:
             self._reconciled(request, request.ecs_request_id)
-            return True
-        if request.detach_intent_at is not None:
-            settles_at = request.detach_intent_at + timedelta(seconds=self._config.in_flight_window)
-            if self._now() < settles_at:
-                # A Detach was committed to but its outcome is unknown, and it may still be in
-                # flight (its holder slow, or dead with the call on the wire): wait it out.
-                self._release([request.id], retry_at=settles_at)
-                return True
-        if eni.status not in (EniStatus.IN_USE, EniStatus.DETACHING):
-            self._fail(
-                request,
-                "WorldChanged",
-                f"ENI {request.eni_id} is {eni.status_raw or eni.status.value}; only an InUse "
-                "or Detaching ENI can be detached.",
-            )
-            return True
-        if instance is None:
-            self._fail(
-                request,
-                "WorldChanged",
-                f"Instance {request.instance_id} no longer exists in {request.region}.",
-            )
-            return True
-        if instance.status not in (InstanceStatus.RUNNING, InstanceStatus.STOPPED):
-            self._busy(
-                request,
-                "InvalidOperation.InvalidEcsState",
-                f"Instance {request.instance_id} is {instance.status_raw or instance.status.value};"
-                " waiting for it to be Running or Stopped.",
-                None,
-                refused=False,
-            )
-            return True
-        # InUse, or Detaching on a stuck retry (re-sending is what unsticks it): send.
-        return False
+        elif action.next is Next.WAIT:
+            self._release([request.id], retry_at=action.until)
+        elif action.next is Next.BUSY:
+            self._busy(request, action.code or "", action.message or "", None, refused=False)
+        else:
+            self._fail(request, action.code or "WorldChanged", action.message or "")
+        return True
 
     def _send(self, request: DetachRequest) -> None:
         """Commit the intent, then call DetachNetworkInterface and record what it said."""
         now = self._now()
         with db.transaction(self._sessions) as s:
             if not service.mark_detach_intent(
-                s, request_id=request.id, owner=self._owner, now=now
-            ) or not _extend(s, request.id, self._owner, now, self._config.lease_seconds):
+                s,
+                request_id=request.id,
+                owner=self._owner,
+                now=now,
+                lease_seconds=self._config.lease_seconds,
+            ):
                 return
         try:
             ecs_request_id = self._ecs.detach_network_interface(
@@ -219,9 +184,16 @@ class Executor:
             self._audit(request, DETACH, exc.code, exc.request_id, exc.message)
             self._on_refusal(request, exc)
             return
-        self._audit(request, DETACH, "OK", ecs_request_id, None)
         now = self._now()
         with db.transaction(self._sessions) as s:
+            service.record_ecs_call(
+                s,
+                request_id=request.id,
+                action=DETACH,
+                code="OK",
+                ecs_request_id=ecs_request_id,
+                now=now,
+            )
             service.record_detach_sent(
                 s,
                 request_id=request.id,
@@ -236,7 +208,8 @@ class Executor:
     def _on_refusal(self, request: DetachRequest, exc: EcsError) -> None:
         """ECS refused this Detach, so this call was not applied; an earlier one may have been."""
         if exc.reaction is Reaction.RETRY_NOW:
-            self._trouble(request, exc)
+            # Throttled, or no connection: refused at the gate, so this call was not applied.
+            self._trouble(request, exc, answered=True)
             return
         fresh = self._renew(request.id)
         if fresh is None:
@@ -285,12 +258,16 @@ class Executor:
             # Still InUse: the Detach did not (yet) apply. Keep the intent and look again later,
             # within the same budget as busy refusals, so lost answers cannot loop for ever.
             code = unknown.code if unknown else OUTCOME_UNKNOWN
+            intent = fresh.detach_intent_at
             self._busy(
                 fresh,
                 code,
                 f"ECS did not confirm the detach of {fresh.eni_id}, and the ENI is still InUse.",
                 unknown.request_id if unknown else None,
                 refused=False,
+                in_flight_until=(
+                    intent + timedelta(seconds=self._config.in_flight_window) if intent else None
+                ),
             )
 
     # ---- outcomes ----
@@ -334,6 +311,7 @@ class Executor:
         ecs_request_id: str | None,
         *,
         refused: bool = True,
+        in_flight_until: datetime | None = None,
     ) -> None:
         cfg = self._config
         now = self._now()
@@ -351,10 +329,15 @@ class Executor:
                 now=now,
                 retry_at=now + timedelta(seconds=delay),
                 refused=refused,
+                in_flight_until=in_flight_until,
             )
 
-    def _trouble(self, request: DetachRequest, exc: EcsError) -> None:
-        """Throttling/5xx/no answer after the client's retries: try later, say so once."""
+    def _trouble(self, request: DetachRequest, exc: EcsError, *, answered: bool = False) -> None:
+        """Throttling/5xx/no answer after the client's retries: try later, say so once.
+
+        `answered`: the trouble was ECS's answer to the Detach just sent, a refusal, so its
+        intent is answered.
+        """
         cfg = self._config
         delay = capped_backoff(request.attempts, base=cfg.trouble_base, cap=cfg.trouble_cap)
         now = self._now()
@@ -367,6 +350,7 @@ class Executor:
                 request_id=request.id,
                 owner=self._owner,
                 retry_at=now + timedelta(seconds=delay),
+                answered=answered,
             )
 
     # ---- helpers ----
@@ -380,7 +364,11 @@ class Executor:
             instances = self._ecs.describe_instances(request.region, [request.instance_id])
         except EcsError as exc:
             self._audit(request, action, exc.code, exc.request_id, exc.message)
-            if exc.reaction is Reaction.FAIL:
+            if exc.reaction is Reaction.FAIL and service.may_have_detached(request):
+                # A Detach may have been applied: only a Describe may end this request, so a
+                # refused one (a RAM edit, a key rotation) is trouble to report, not a verdict.
+                self._trouble(request, exc)
+            elif exc.reaction is Reaction.FAIL:
                 self._fail(request, exc.code, exc.message, exc.request_id)
             elif exc.reaction is Reaction.RETRY_LATER:
                 # Credentials between rotations: wait within the busy budget, then fail.

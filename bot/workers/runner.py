@@ -1,10 +1,12 @@
 """Run the executor, poller, outbox relay, expiry sweeper and outbox retention as threads.
 
-`eni-bot serve`/`socket` start a `Workers` next to the app; `eni-bot worker` calls
-`run_workers`, which blocks until SIGTERM/SIGINT. Each thread sleeps on its doorbell
-(`runtime.doorbells`, rung by the app and by the other threads) or until its periodic sweep,
-which is how work written by other processes is found. On stop, each thread finishes the item in
-hand and gives its remaining leases back; a process that dies instead has its leases expire.
+The composition root (`bot.bootstrap.build_workers`) builds a `Workers` from its parts: the
+sessions, the ECS client, the outbox `Sender` (the Slack adapter, which this package never
+imports), the doorbells and the clock. `eni-bot serve`/`socket` start it next to the app;
+`eni-bot worker` hands it to `run_workers`, which blocks until SIGTERM/SIGINT. Each thread sleeps
+on its doorbell (rung by the app and by the other threads) or until its periodic sweep, which is
+how work written by other processes is found. On stop, each thread finishes the item in hand and
+gives its remaining leases back; a process that dies instead has its leases expire.
 """
 
 from __future__ import annotations
@@ -22,14 +24,15 @@ from types import FrameType
 from typing import TypeVar
 
 from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from bot.clock import DatabaseClock
+from bot.doorbells import Doorbells
+from bot.ecs.client import EcsClient
+from bot.outbox.port import Sender
 from bot.outbox.relay import OutboxRelay, RelayConfig
 from bot.outbox.retention import OutboxRetention, RetentionConfig
 from bot.requests import service
-from bot.runtime import Runtime
-from bot.slack.notifier import OutboxNotifier, quiet_client
+from bot.requests.service import Policy
 from bot.workers.executor import Executor, ExecutorConfig
 from bot.workers.expiry import ExpirySweeper
 from bot.workers.poller import Poller, PollerConfig
@@ -48,9 +51,9 @@ class WorkerOptions:
     """Tuning; the defaults are production's. `lease_seconds` overrides every lease."""
 
     executor: ExecutorConfig = field(default_factory=ExecutorConfig)
-    poller: PollerConfig | None = None  # None: from settings (ENIBOT_POLL_INTERVAL)
+    poller: PollerConfig | None = None  # None: Workers' poll_interval (ENIBOT_POLL_INTERVAL)
     relay: RelayConfig = field(default_factory=RelayConfig)
-    retention: RetentionConfig | None = None  # None: from settings (ENIBOT_OUTBOX_RETENTION_DAYS)
+    retention: RetentionConfig | None = None  # None: retention_days (ENIBOT_OUTBOX_RETENTION_DAYS)
     lease_seconds: float | None = None
     executor_sweep: float = 1.0  # how often to look for work other processes queued
     poller_sweep: float = 0.25  # due polls are picked up within this
@@ -81,60 +84,65 @@ def lease_owners(identity: str) -> dict[str, str]:
 class Workers:
     """The background threads of one process, started and stopped together."""
 
-    def __init__(self, runtime: Runtime, options: WorkerOptions | None = None) -> None:
-        self.runtime = runtime
+    def __init__(
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        ecs: EcsClient,
+        policy: Policy,
+        sender: Sender,
+        doorbells: Doorbells,
+        clock: Callable[[], datetime],
+        poll_interval: float,
+        retention_days: float,
+        options: WorkerOptions | None = None,
+    ) -> None:
+        """Wire the threads' parts; `clock` should be the database's (`bot.clock.DatabaseClock`)."""
         self.options = options = options or WorkerOptions()
+        self.doorbells = bells = doorbells
+        self.clock = clock
+        self._policy = policy
         self.identity = worker_identity()
         self.owners = owners = lease_owners(self.identity)
-        # Lease and due times from the database's clock, whatever this host's says (a
-        # runtime built by build_runtime already has one; tests may hand in any host clock).
-        clock = runtime.clock
-        self.clock = (
-            clock if isinstance(clock, DatabaseClock) else DatabaseClock(runtime.engine, host=clock)
-        )
-        bells = runtime.doorbells
         lease = options.lease_seconds
         exec_cfg = (
             options.executor if lease is None else replace(options.executor, lease_seconds=lease)
         )
-        poll_cfg = options.poller or PollerConfig(poll_interval=runtime.settings.poll_interval)
+        poll_cfg = options.poller or PollerConfig(poll_interval=poll_interval)
         if lease is not None:
             poll_cfg = replace(poll_cfg, lease_seconds=lease)
         relay_cfg = options.relay if lease is None else replace(options.relay, lease_seconds=lease)
         self.executor = Executor(
-            sessions=runtime.sessions,
-            ecs=runtime.ecs,
-            policy=runtime.policy,
+            sessions=sessions,
+            ecs=ecs,
+            policy=policy,
             owner=owners["executor"],
             config=exec_cfg,
-            clock=self.clock,
+            clock=clock,
             poller_bell=lambda: _ring(bells.poller, bells.outbox),
         )
         self.poller = Poller(
-            sessions=runtime.sessions,
-            ecs=runtime.ecs,
-            policy=runtime.policy,
+            sessions=sessions,
+            ecs=ecs,
+            policy=policy,
             owner=owners["poller"],
             config=poll_cfg,
-            clock=self.clock,
+            clock=clock,
             on_change=bells.outbox.set,
         )
         self.relay = OutboxRelay(
-            sessions=runtime.sessions,
-            sender=OutboxNotifier(quiet_client(runtime.slack)),
+            sessions=sessions,
+            sender=sender,
             owner=owners["relay"],
             config=relay_cfg,
-            clock=self.clock,
+            clock=clock,
             on_card_undeliverable=self._card_undeliverable,
         )
-        self.expiry = ExpirySweeper(
-            sessions=runtime.sessions, policy=runtime.policy, clock=self.clock
-        )
+        self.expiry = ExpirySweeper(sessions=sessions, policy=policy, clock=clock)
         self.retention = OutboxRetention(
-            sessions=runtime.sessions,
-            config=options.retention
-            or RetentionConfig(days=runtime.settings.outbox_retention_days),
-            clock=self.clock,
+            sessions=sessions,
+            config=options.retention or RetentionConfig(days=retention_days),
+            clock=clock,
         )
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -170,7 +178,7 @@ class Workers:
     def stop(self, timeout: float = 20.0) -> bool:
         """Ask every thread to finish its item and give leases back; True if all ended in time."""
         self._stopping.set()
-        bells = self.runtime.doorbells
+        bells = self.doorbells
         _ring(bells.executor, bells.poller, bells.outbox)
         for thread in self._threads:
             thread.join(timeout=max(0.0, timeout))
@@ -187,14 +195,14 @@ class Workers:
     ) -> None:
         """The relay gave up on a card: cancel its request and tell the requester (CONTRACT)."""
         service.card_undeliverable(
-            session, request_id=request_id, problem=problem, policy=self.runtime.policy, now=now
+            session, request_id=request_id, problem=problem, policy=self._policy, now=now
         )
 
     # ---- loops ----
 
     def _executor_loop(self) -> None:
-        bell = self.runtime.doorbells.executor
-        outbox = self.runtime.doorbells.outbox
+        bell = self.doorbells.executor
+        outbox = self.doorbells.outbox
         while not self._stopping.is_set():
             bell.clear()
             claimed = self._guarded(
@@ -206,7 +214,7 @@ class Workers:
             bell.wait(self.options.executor_sweep)
 
     def _poller_loop(self) -> None:
-        bell = self.runtime.doorbells.poller
+        bell = self.doorbells.poller
         while not self._stopping.is_set():
             bell.clear()
             stats = self._guarded("poller", self.poller.run_once)
@@ -215,7 +223,7 @@ class Workers:
             bell.wait(self.options.poller_sweep)
 
     def _relay_loop(self) -> None:
-        bell = self.runtime.doorbells.outbox
+        bell = self.doorbells.outbox
         try:
             while not self._stopping.is_set():
                 bell.clear()
@@ -228,7 +236,7 @@ class Workers:
             self._guarded("relay", self.relay.release_all)
 
     def _expiry_loop(self) -> None:
-        outbox = self.runtime.doorbells.outbox
+        outbox = self.doorbells.outbox
         while not self._stopping.is_set():
             expired = self._guarded("expiry", self.expiry.run_once)
             if expired:
@@ -277,7 +285,7 @@ def _ring(*bells: threading.Event) -> None:
         bell.set()
 
 
-def run_workers(runtime: Runtime, options: WorkerOptions | None = None) -> None:
+def run_workers(workers: Workers) -> None:
     """`eni-bot worker`: run the workers until SIGTERM or SIGINT, then stop cleanly."""
     done = threading.Event()
 
@@ -286,7 +294,6 @@ def run_workers(runtime: Runtime, options: WorkerOptions | None = None) -> None:
         done.set()
 
     previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
-    workers = Workers(runtime, options)
     try:
         workers.start()
         while not done.wait(1.0):

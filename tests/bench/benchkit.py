@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any, ParamSpec, Self, TypeVar
 
 from slack_bolt import App
-from slack_bolt.lazy_listener.thread_runner import ThreadLazyListenerRunner
 
 from bot import db
+from bot.bootstrap import build_app
 from bot.ecs.client import EcsCallObserver, EcsClient
 from bot.ecs.credentials import StaticCredentials
 from bot.requests import service
@@ -37,7 +37,7 @@ from bot.sim.ecs import EcsSimulator, World
 from bot.sim.ecs.fixture import build_world, parse_world
 from bot.sim.http import Lifecycle
 from bot.sim.slack.records import Message
-from bot.slack.app import build_app
+from bot.slack.app import listener_pools
 from bot.slack.server import EVENTS_PATH
 from bot.workers.runner import WorkerOptions
 
@@ -111,49 +111,58 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
-class BusyExecutor(Executor):
-    """The Bolt app's listener executor, counting listeners at work and when the last one ended.
+class BusyCount:
+    """Listeners at work in the Bolt app's pools (listeners and post-ack work), one count.
 
     Listeners ack first and go on working in these threads (pre-flight, respond()); a cell
     waits for that work to end so it does not spill into the next cell's figures.
     """
 
-    def __init__(self, base: Executor, *, counter: BusyExecutor | None = None) -> None:
-        self._base = base
-        # Several executors (listeners, post-ack work) may share one count.
-        self._counter = counter or self
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._busy = 0
         self._last = time.monotonic()
 
-    def also(self, base: Executor) -> BusyExecutor:
-        """Another executor counted in this one's figures."""
-        return BusyExecutor(base, counter=self)
+    def wrap(self, base: Executor) -> Executor:
+        """`base`, its work counted here (the `wrap` of bot.slack.app.listener_pools)."""
+        return _CountedExecutor(base, self)
+
+    def started(self) -> None:
+        with self._lock:
+            self._busy += 1
+
+    def finished(self) -> None:
+        with self._lock:
+            self._busy -= 1
+            self._last = time.monotonic()
+
+    def quiet_for(self) -> float:
+        """Seconds since the last listener ended; 0 while one is at work or queued."""
+        with self._lock:
+            return 0.0 if self._busy else time.monotonic() - self._last
+
+
+class _CountedExecutor(Executor):
+    def __init__(self, base: Executor, count: BusyCount) -> None:
+        self._base = base
+        self._count = count
 
     def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
         """Run `fn` on the base executor, counted until it returns."""
-        counter = self._counter
-        with counter._lock:
-            counter._busy += 1
+        count = self._count
+        count.started()
 
         def counted() -> T:
             try:
                 return fn(*args, **kwargs)
             finally:
-                with counter._lock:
-                    counter._busy -= 1
-                    counter._last = time.monotonic()
+                count.finished()
 
         return self._base.submit(counted)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """Shut the base executor down."""
         self._base.shutdown(wait=wait, cancel_futures=cancel_futures)
-
-    def quiet_for(self) -> float:
-        """Seconds since the last listener ended; 0 while one is at work or queued."""
-        with self._lock:
-            return 0.0 if self._busy else time.monotonic() - self._last
 
 
 @dataclass(frozen=True)
@@ -288,16 +297,10 @@ class BotStack(Lifecycle):
         return self
 
     def _counted_app(self, runtime: Runtime) -> App:
-        """The real Bolt app, counting listeners still working after their ack."""
-        app = build_app(runtime)
-        runner = app.listener_runner
-        self.listeners = BusyExecutor(runner.listener_executor)
-        runner.listener_executor = self.listeners
-        lazy = runner.lazy_listener_runner
-        if isinstance(lazy, ThreadLazyListenerRunner):
-            # Post-ack work has its own pool (bot.slack.app); count it, keep it separate.
-            lazy.executor = self.listeners.also(lazy.executor)
-        return app
+        """The real Bolt app; listeners still working after their ack are counted, so a cell can
+        wait for them (the post-ack pool of bot.slack.app is counted too, and kept separate)."""
+        self.listeners = BusyCount()
+        return build_app(runtime, pools=listener_pools(wrap=self.listeners.wrap))
 
     def stop(self) -> None:
         """Stop every part and remove the temp dir."""

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from obs_scrape import value
 
+from bot.bootstrap import build_runtime
 from bot.config import load_settings
 from bot.observability.metrics import Metrics
-from bot.runtime import build_runtime
 
 from support.store import submit
 

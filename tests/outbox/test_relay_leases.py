@@ -32,7 +32,7 @@ from support.workers_env import submit_and_approve
 LEASE = 30.0
 CONFIG = RelayConfig(post_interval=0.0, lease_seconds=LEASE, backoff_cap=0.05)
 POLICY = service.Policy(incident_channel=INCIDENTS)
-SLACK_TIMEOUT = 10.0  # bot/runtime.py builds the bot's WebClient with timeout=10
+SLACK_TIMEOUT = 10.0  # bot/bootstrap.py builds the bot's WebClient with timeout=10
 
 
 @dataclass

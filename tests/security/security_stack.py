@@ -20,6 +20,7 @@ from urllib.parse import quote
 from slack_bolt import App
 from sqlalchemy import Engine, MetaData, func, select
 
+from bot.bootstrap import build_app
 from bot.config import Settings
 from bot.runtime import Runtime
 from bot.sim.ecs import EcsSimulator
@@ -29,7 +30,6 @@ from bot.sim.ecs.service import EcsService
 from bot.sim.ecs.world import World
 from bot.sim.slack.records import RecordedCall
 from bot.sim.slack.webapi import SlackWebApiStandIn
-from bot.slack.app import build_app
 from bot.slack.auth import People
 
 from support.stack import (
@@ -256,9 +256,8 @@ def full_stack(
     """The shared stack with every secret distinctive and the ECS wire recorded; workers too."""
     secrets = secrets or Secrets()
 
-    def record_the_wire(ecs: EcsSimulator) -> None:
+    def detach_soon(ecs: EcsSimulator) -> None:
         ecs.world.detach_delay = 0.3
-        ecs.service = RecordingEcsService(ecs.service)
 
     def app(runtime: Runtime) -> App:
         return build_app(runtime, people=people(runtime) if people else None)
@@ -278,7 +277,8 @@ def full_stack(
         world=world,
         keys={secrets.access_key_id: secrets.access_key_secret},
         sts_tokens={secrets.access_key_id: secrets.sts_token},
-        prepare_ecs=record_the_wire,
+        wrap_service=RecordingEcsService,
+        prepare_ecs=detach_soon,
         bot_token=secrets.bot_token,
         signing_secret=secrets.signing_secret,
         usergroups={APPROVER_GROUP: [GROUP_APPROVER]} if usergroups is None else usergroups,

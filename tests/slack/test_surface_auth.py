@@ -92,3 +92,19 @@ def test_membership_unreadable_for_long_fails_closed(slack: SlackWebApiStandIn) 
     assert not people.is_approver("U0MEMBER")
     assert "U0MEMBER" not in people.approvers.members()
     assert people.is_approver("U0DIRECT")  # listed IDs do not depend on Slack
+
+
+def test_slack_unreachable_keeps_recent_members_instead_of_raising() -> None:
+    # A connection refused is an OSError (urllib's URLError), not a SlackClientError: it must
+    # count as a transient failure like any other, not break the click.
+    clock = Clock()
+    stand_in = SlackWebApiStandIn(usergroups={"S0OPS": ["U0MEMBER"]}).start()
+    try:
+        people = people_from(["S0OPS"], [], client(stand_in), clock=clock.monotonic)
+        assert people.is_approver("U0MEMBER")
+    finally:
+        stand_in.stop()
+    clock.advance(GROUP_CACHE_SECONDS + 1)
+    assert people.is_approver("U0MEMBER")  # Slack unreachable: the recent answer stands
+    clock.advance(GROUP_STALE_SECONDS)
+    assert not people.is_approver("U0MEMBER")

@@ -10,8 +10,9 @@ from typing import Any
 import yaml
 from slack_harness import Harness, HarnessFactory
 
+from bot.bootstrap import EcsFactory, build_runtime
 from bot.config import Settings
-from bot.runtime import Runtime, build_runtime
+from bot.runtime import Runtime
 from bot.sim.slack import payloads
 from bot.slack.ids import COMMAND, ActionId, CallbackId, EventType
 
@@ -39,8 +40,8 @@ def test_healthz_and_readyz(harness: Harness) -> None:
 
 
 def test_readyz_is_503_with_the_reason_before_migrations(tmp_path: Path) -> None:
-    def unmigrated(settings: Settings) -> Runtime:
-        return build_runtime(settings, migrate=False)
+    def unmigrated(settings: Settings, ecs: EcsFactory | None) -> Runtime:
+        return build_runtime(settings, migrate=False, ecs=ecs)
 
     url = f"sqlite:///{tmp_path / 'empty.db'}"
     with build_stack(url, settings={"approvers": "U0APPROVER1"}, runtime=unmigrated) as bare:

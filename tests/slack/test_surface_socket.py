@@ -33,6 +33,8 @@ from bot.sim.slack.socket_sender import SocketModeSender
 from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN
 from bot.slack.socket import connect, socket_handler, stale_notice_bound
 
+from support.waiting import wait_until
+
 CONTRACT_NOTICE = 15.0  # CONTRACT.md: a connection closed without a close frame, noticed within
 # Well under Slack's 3 s and well over an in-process ack (tens of ms), for a loaded machine.
 REFRESH_ACK_TIMEOUT = 2.0
@@ -179,8 +181,8 @@ def test_a_click_and_an_event_arrive_in_their_envelopes(socket: Socket) -> None:
     click = harness.sender.click(card, "approve_request", user_id=APPROVER)
     assert click.content == b""  # a bare ack; the decision follows in the thread
     assert harness.sender.last_envelope.type is EnvelopeType.INTERACTIVE  # type: ignore[attr-defined]
-    (request,) = harness.requests()
-    assert request.status == Status.APPROVED.value
+    # The decision is post-ack work: wait for it rather than race it.
+    wait_until(lambda: harness.requests()[0].status == Status.APPROVED.value)
 
     harness.sender.app_home_opened(APPROVER)
     event = harness.sender.last_envelope  # type: ignore[attr-defined]

@@ -1,9 +1,10 @@
 """User and ECS text never turns into links, mentions or formatting it did not mean.
 
 Every surface the bot builds (card, thread replies, incident summary, ephemeral answers,
-`/eni status`, `/eni list`, App Home, the modal) is rendered here from a request whose every
-person- or ECS-supplied field (reason, ENI name, description, tags, status, error message,
-notes, ECS request IDs) holds HOSTILE, and each mrkdwn text object is checked:
+`/eni status`, `/eni list`, App Home, the modal, the card-undeliverable notice) is rendered
+here from a request whose every person- or ECS-supplied field (reason, ENI name, description,
+tags, status, error message, notes, ECS request IDs) holds HOSTILE, and each mrkdwn text object
+is checked:
 - it is `verbatim: true`, so Slack does not auto-link URLs, addresses, `#channels` or `@here`
   (the Slack stand-in's `auto_parsed` names what it would have linked otherwise);
 - every `<…>` control in it is one the bot wrote (mentions of the people involved, its own
@@ -25,11 +26,26 @@ from bot.ecs.errors import EcsError
 from bot.requests.commands import DetachCommand, ListScope, parse_command
 from bot.requests.models import DetachRequest, RequestEvent
 from bot.requests.repository import OpenRequestRef
+from bot.requests.rules import Problem
 from bot.requests.service import Decision, Outcome, Refusal
 from bot.requests.states import Status
 from bot.sim.slack.blockcheck import auto_parsed, mrkdwn_objects
-from bot.slack import blocks, messages
-from bot.slack.preflight import OpenRequestInfo, Problem, Refused
+from bot.slack.blocks import (
+    card,
+    ephemeral,
+    home,
+    listing,
+    modal,
+    notices,
+    refusals,
+    status,
+    summary,
+    thread,
+    usage,
+)
+from bot.slack.blocks.notices import CHANNEL_PROBLEMS
+from bot.slack.ids import ActionId
+from bot.slack.preflight import OpenRequestInfo, Refused
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 REQUESTER, APPROVER, OTHER = "U0REQUESTER", "U0APPROVER1", "U0APPROVER2"
@@ -126,17 +142,17 @@ OPEN = OpenRequestInfo(
 def surfaces() -> dict[str, list[dict[str, Any]]]:
     """Every surface, by name, as the blocks the bot would send."""
     out: dict[str, list[dict[str, Any]]] = {}
-    deciders = [messages.Decider(OTHER, "approve"), messages.Decider(APPROVER, "reject")]
-    for status in Status:
+    deciders = [card.Decider(OTHER, "approve"), card.Decider(APPROVER, "reject")]
+    for state in Status:
         for code in ("InvalidOperation.Conflict", "WorldChanged"):
-            shown = request(status, error_code=code)
-            out[f"card {status.value} {code}"] = messages.card(shown, deciders).blocks
+            shown = request(state, error_code=code)
+            out[f"card {state.value} {code}"] = card.approval_card(shown, deciders).blocks
             detail = {**DETAIL, "error_code": code}
             for extra in ({}, {"partial": True, "approvals": 1, "needed": 2}, {"ecs_trouble": 1}):
-                payload = {"status": status.value, "actor": APPROVER, "detail": detail | extra}
-                name = f"reply {status.value} {code} {sorted(extra)}"
-                out[name] = messages.thread_reply(shown, payload).blocks
-    summary = {
+                payload = {"status": state.value, "actor": APPROVER, "detail": detail | extra}
+                name = f"reply {state.value} {code} {sorted(extra)}"
+                out[name] = thread.thread_reply(shown, payload).blocks
+    finished = {
         "status": Status.FAILED.value,
         "eni_id": HOSTILE,
         "instance_id": HOSTILE,
@@ -144,30 +160,30 @@ def surfaces() -> dict[str, list[dict[str, Any]]]:
         "error_code": HOSTILE,
         "ecs_request_id": HOSTILE,
     }
-    out["incident summary"] = messages.incident_summary(summary, 7).blocks
-    out["digest"] = messages.digest([(7, summary), (8, summary)]).blocks
+    out["incident summary"] = summary.incident_summary(finished, 7).blocks
+    out["digest"] = summary.digest([(7, finished), (8, finished)]).blocks
     pending = request()
-    out["status"] = blocks.status_message(
+    out["status"] = status.status_message(
         request(Status.FAILED, error_code=HOSTILE), HISTORY, [OTHER], [APPROVER]
     ).blocks
-    out["status pending"] = blocks.status_message(pending, HISTORY).blocks
+    out["status pending"] = status.status_message(pending, HISTORY).blocks
     for scope in ListScope:
-        out[f"list {scope.value}"] = blocks.list_message(scope, [pending], 20).blocks
-    home = blocks.home_view(
+        out[f"list {scope.value}"] = listing.list_message(scope, [pending], 20).blocks
+    home_tab = home.home_view(
         user_id=APPROVER,
         is_approver=True,
         pending=[pending],
         mine=[pending],
-        notice=blocks.decision_reply(Decision(Outcome.REFUSED, pending, Refusal.NOT_PENDING), 7),
+        notice=ephemeral.decision_reply(Decision(Outcome.REFUSED, pending, Refusal.NOT_PENDING), 7),
     )
-    out["home"] = home["blocks"]
-    out["modal"] = blocks.detach_modal(
+    out["home"] = home_tab["blocks"]
+    out["modal"] = modal.detach_modal(
         allowed_regions=["cn-hangzhou"], default_region="cn-hangzhou", channel_id=CHANNEL
     )["blocks"]
-    out["help"] = blocks.help_message().blocks
+    out["help"] = usage.help_message().blocks
     parsed = parse_command(f"{HOSTILE} x", default_region="cn-hangzhou", known_regions=[])
     assert not isinstance(parsed, DetachCommand)
-    out["command error"] = blocks.command_error(parsed).blocks  # type: ignore[arg-type]
+    out["command error"] = usage.command_error(parsed).blocks  # type: ignore[arg-type]
     for problem in Problem:
         refused = Refused(
             problem,
@@ -176,17 +192,21 @@ def surfaces() -> dict[str, list[dict[str, Any]]]:
             existing=OPEN,
             error=EcsError("Throttling", HOSTILE, request_id=HOSTILE),
         )
-        out[f"refusal {problem.value}"] = blocks.preflight_refusal(refused).blocks
-    out["accepted"] = blocks.request_accepted(pending).blocks
-    out["repeat"] = blocks.already_requested(7, "eni-bp1d7r2k9m4x6c3v5n").blocks
+        out[f"refusal {problem.value}"] = refusals.preflight_refusal(refused).blocks
+    out["accepted"] = ephemeral.request_accepted(pending).blocks
+    out["repeat"] = ephemeral.already_requested(7, "eni-bp1d7r2k9m4x6c3v5n").blocks
     for outcome in Outcome:
         for refusal in Refusal:
             decision = Decision(outcome, pending, refusal, approvals=1, needed=2)
-            out[f"decision {outcome} {refusal}"] = blocks.decision_reply(decision, 7).blocks
-    out["not an approver"] = blocks.not_an_approver(7, "approve").blocks
-    out["internal error"] = blocks.internal_error(7).blocks
-    out["modal unavailable"] = blocks.modal_unavailable().blocks
-    out["modal not posted"] = blocks.modal_confirmation_failed(CHANNEL).blocks
+            out[f"decision {outcome} {refusal}"] = ephemeral.decision_reply(decision, 7).blocks
+    out["not an approver"] = refusals.not_an_approver(7, ActionId.APPROVE).blocks
+    out["internal error"] = refusals.internal_error(7).blocks
+    out["modal unavailable"] = modal.modal_unavailable().blocks
+    out["modal not posted"] = modal.modal_confirmation_failed(CHANNEL).blocks
+    for problem in sorted(CHANNEL_PROBLEMS):
+        for cancelled in (True, False):
+            notice = notices.card_undeliverable(request(), problem, cancelled=cancelled)
+            out[f"card undeliverable {problem} {cancelled}"] = notice.blocks
     return out
 
 

@@ -22,21 +22,23 @@ from slack_bolt import App
 from sqlalchemy import MetaData, func, select
 
 from bot import db
+from bot.bootstrap import EcsFactory, build_app, build_runtime, build_workers
 from bot.config import Settings, load_settings
 from bot.ecs.client import EcsCallObserver, EcsClient
 from bot.outbox.models import OutboxMessage
 from bot.outbox.relay import RelayConfig
 from bot.requests import repository
 from bot.requests.models import DetachRequest
-from bot.runtime import Runtime, build_runtime
+from bot.runtime import Runtime
 from bot.sim.ecs import EcsSimulator, demo_world
 from bot.sim.ecs.server import DEFAULT_KEYS
+from bot.sim.ecs.service import EcsService
 from bot.sim.ecs.world import World
 from bot.sim.slack.records import Message, ResponsePost
 from bot.sim.slack.sender import SlackSender
 from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN, SlackWebApiStandIn
+from bot.slack.blocks.card import approval_card
 from bot.slack.ids import ActionId
-from bot.slack.messages import card
 from bot.slack.server import EVENTS_PATH, HttpServer
 from bot.workers import WorkerOptions, Workers
 from bot.workers.executor import ExecutorConfig
@@ -88,17 +90,19 @@ def servers(
     bot_token: str = DEFAULT_BOT_TOKEN,
     channels: Sequence[str] | None = None,
     usergroups: Mapping[str, Sequence[str]] | None = None,
+    wrap_service: Callable[[EcsService], EcsService] | None = None,
     prepare_ecs: Callable[[EcsSimulator], None] | None = None,
 ) -> Iterator[Servers]:
     """The ECS simulator (demo world unless given) and the Slack stand-in, on free ports.
 
-    `channels=None` lets the stand-in take any channel; `prepare_ecs` adjusts the simulator
-    (its world, its service) before it serves.
+    `channels=None` lets the stand-in take any channel; `wrap_service` decorates the service
+    that answers every ECS call; `prepare_ecs` adjusts the simulator (its world) before it serves.
     """
     ecs = EcsSimulator(
         world if world is not None else demo_world(),
         keys=keys if keys is not None else {SIM_KEY: SIM_SECRET},
         sts_tokens=sts_tokens,
+        wrap_service=wrap_service,
     )
     if prepare_ecs is not None:
         prepare_ecs(ecs)
@@ -131,9 +135,13 @@ def settings_for(
     )
 
 
-def migrated_runtime(settings: Settings) -> Runtime:
-    """The runtime `eni-bot serve` builds, on a database migrated to head first."""
-    return build_runtime(settings, migrate=True)
+# Builds the runtime from the settings and, when a suite asks for one, another ECS client.
+RuntimeFactory = Callable[[Settings, EcsFactory | None], Runtime]
+
+
+def migrated_runtime(settings: Settings, ecs: EcsFactory | None = None) -> Runtime:
+    """The runtime `eni-bot serve` builds (bot.bootstrap), on a database migrated to head first."""
+    return build_runtime(settings, migrate=True, ecs=ecs)
 
 
 @dataclass
@@ -205,7 +213,7 @@ class Stack:
         with db.transaction(self.runtime.sessions) as session:
             request = repository.get(session, rid)
             assert request is not None
-            rendered = card(request)
+            rendered = approval_card(request)
         answer = self.runtime.slack.chat_postMessage(
             channel=request.channel_id, text=rendered.text, blocks=rendered.blocks
         )
@@ -297,7 +305,7 @@ class Stack:
 
     def start_workers(self, options: WorkerOptions | None = None) -> Workers:
         """Start (another) set of workers on this runtime; stopped with the stack."""
-        workers = Workers(self.runtime, options or FAST)
+        workers = build_workers(self.runtime, options or FAST)
         workers.start()
         self.workers.append(workers)
         self._stack.callback(workers.stop, 15)
@@ -321,6 +329,7 @@ def build_stack(
     world: World | None = None,
     keys: Mapping[str, str] | None = None,
     sts_tokens: Mapping[str, str] | None = None,
+    wrap_service: Callable[[EcsService], EcsService] | None = None,
     prepare_ecs: Callable[[EcsSimulator], None] | None = None,
     bot_token: str = DEFAULT_BOT_TOKEN,
     signing_secret: str = SIGNING_SECRET,
@@ -328,7 +337,7 @@ def build_stack(
     usergroups: Mapping[str, Sequence[str]] | None = None,
     settings: Mapping[str, Any] | None = None,
     on_settings: Callable[[Settings], None] | None = None,
-    runtime: Callable[[Settings], Runtime] = migrated_runtime,
+    runtime: RuntimeFactory = migrated_runtime,
     ecs_client: Callable[[EcsCallObserver, str], EcsClient] | None = None,
     serve: bool = True,
     app: Callable[[Runtime], App] | None = None,
@@ -340,10 +349,10 @@ def build_stack(
         keys: the simulator's key pairs (the first signs the bot's calls); default the sandbox's.
         settings: more `Settings` fields (approvers, poll_interval, …) over the connections.
         on_settings: called with the settings before anything is built (e.g. to set up logs).
-        runtime: builds the runtime from the settings.
+        runtime: builds the runtime from the settings (and `ecs_client`'s factory, if any).
         ecs_client: builds the runtime's ECS client instead (given the metrics' observer and the
             simulator's URL).
-        serve: serve the Bolt app (`app(runtime)`, or HttpServer's own) with a signing sender.
+        serve: serve the Bolt app (`app(runtime)`, or bootstrap's) with a signing sender.
         workers: start workers with these options at once (`Stack.start_workers` later works too).
     """
     keys = keys if keys is not None else {SIM_KEY: SIM_SECRET}
@@ -356,6 +365,7 @@ def build_stack(
                 bot_token=bot_token,
                 channels=channels,
                 usergroups=usergroups,
+                wrap_service=wrap_service,
                 prepare_ecs=prepare_ecs,
             )
         )
@@ -370,16 +380,19 @@ def build_stack(
         )
         if on_settings is not None:
             on_settings(built)
-        bot_runtime = runtime(built)
-        stack.callback(bot_runtime.close)
+        url = clouds.ecs.url
+        factory: EcsFactory | None = None
         if ecs_client is not None:
-            # The one place a test swaps a part after the runtime is built; a runtime builder
-            # that takes an ECS client factory makes this `runtime(built, ecs=…)`.
-            bot_runtime.ecs.close()
-            bot_runtime.ecs = ecs_client(bot_runtime.metrics.ecs_observer, clouds.ecs.url)
+            make_client = ecs_client
+
+            def factory(observer: EcsCallObserver) -> EcsClient:
+                return make_client(observer, url)
+
+        bot_runtime = runtime(built, factory)
+        stack.callback(bot_runtime.close)
         bot = Stack(built, bot_runtime, clouds.ecs, clouds.slack)
         if serve:
-            served_app = app(bot_runtime) if app is not None else None
+            served_app = app(bot_runtime) if app is not None else build_app(bot_runtime)
             bot.server = HttpServer(bot_runtime, app=served_app).start()
             stack.callback(bot.server.stop)
             bot.sender = SlackSender(

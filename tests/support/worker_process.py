@@ -16,6 +16,7 @@ from pathlib import Path
 
 sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parents[2])]
 
+from bot.bootstrap import build_workers  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.workers import run_workers  # noqa: E402
 
@@ -34,7 +35,7 @@ def main() -> None:
         options = replace(options, relay=replace(options.relay, post_interval=raw["post_interval"]))
     runtime = runtime_for(load_settings())
     try:
-        run_workers(runtime, options)
+        run_workers(build_workers(runtime, options))
     finally:
         runtime.close()
 

@@ -15,14 +15,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import db
+from bot.bootstrap import EcsFactory, policy_from
 from bot.config import Settings
 from bot.ecs.client import EcsClient
 from bot.ecs.credentials import StaticCredentials
 from bot.ecs.retry import RetryPolicy
+from bot.observability.metrics import Metrics
 from bot.outbox.models import OutboxMessage
 from bot.requests import repository, service
 from bot.requests.models import DetachRequest
-from bot.runtime import Runtime, policy_from
+from bot.runtime import Runtime
 from bot.sim.ecs.fixture import build_world, parse_world
 from bot.sim.ecs.world import World
 from bot.sim.slack.records import Message
@@ -82,29 +84,35 @@ def make_world(count: int, **kwargs: Any) -> World:
     return build_world(parse_world(world_fixture(count, **kwargs)))
 
 
-def runtime_for(settings: Settings) -> Runtime:
+def runtime_for(settings: Settings, ecs: EcsFactory | None = None) -> Runtime:
     """A Runtime like build_runtime's with a fast-retrying ECS client and no Slack retries.
 
     The workers' tests use it to see each 429 or outage at the relay, and the host's clock
     instead of the database's (the database is migrated by the caller).
     """
     engine = db.make_engine(settings.database_url)
-    secret = settings.access_key_secret
-    assert settings.access_key_id and secret is not None
-    ecs = EcsClient(
-        credentials=StaticCredentials(settings.access_key_id, secret.get_secret_value()),
-        endpoint=settings.ecs_endpoint,
-        timeout=5.0,
-        retry=FAST_RETRY,
-    )
+    metrics = Metrics()
+    if ecs is not None:
+        client = ecs(metrics.ecs_observer)
+    else:
+        secret = settings.access_key_secret
+        assert settings.access_key_id and secret is not None
+        client = EcsClient(
+            credentials=StaticCredentials(settings.access_key_id, secret.get_secret_value()),
+            endpoint=settings.ecs_endpoint,
+            timeout=5.0,
+            retry=FAST_RETRY,
+            observer=metrics.ecs_observer,
+        )
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     return Runtime(
         settings=settings,
         engine=engine,
         sessions=db.session_factory(engine),
-        ecs=ecs,
+        ecs=client,
         slack=WebClient(token=token, base_url=settings.slack_api_url, timeout=5),
         policy=policy_from(settings),
+        metrics=metrics,
     )
 
 

@@ -17,6 +17,7 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from bot import db
+from bot.bootstrap import build_workers
 from bot.ecs.client import DESCRIBE_ENIS
 from bot.requests.models import DetachRequest
 from bot.sim.ecs.faults import FaultSpec
@@ -35,7 +36,7 @@ def _on_host(bot: Stack, skew: timedelta, *, lease: float = 30.0) -> Workers:
     """Unstarted workers on a host whose clock is `skew` off (same database, same servers)."""
     runtime = replace(bot.runtime, clock=lambda: db.utcnow() + skew)
     poller = PollerConfig(poll_interval=0.2, lease_seconds=lease)
-    return Workers(runtime, replace(FAST, lease_seconds=None, poller=poller))
+    return build_workers(runtime, replace(FAST, lease_seconds=None, poller=poller))
 
 
 def _detaching(bot: Stack, count: int) -> list[int]:

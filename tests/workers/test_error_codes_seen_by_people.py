@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bot.ecs.catalogue import Reaction, lookup
 from bot.sim.ecs import SEED_CODES, FaultSpec
-from bot.slack.text import escape
+from bot.slack.blocks.text import escape
 
 from support.stack import StackFactory
 from support.waiting import wait_until

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import db
 from bot.ecs.client import EcsClient
 from bot.ecs.credentials import EnvCredentials, StaticCredentials
-from bot.ecs.errors import OutcomeUnknownError
-from bot.ecs.models import Instance
+from bot.ecs.errors import EcsError, OutcomeUnknownError
+from bot.ecs.models import Instance, NetworkInterface
 from bot.requests import service
 from bot.requests.service import Policy
 from bot.sim.ecs import EcsSimulator
@@ -52,6 +52,25 @@ class Rig:
 
     def detaches(self) -> int:
         return self.sim.calls.total("DetachNetworkInterface")
+
+    def client_kwargs(self) -> dict[str, Any]:
+        """How every client here reaches the simulator."""
+        return {
+            "credentials": StaticCredentials(SIM_KEY, SIM_SECRET),
+            "endpoint": self.sim.url,
+            "retry": FAST_RETRY,
+        }
+
+    def executor_with(self, ecs: EcsClient, owner: str = "B") -> Executor:
+        """An executor on this rig's store and clock that talks to ECS through `ecs`."""
+        return Executor(
+            sessions=self.sessions,
+            ecs=ecs,
+            policy=POLICY,
+            owner=owner,
+            config=CONFIG,
+            clock=self.clock,
+        )
 
 
 @pytest.fixture
@@ -123,12 +142,8 @@ class LosingClient(EcsClient):
 def test_answers_that_keep_getting_lost_end_in_failure_not_a_loop(rig: Rig) -> None:
     [rid] = submit_and_approve(rig.sessions, POLICY, [2])
     rig.clock.now = db.utcnow() + timedelta(seconds=1)
-    losing = LosingClient(
-        credentials=StaticCredentials(SIM_KEY, SIM_SECRET), endpoint=rig.sim.url, retry=FAST_RETRY
-    )
-    executor = Executor(
-        sessions=rig.sessions, ecs=losing, policy=POLICY, owner="B", config=CONFIG, clock=rig.clock
-    )
+    losing = LosingClient(**rig.client_kwargs())
+    executor = rig.executor_with(losing, "B")
     try:
         for _ in range(40):
             executor.run_once()
@@ -190,16 +205,8 @@ class LateLandingClient(EcsClient):
 def test_a_later_refusal_never_erases_a_call_that_may_have_applied(rig: Rig) -> None:
     [rid] = submit_and_approve(rig.sessions, POLICY, [1])
     rig.clock.now = db.utcnow() + timedelta(seconds=1)
-    late = LateLandingClient(
-        rig.sim,
-        eni_id(1),
-        credentials=StaticCredentials(SIM_KEY, SIM_SECRET),
-        endpoint=rig.sim.url,
-        retry=FAST_RETRY,
-    )
-    executor = Executor(
-        sessions=rig.sessions, ecs=late, policy=POLICY, owner="B", config=CONFIG, clock=rig.clock
-    )
+    late = LateLandingClient(rig.sim, eni_id(1), **rig.client_kwargs())
+    executor = rig.executor_with(late, "B")
     try:
         executor.run_once()  # lost answer; the ENI still shows InUse: wait out the window
         assert request(rig.sessions, rid).status == "executing"
@@ -239,12 +246,8 @@ class HijackedDescribes(EcsClient):
 def test_a_lapsed_lease_cannot_fail_a_request_another_replica_holds(rig: Rig) -> None:
     [rid] = submit_and_approve(rig.sessions, POLICY, [2])
     rig.clock.now = db.utcnow() + timedelta(seconds=1)
-    slow = HijackedDescribes(
-        rig, rid, credentials=StaticCredentials(SIM_KEY, SIM_SECRET), endpoint=rig.sim.url
-    )
-    executor_a = Executor(
-        sessions=rig.sessions, ecs=slow, policy=POLICY, owner="A", config=CONFIG, clock=rig.clock
-    )
+    slow = HijackedDescribes(rig, rid, **rig.client_kwargs())
+    executor_a = rig.executor_with(slow, "A")
     try:
         executor_a.run_once()
     finally:
@@ -280,9 +283,7 @@ def test_an_expired_sts_token_during_rotation_is_retried_not_failed(rig: Rig) ->
         _rotating_world() as sim,
         EcsClient(credentials=EnvCredentials(environ), endpoint=sim.url, retry=FAST_RETRY) as ecs,
     ):
-        executor = Executor(
-            sessions=rig.sessions, ecs=ecs, policy=POLICY, owner="B", config=CONFIG, clock=rig.clock
-        )
+        executor = rig.executor_with(ecs, "B")
         executor.run_once()
         waiting = request(rig.sessions, rid)
         assert waiting.status == "executing"
@@ -311,9 +312,7 @@ def test_credentials_that_never_come_back_fail_after_the_budget(rig: Rig) -> Non
         _rotating_world() as sim,
         EcsClient(credentials=EnvCredentials(environ), endpoint=sim.url, retry=FAST_RETRY) as ecs,
     ):
-        executor = Executor(
-            sessions=rig.sessions, ecs=ecs, policy=POLICY, owner="B", config=CONFIG, clock=rig.clock
-        )
+        executor = rig.executor_with(ecs, "B")
         rounds = 0
         while request(rig.sessions, rid).status in ("approved", "executing") and rounds < 200:
             executor.run_once()
@@ -324,3 +323,108 @@ def test_credentials_that_never_come_back_fail_after_the_budget(rig: Rig) -> Non
         assert final.error_code == "InvalidSecurityToken.Expired"
         assert rounds > POLICY.stuck_after / (CONFIG.busy_cap + 1) - 2
         assert sim.calls.total("DetachNetworkInterface") == 0
+
+
+# ---- review findings: the busy budget, failing Describes, throttled Detaches ----
+
+
+def _lose_a_detach_as_the_budget_ends(rig: Rig, executor: Executor, lost: LosingClient) -> None:
+    """Wait 300 s on a Starting instance, then send a Detach whose answer is lost."""
+    rig.sim.world.update_instance(instance_id(0), {"status": "Starting"})
+    executor.run_once()  # busy since now
+    rig.clock.advance(295)
+    executor.run_once()
+    rig.sim.world.update_instance(instance_id(0), {"status": "Running"})
+    rig.clock.advance(5)
+    executor.run_once()  # sent; the answer is lost; the ENI still shows InUse
+    assert lost.sent == 1
+
+
+def test_a_lost_answer_at_the_end_of_the_busy_budget_waits_out_its_window(rig: Rig) -> None:
+    """The budget never ends a request while a Detach sent a moment ago may still land."""
+    [rid] = submit_and_approve(rig.sessions, POLICY, [0])
+    rig.clock.now = db.utcnow() + timedelta(seconds=1)
+    lost = LosingClient(**rig.client_kwargs())
+    executor = rig.executor_with(lost, "B")
+    try:
+        _lose_a_detach_as_the_budget_ends(rig, executor, lost)
+        assert request(rig.sessions, rid).status == "executing"
+        # The Detach lands late, within its window: the request is this request's success.
+        rig.sim.world.update_network_interface(eni_id(0), {"status": "Detaching"})
+        rig.clock.advance(CONFIG.in_flight_window + 1)
+        executor.run_once()
+    finally:
+        lost.close()
+    assert request(rig.sessions, rid).status == "detaching"
+    assert lost.sent == 1
+
+
+def test_a_spent_budget_fails_once_no_detach_can_still_land(rig: Rig) -> None:
+    [rid] = submit_and_approve(rig.sessions, POLICY, [0])
+    rig.clock.now = db.utcnow() + timedelta(seconds=1)
+    lost = LosingClient(**rig.client_kwargs())
+    executor = rig.executor_with(lost, "B")
+    try:
+        _lose_a_detach_as_the_budget_ends(rig, executor, lost)
+        rig.clock.advance(CONFIG.in_flight_window + 1)
+        executor.run_once()  # still InUse past the window: it did not apply; budget spent
+    finally:
+        lost.close()
+    final = request(rig.sessions, rid)
+    assert final.status == "failed"
+    assert final.error_code == "Transport.DetachOutcomeUnknown"
+    assert lost.sent == 1  # no second Detach once the budget was spent
+
+
+class DescribeRefusedAfterDetach(EcsClient):
+    """The Detach is applied (its answer lost); every Describe after it is refused (a RAM edit)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.detached = False
+
+    def detach_network_interface(self, region: str, eni_id: str, instance_id: str) -> str:
+        super().detach_network_interface(region, eni_id, instance_id)
+        self.detached = True
+        raise OutcomeUnknownError("Transport.DetachOutcomeUnknown", "read timed out")
+
+    def describe_network_interfaces(
+        self, region: str, eni_ids: Sequence[str]
+    ) -> list[NetworkInterface]:
+        if self.detached:
+            raise EcsError("Forbidden.RAM", "not allowed", request_id="R-403", http_status=403)
+        return super().describe_network_interfaces(region, eni_ids)
+
+
+def test_a_refused_describe_after_an_unknown_detach_never_fails_the_request(rig: Rig) -> None:
+    [rid] = submit_and_approve(rig.sessions, POLICY, [1])
+    rig.clock.now = db.utcnow() + timedelta(seconds=1)
+    ecs = DescribeRefusedAfterDetach(**rig.client_kwargs())
+    executor = rig.executor_with(ecs, "B")
+    try:
+        for _ in range(3):
+            executor.run_once()
+            rig.clock.advance(CONFIG.in_flight_window + 1)
+    finally:
+        ecs.close()
+    assert rig.detaches() == 1
+    final = request(rig.sessions, rid)
+    assert final.status == "executing", (final.status, final.error_code)
+    assert final.ecs_trouble_reported  # people are told once what keeps it from finishing
+
+
+def test_a_throttled_detach_answers_its_intent(rig: Rig) -> None:
+    """Throttling is a refusal: nothing was applied, so no window is waited and nothing kept."""
+    [rid] = submit_and_approve(rig.sessions, POLICY, [2])
+    rig.clock.now = db.utcnow() + timedelta(seconds=1)
+    rig.sim.faults.add(FaultSpec(kind=FaultKind.THROTTLE, action="DetachNetworkInterface", times=3))
+    rig.executor.run_once()  # throttled after the client's own retries
+    throttled = request(rig.sessions, rid)
+    assert throttled.status == "executing"
+    assert throttled.detach_intent_at is None
+    assert throttled.detach_maybe_applied_at is None
+    rig.clock.advance(CONFIG.trouble_cap + 1)
+    rig.executor.run_once()
+    after = request(rig.sessions, rid)
+    assert after.status == "detaching"
+    assert after.detach_maybe_applied_at is None

@@ -13,11 +13,11 @@ from dataclasses import replace
 from typing import Any
 
 from bot import db
+from bot.bootstrap import build_workers
 from bot.ecs.client import DESCRIBE_ENIS
 from bot.requests import service
 from bot.sim.ecs.faults import FaultSpec
 from bot.sim.ecs.fixture import build_world, parse_world
-from bot.workers import Workers
 from bot.workers.poller import PollerConfig, PollStats
 
 from support.stack import CHANNEL, FAST, REQUESTER, Stack, StackFactory
@@ -76,7 +76,7 @@ def test_a_cycle_slower_than_the_lease_keeps_its_rows_and_records_its_answers(
     options = replace(
         FAST, lease_seconds=None, poller=PollerConfig(poll_interval=0.2, lease_seconds=LEASE)
     )
-    here, there = Workers(bot.runtime, options), Workers(bot.runtime, options)
+    here, there = build_workers(bot.runtime, options), build_workers(bot.runtime, options)
     ids = _submit_all(bot)
     while here.executor.run_once():
         pass

@@ -10,11 +10,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import db
+from bot.bootstrap import build_workers
 from bot.ecs.client import DESCRIBE_ENIS
 from bot.outbox.models import OutboxMessage
 from bot.outbox.retention import RetentionConfig
 from bot.sim.ecs.faults import FaultSpec
-from bot.workers import Workers
 from bot.workers.poller import PollerConfig, PollStats
 
 from support.stack import FAST, StackFactory
@@ -73,7 +73,7 @@ def test_the_executor_cannot_release_a_lease_its_own_process_poller_holds(
         executor=replace(FAST.executor, lease_seconds=1.0),
         poller=PollerConfig(poll_interval=0.2, lease_seconds=30.0),
     )
-    here, there = Workers(bot.runtime, options), Workers(bot.runtime, options)
+    here, there = build_workers(bot.runtime, options), build_workers(bot.runtime, options)
     a, b = submit_and_approve(sessions, bot.runtime.policy, [1, 2])
     polled: list[PollStats] = []
     poll = threading.Thread(target=lambda: polled.append(here.poller.run_once()))

@@ -132,7 +132,8 @@ class EcsSimulator(Lifecycle):
     Use as a context manager, or call start()/stop(). `url` is the base URL to give a client
     (`ENIBOT_ECS_ENDPOINT`). Keys: the world's fixture keys plus `keys` (default
     sim-access-key/sim-access-secret); `sts_tokens` maps a key ID to the STS token its
-    requests must carry.
+    requests must carry. `wrap_service` decorates the service that answers every ECS call
+    (the console counts calls in flight, tests record them), at construction.
     """
 
     def __init__(
@@ -145,6 +146,7 @@ class EcsSimulator(Lifecycle):
         sts_tokens: Mapping[str, str] | None = None,
         now: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        wrap_service: Callable[[EcsService], EcsService] | None = None,
     ) -> None:
         self.world = world if world is not None else demo_world()
         self.host = host
@@ -165,13 +167,14 @@ class EcsSimulator(Lifecycle):
                 raise ValueError(f"sts_tokens names {key_id!r}, which is not a configured key")
             self._keys[key_id] = replace(self._keys[key_id], security_token=token)
         self.gateway = Gateway(self._keys.get, now=now)
-        self.service = EcsService(
+        service = EcsService(
             world=self.world,
             faults=self.faults,
             counters=self.calls,
             gateway=self.gateway,
             sleep=sleep,
         )
+        self.service = wrap_service(service) if wrap_service is not None else service
         self.control = ControlApi(world=self.world, faults=self.faults, counters=self.calls)
         self._server: _HttpServer | None = None
         self._serving: ServerThread | None = None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from concurrent.futures import Executor
 
 from slack_bolt import App
@@ -20,14 +19,18 @@ def register(
     runtime: Runtime,
     *,
     people: People | None = None,
-    after_ack_executor: Callable[[], Executor] | None = None,
+    after_ack: Executor,
 ) -> Surface:
-    """Attach every listener (commands, actions, views, events) to `app`."""
+    """Attach every listener (commands, actions, views, events) to `app`.
+
+    `after_ack` runs what a listener does once it has acked: never the listener pool itself,
+    or a slow pre-flight would make later acks wait (see bot.slack.app).
+    """
     settings = runtime.settings
     surface = Surface(
         runtime=runtime,
         people=people or people_from(settings.approvers, settings.requesters, runtime.slack),
-        after_ack_executor=after_ack_executor or (lambda: app.listener_runner.listener_executor),
+        after_ack_executor=after_ack,
     )
     commands.register(app, surface)
     actions.register(app, surface)

@@ -18,18 +18,13 @@ from bot import db
 from bot.requests import service
 from bot.requests.commands import parse_request_id
 from bot.requests.service import Decision, Outcome
-from bot.slack import blocks
-from bot.slack.blocks import Reply
+from bot.slack.blocks import refusals
+from bot.slack.blocks.ephemeral import decision_reply
+from bot.slack.blocks.kit import Message
 from bot.slack.ids import ActionId
 from bot.slack.listeners.context import Surface, as_object, id_of, publish_home
 
 log = logging.getLogger(__name__)
-
-_VERBS = {
-    ActionId.APPROVE: "approve",
-    ActionId.REJECT: "reject",
-    ActionId.RETRY: "re-initiate",
-}
 
 
 def register(app: App, surface: Surface) -> None:
@@ -61,18 +56,18 @@ def handle_click(
     user_id = id_of(body.get("user"))
     request_id = parse_request_id(str(action.get("value") or ""))
 
-    def tell(reply: Reply) -> None:
+    def tell(reply: Message) -> None:
         _tell(surface, body, respond, user_id, reply)
 
     def work() -> None:
         if request_id is None:
-            tell(blocks.bad_button_value())
+            tell(refusals.bad_button_value())
             return
         # Resolved once, outside the transaction: the clicker is checked against it, and so is
         # every earlier approval when the quorum is counted.
         approvers = surface.people.approvers.members()
         if user_id not in approvers:
-            tell(blocks.not_an_approver(request_id, _VERBS[action_id]))
+            tell(refusals.not_an_approver(request_id, action_id))
             return
         decision = _decide(surface, action_id, request_id, user_id, approvers)
         log.info(
@@ -83,7 +78,7 @@ def handle_click(
             decision.outcome.value,
             f" ({decision.refusal.value})" if decision.refusal else "",
         )
-        tell(blocks.decision_reply(decision, request_id))
+        tell(decision_reply(decision, request_id))
 
     surface.after_ack(
         f"click {action_id.value}", tell, work, request_id=request_id, slack_user=user_id
@@ -129,7 +124,7 @@ def _decide(
 
 
 def _tell(
-    surface: Surface, body: dict[str, Any], respond: Respond, user_id: str, reply: Reply
+    surface: Surface, body: dict[str, Any], respond: Respond, user_id: str, reply: Message
 ) -> None:
     """Ephemeral to the clicker: in the message's channel, or on their Home tab."""
     container = as_object(body.get("container"))

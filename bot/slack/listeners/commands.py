@@ -28,9 +28,10 @@ from bot.requests.commands import (
     parse_command,
 )
 from bot.requests.states import OPEN, Status
-from bot.slack import blocks
-from bot.slack.blocks import Reply
-from bot.slack.ids import COMMAND
+from bot.slack.blocks import listing, modal, refusals, status, usage
+from bot.slack.blocks.ephemeral import checking, decision_reply
+from bot.slack.blocks.kit import Message
+from bot.slack.ids import COMMAND, ActionId
 from bot.slack.listeners.context import Surface, is_retry, request_detach
 
 log = logging.getLogger(__name__)
@@ -66,17 +67,17 @@ def handle_command(
     user_id = str(command.get("user_id") or "")
     channel_id = str(command.get("channel_id") or "")
     if isinstance(parsed, CommandError):
-        ack(**blocks.command_error(parsed).as_kwargs())
+        ack(**usage.command_error(parsed).as_kwargs())
         return
     if isinstance(parsed, HelpCommand):
-        ack(**blocks.help_message().as_kwargs())
+        ack(**usage.help_message().as_kwargs())
         return
     if isinstance(parsed, DetachCommand):
-        ack(**blocks.checking(parsed.eni_id, parsed.region).as_kwargs())
+        ack(**checking(parsed.eni_id, parsed.region).as_kwargs())
     else:
         ack()
 
-    def tell(reply: Reply) -> None:
+    def tell(reply: Message) -> None:
         respond(**reply.as_kwargs(), response_type="ephemeral", replace_original=False)
 
     def work() -> None:
@@ -97,7 +98,7 @@ def _answer(
     user_id: str,
     channel_id: str,
     retried: bool,
-) -> Reply | None:
+) -> Message | None:
     """The reply for a parsed command (None: nothing to say, e.g. the modal opened)."""
     if isinstance(parsed, DetachCommand):
         return request_detach(
@@ -113,12 +114,12 @@ def _answer(
         return _cancel(surface, parsed.request_id, user_id=user_id)
     if isinstance(parsed, RetryCommand):
         return _retry(surface, parsed.request_id, user_id=user_id)
-    return blocks.help_message()
+    return usage.help_message()
 
 
-def _open_modal(surface: Surface, trigger_id: str, channel_id: str) -> Reply | None:
+def _open_modal(surface: Surface, trigger_id: str, channel_id: str) -> Message | None:
     settings = surface.runtime.settings
-    view = blocks.detach_modal(
+    view = modal.detach_modal(
         allowed_regions=settings.allowed_regions,
         default_region=settings.default_region,
         channel_id=channel_id,
@@ -127,24 +128,24 @@ def _open_modal(surface: Surface, trigger_id: str, channel_id: str) -> Reply | N
         surface.runtime.slack.views_open(trigger_id=trigger_id, view=view)
     except SlackClientError as exc:
         log.warning("views.open failed: %s", type(exc).__name__)
-        return blocks.modal_unavailable()
+        return modal.modal_unavailable()
     return None
 
 
-def _status(surface: Surface, parsed: StatusCommand) -> Reply:
+def _status(surface: Surface, parsed: StatusCommand) -> Message:
     with db.read(surface.runtime.sessions) as session:
         if parsed.request_id is not None:
             request = repository.get(session, parsed.request_id)
-            missing = f"There is no request #{parsed.request_id}."
+            if request is None:
+                return status.no_request(parsed.request_id)
         else:
             assert parsed.eni_id is not None
             request = repository.latest_for_eni(session, parsed.eni_id)
-            missing = f"No request was ever made for `{parsed.eni_id}`."
-        if request is None:
-            return blocks.not_found(missing)
+            if request is None:
+                return status.no_request_for_eni(parsed.eni_id)
         history = repository.events(session, request.id)
         decisions = repository.approvals(session, request.id)
-        return blocks.status_message(
+        return status.status_message(
             request,
             history,
             approvers=[a.approver_id for a in decisions if a.decision == "approve"],
@@ -152,7 +153,7 @@ def _status(surface: Surface, parsed: StatusCommand) -> Reply:
         )
 
 
-def _list(surface: Surface, parsed: ListCommand, *, user_id: str) -> Reply:
+def _list(surface: Surface, parsed: ListCommand, *, user_id: str) -> Message:
     with db.read(surface.runtime.sessions) as session:
         if parsed.scope is ListScope.MINE:
             found = repository.list_requests(session, requester_id=user_id, limit=LIST_LIMIT)
@@ -160,10 +161,10 @@ def _list(surface: Surface, parsed: ListCommand, *, user_id: str) -> Reply:
             found = repository.list_requests(session, statuses=[Status.PENDING], limit=LIST_LIMIT)
         else:
             found = repository.list_requests(session, statuses=OPEN, limit=LIST_LIMIT)
-        return blocks.list_message(parsed.scope, found, LIST_LIMIT)
+        return listing.list_message(parsed.scope, found, LIST_LIMIT)
 
 
-def _cancel(surface: Surface, request_id: int, *, user_id: str) -> Reply:
+def _cancel(surface: Surface, request_id: int, *, user_id: str) -> Message:
     runtime = surface.runtime
     is_approver = surface.people.is_approver(user_id)
     with db.transaction(runtime.sessions) as session:
@@ -176,12 +177,12 @@ def _cancel(surface: Surface, request_id: int, *, user_id: str) -> Reply:
             now=runtime.clock(),
         )
     surface.ring_outbox()
-    return blocks.decision_reply(decision, request_id)
+    return decision_reply(decision, request_id)
 
 
-def _retry(surface: Surface, request_id: int, *, user_id: str) -> Reply:
+def _retry(surface: Surface, request_id: int, *, user_id: str) -> Message:
     if not surface.people.is_approver(user_id):
-        return blocks.not_an_approver(request_id, "re-initiate")
+        return refusals.not_an_approver(request_id, ActionId.RETRY)
     runtime = surface.runtime
     with db.transaction(runtime.sessions) as session:
         decision = service.retry(
@@ -193,4 +194,4 @@ def _retry(surface: Surface, request_id: int, *, user_id: str) -> Reply:
         )
     surface.ring_outbox()
     surface.ring_executor()
-    return blocks.decision_reply(decision, request_id)
+    return decision_reply(decision, request_id)

@@ -15,12 +15,14 @@ from bot.observability.context import request_context
 from bot.regions import PUBLIC_REGIONS
 from bot.requests import repository, service
 from bot.requests.commands import DetachCommand
+from bot.requests.rules import Problem
 from bot.requests.service import OpenRequestExistsError
 from bot.requests.states import Status
 from bot.runtime import Runtime
-from bot.slack import blocks, preflight
+from bot.slack import preflight
 from bot.slack.auth import People
-from bot.slack.blocks import Reply
+from bot.slack.blocks import ephemeral, home, refusals
+from bot.slack.blocks.kit import Message
 
 log = logging.getLogger(__name__)
 
@@ -33,14 +35,13 @@ class Surface:
 
     runtime: Runtime
     people: People
-    # Where work goes once a listener has acked (looked up per call, so a wrapper set on the
-    # app later — the console counts activity this way — is honoured).
-    after_ack_executor: Callable[[], Executor]
+    # Where work goes once a listener has acked: a pool of its own (bot.slack.app).
+    after_ack_executor: Executor
 
     def after_ack(
         self,
         what: str,
-        fail: Callable[[Reply], None],
+        fail: Callable[[Message], None],
         work: Callable[[], None],
         **log_fields: Any,
     ) -> None:
@@ -56,7 +57,7 @@ class Surface:
             with request_context(**log_fields):
                 guarded(what, fail, work)
 
-        self.after_ack_executor().submit(run)
+        self.after_ack_executor.submit(run)
 
     @property
     def known_regions(self) -> frozenset[str]:
@@ -93,14 +94,14 @@ def is_retry(headers: Mapping[str, Any] | None) -> bool:
     return False
 
 
-def guarded(what: str, fail: Callable[[Reply], None], work: Callable[[], None]) -> None:
+def guarded(what: str, fail: Callable[[Message], None], work: Callable[[], None]) -> None:
     """Run post-ack work; on an unexpected error, log it and tell the user (never silence)."""
     try:
         work()
     except Exception:
         log.exception("%s failed after ack", what)
         try:
-            fail(blocks.internal_error())
+            fail(refusals.internal_error())
         except Exception:
             log.exception("could not tell the user that %s failed", what)
 
@@ -112,7 +113,7 @@ def request_detach(
     user_id: str,
     channel_id: str,
     retried: bool = False,
-) -> Reply:
+) -> Message:
     """Pre-flight, then store the request and queue its card; the reply for the requester."""
     runtime = surface.runtime
     checked = preflight.check(
@@ -128,7 +129,7 @@ def request_detach(
     except OpenRequestExistsError as exc:
         # Another delivery (or person) got there between our check and our insert.
         info = preflight.OpenRequestInfo(exc.existing, preflight.permalink(runtime, exc.existing))
-        refused = preflight.Refused(preflight.Problem.OPEN_REQUEST, command, existing=info)
+        refused = preflight.Refused(Problem.OPEN_REQUEST, command, existing=info)
         return _refusal(refused, user_id=user_id, retried=retried)
     surface.ring_outbox()
     log.info(
@@ -138,10 +139,10 @@ def request_detach(
         request.region,
         user_id,
     )
-    return blocks.request_accepted(request)
+    return ephemeral.request_accepted(request)
 
 
-def _refusal(refused: preflight.Refused, *, user_id: str, retried: bool) -> Reply:
+def _refusal(refused: preflight.Refused, *, user_id: str, retried: bool) -> Message:
     existing = refused.existing
     if (
         retried
@@ -149,24 +150,24 @@ def _refusal(refused: preflight.Refused, *, user_id: str, retried: bool) -> Repl
         and existing.ref.requester_id == user_id
         and existing.ref.status == Status.PENDING.value
     ):
-        return blocks.already_requested(existing.ref.id, existing.ref.eni_id)
-    return blocks.preflight_refusal(refused)
+        return ephemeral.already_requested(existing.ref.id, existing.ref.eni_id)
+    return refusals.preflight_refusal(refused)
 
 
-def publish_home(surface: Surface, user_id: str, notice: Reply | None = None) -> None:
+def publish_home(surface: Surface, user_id: str, notice: Message | None = None) -> None:
     """Render and publish one user's Home tab from the database."""
     runtime = surface.runtime
     approver = surface.people.is_approver(user_id)
     with db.read(runtime.sessions) as session:
         pending = (
             repository.list_requests(
-                session, statuses=[Status.PENDING], limit=blocks.HOME_PENDING_LIMIT + 1
+                session, statuses=[Status.PENDING], limit=home.HOME_PENDING_LIMIT + 1
             )
             if approver
             else []
         )
-        mine = repository.list_requests(session, requester_id=user_id, limit=blocks.HOME_MINE_LIMIT)
-    view = blocks.home_view(
+        mine = repository.list_requests(session, requester_id=user_id, limit=home.HOME_MINE_LIMIT)
+    view = home.home_view(
         user_id=user_id, is_approver=approver, pending=pending, mine=mine, notice=notice
     )
     try:

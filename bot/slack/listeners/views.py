@@ -21,8 +21,9 @@ from bot.requests.commands import (
     is_eni_id,
     is_instance_id,
 )
-from bot.slack import blocks
-from bot.slack.blocks import MODAL_ERRORS, Reply
+from bot.slack.blocks.kit import Message
+from bot.slack.blocks.modal import FIELD_ERRORS, FieldProblem, modal_confirmation_failed
+from bot.slack.blocks.refusals import internal_error
 from bot.slack.ids import CallbackId, ModalField
 from bot.slack.listeners.context import Surface, as_object, id_of, is_retry, request_detach
 
@@ -64,19 +65,19 @@ def validate(
     reason = clean_text(values.get(ModalField.REASON.value, ""))
     errors: dict[str, str] = {}
     if not region:
-        errors[ModalField.REGION.value] = MODAL_ERRORS["region_missing"]
+        errors[ModalField.REGION.value] = FIELD_ERRORS[FieldProblem.REGION_MISSING]
     elif region not in allowed_regions:
-        errors[ModalField.REGION.value] = MODAL_ERRORS["region_not_allowed"]
+        errors[ModalField.REGION.value] = FIELD_ERRORS[FieldProblem.REGION_NOT_ALLOWED]
     if not eni:
-        errors[ModalField.ENI.value] = MODAL_ERRORS["eni_missing"]
+        errors[ModalField.ENI.value] = FIELD_ERRORS[FieldProblem.ENI_MISSING]
     elif not is_eni_id(eni):
-        errors[ModalField.ENI.value] = MODAL_ERRORS["eni_shape"]
+        errors[ModalField.ENI.value] = FIELD_ERRORS[FieldProblem.ENI_SHAPE]
     if instance and not is_instance_id(instance):
-        errors[ModalField.INSTANCE.value] = MODAL_ERRORS["instance_shape"]
+        errors[ModalField.INSTANCE.value] = FIELD_ERRORS[FieldProblem.INSTANCE_SHAPE]
     if not reason:
-        errors[ModalField.REASON.value] = MODAL_ERRORS["reason_missing"]
+        errors[ModalField.REASON.value] = FIELD_ERRORS[FieldProblem.REASON_MISSING]
     elif len(reason) > MAX_REASON_LENGTH:
-        errors[ModalField.REASON.value] = MODAL_ERRORS["reason_long"]
+        errors[ModalField.REASON.value] = FIELD_ERRORS[FieldProblem.REASON_LONG]
     if errors:
         return errors
     return DetachCommand(
@@ -115,12 +116,12 @@ def handle_submission(
     user_id = id_of(body.get("user"))
     channel_id = _channel_of(view)
 
-    def tell(reply: Reply) -> None:
+    def tell(reply: Message) -> None:
         _tell(surface, channel_id, user_id, reply)
 
     def work() -> None:
         if not channel_id:
-            tell(blocks.internal_error())
+            tell(internal_error())
             return
         reply = request_detach(
             surface, checked, user_id=user_id, channel_id=channel_id, retried=retried
@@ -130,7 +131,7 @@ def handle_submission(
     surface.after_ack("detach modal", tell, work)
 
 
-def _tell(surface: Surface, channel_id: str, user_id: str, reply: Reply) -> None:
+def _tell(surface: Surface, channel_id: str, user_id: str, reply: Message) -> None:
     """Ephemeral in the command's channel; the App's DM when the bot cannot post there."""
     slack = surface.runtime.slack
     if channel_id:
@@ -149,7 +150,7 @@ def _tell(surface: Surface, channel_id: str, user_id: str, reply: Reply) -> None
         slack.chat_postMessage(channel=user_id, **reply.as_kwargs())
         if channel_id:
             slack.chat_postMessage(
-                channel=user_id, **blocks.modal_confirmation_failed(channel_id).as_kwargs()
+                channel=user_id, **modal_confirmation_failed(channel_id).as_kwargs()
             )
     except SlackClientError as exc:
         log.warning("could not reach %s by DM: %s", user_id, type(exc).__name__)

@@ -1,14 +1,16 @@
 """Words for the requester when a request's approval card can never be posted.
 
-Pure functions over the request and Slack's error code, like bot.slack.messages (where this may
-move): the relay renders them when it delivers a `requester_notice` outbox row.
+The relay renders this when it delivers a `requester_notice` outbox row. `CHANNEL_PROBLEMS`
+are the answers to chat.postMessage this notice explains (the notifier and the relay's error
+sorting treat them as conclusive).
 """
 
 from __future__ import annotations
 
 from bot.requests.models import DetachRequest
-from bot.slack.messages import Rendered
-from bot.slack.text import code
+from bot.slack.blocks import kit
+from bot.slack.blocks.kit import Message
+from bot.slack.blocks.text import code, is_channel
 
 __all__ = ["CHANNEL_PROBLEMS", "card_undeliverable"]
 
@@ -33,7 +35,7 @@ _NOT_A_MEMBER = frozenset({"channel_not_found", "not_in_channel"})
 _DM_REFUSALS = frozenset({"cannot_dm_bot", "messages_tab_disabled"})
 
 
-def card_undeliverable(request: DetachRequest, problem: str, *, cancelled: bool) -> Rendered:
+def card_undeliverable(request: DetachRequest, problem: str, *, cancelled: bool) -> Message:
     """Why the card is not in the channel, what became of the request, and how to ask again."""
     channel = request.channel_id
     why, fix = _why_and_fix(problem, channel)
@@ -50,10 +52,7 @@ def card_undeliverable(request: DetachRequest, problem: str, *, cancelled: bool)
     )
     fallback = f"Request #{request.id} could not be posted in {_where(channel)}"
     fallback += " and was cancelled" if cancelled else ""
-    return Rendered(
-        text=fallback,
-        blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
-    )
+    return kit.message(fallback, [kit.section(text)])
 
 
 def _why_and_fix(problem: str, channel: str) -> tuple[str, str]:
@@ -85,6 +84,6 @@ def _why_and_fix(problem: str, channel: str) -> tuple[str, str]:
 
 
 def _where(channel: str) -> str:
-    if channel[:1] in ("C", "G") and channel.isalnum():
+    if is_channel(channel):
         return f"<#{channel}>"
     return "the direct message you asked in" if channel[:1] == "D" else code(channel)

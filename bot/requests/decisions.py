@@ -1,0 +1,300 @@
+"""What people do to a request: submit, approve, reject, cancel, retry; and expiry.
+
+Callers own the transaction (`bot.db.transaction`); every status change is one `transition()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.outbox import enqueue as outbox
+from bot.outbox.models import MessageKind
+from bot.requests import repository
+from bot.requests.models import DetachRequest
+from bot.requests.schemas import (
+    SYSTEM_EXPIRY,
+    SYSTEM_RELAY,
+    Decision,
+    NewRequest,
+    Outcome,
+    Policy,
+    Refusal,
+)
+from bot.requests.states import TERMINAL, Status
+from bot.requests.transition import announce, transition
+
+
+def submit(db: Session, *, new: NewRequest, policy: Policy, now: datetime) -> DetachRequest:
+    """Store a pending request and queue its approval card; raises OpenRequestExistsError."""
+    request = repository.insert(
+        db,
+        DetachRequest(
+            region=new.region,
+            eni_id=new.eni_id,
+            instance_id=new.instance_id,
+            requester_id=new.requester_id,
+            channel_id=new.channel_id,
+            reason=new.reason,
+            status=Status.PENDING.value,
+            approvals_needed=policy.approvals_needed,
+            expires_at=now + timedelta(seconds=policy.approval_ttl),
+            eni_snapshot=dict(new.eni_snapshot),
+            attempts=0,
+            poll_count=0,
+            ecs_trouble_reported=False,
+            created_at=now,
+            updated_at=now,
+        ),
+    )
+    repository.add_event(
+        db,
+        request_id=request.id,
+        at=now,
+        actor=new.requester_id,
+        kind="transition",
+        to_status=Status.PENDING,
+        detail={"reason": new.reason, "region": new.region, "instance_id": new.instance_id},
+    )
+    key = outbox.thread_key(request.id)
+    outbox.enqueue(
+        db,
+        kind=MessageKind.CARD,
+        request_id=request.id,
+        payload={"channel": new.channel_id},
+        ordering_key=key,
+        dedupe_key=f"{key}:card",
+        now=now,
+    )
+    return request
+
+
+def approve(
+    db: Session,
+    *,
+    request_id: int,
+    approver_id: str,
+    is_approver: Callable[[str], bool],
+    policy: Policy,
+    now: datetime,
+) -> Decision:
+    """Count one approver's approval; move to approved when distinct approvals reach quorum.
+
+    The caller has already checked that `approver_id` is an approver. Every earlier approval is
+    counted only if its approver still is one now (`is_approver`, resolved before the
+    transaction so no Slack call runs under the lock): someone removed from the approvers since
+    their click no longer counts, though their decision stays on record. The row lock
+    (PostgreSQL) or the write lock (SQLite) makes concurrent approvals count each other.
+    """
+    request = repository.get(db, request_id, for_update=True)
+    refusal = _pending_refusal(db, request, now=now, policy=policy)
+    if refusal is not None or request is None:
+        return Decision(Outcome.REFUSED, request, refusal)
+    if approver_id == request.requester_id:
+        return Decision(Outcome.REFUSED, request, Refusal.OWN_REQUEST)
+    if not repository.add_approval(
+        db, request_id=request_id, approver_id=approver_id, decision="approve", at=now
+    ):
+        return Decision(Outcome.REFUSED, request, Refusal.ALREADY_DECIDED_BY_YOU)
+    count = sum(
+        1
+        for a in repository.approvals(db, request_id)
+        if a.decision == "approve" and (a.approver_id == approver_id or is_approver(a.approver_id))
+    )
+    needed = request.approvals_needed
+    if count < needed:
+        event = repository.add_event(
+            db,
+            request_id=request_id,
+            at=now,
+            actor=approver_id,
+            kind="approval",
+            from_status=Status.PENDING,
+            to_status=Status.PENDING,
+            detail={"approvals": count, "needed": needed},
+        )
+        announce(
+            db,
+            request,
+            event_id=event.id,
+            actor=approver_id,
+            detail={"approvals": count, "needed": needed, "partial": True},
+            now=now,
+            reply=True,
+        )
+        return Decision(Outcome.RECORDED, request, approvals=count, needed=needed)
+    result = transition(
+        db,
+        request_id=request_id,
+        expected=Status.PENDING,
+        target=Status.APPROVED,
+        actor=approver_id,
+        now=now,
+        policy=policy,
+        values={"next_poll_at": now},
+        detail={"approvals": count, "needed": needed},
+    )
+    if not result.ok:
+        return Decision(Outcome.REFUSED, result.request, Refusal.NOT_PENDING)
+    return Decision(Outcome.APPROVED, result.request, approvals=count, needed=needed)
+
+
+def reject(
+    db: Session,
+    *,
+    request_id: int,
+    approver_id: str,
+    policy: Policy,
+    now: datetime,
+    note: str | None = None,
+) -> Decision:
+    """One approver's rejection ends a pending request (it replaces their own approval)."""
+    request = repository.get(db, request_id, for_update=True)
+    refusal = _pending_refusal(db, request, now=now, policy=policy)
+    if refusal is not None or request is None:
+        return Decision(Outcome.REFUSED, request, refusal)
+    previous = repository.record_rejection(
+        db, request_id=request_id, approver_id=approver_id, at=now
+    )
+    detail: dict[str, Any] = {"note": note} if note else {}
+    if previous == "approve":
+        detail["withdrew_approval"] = True
+    result = transition(
+        db,
+        request_id=request_id,
+        expected=Status.PENDING,
+        target=Status.REJECTED,
+        actor=approver_id,
+        now=now,
+        policy=policy,
+        detail=detail or None,
+    )
+    if not result.ok:
+        return Decision(Outcome.REFUSED, result.request, Refusal.NOT_PENDING)
+    return Decision(Outcome.REJECTED, result.request)
+
+
+def cancel(
+    db: Session,
+    *,
+    request_id: int,
+    actor_id: str,
+    actor_is_approver: bool,
+    policy: Policy,
+    now: datetime,
+) -> Decision:
+    """The requester or an approver withdraws a pending or approved request."""
+    request = repository.get(db, request_id, for_update=True)
+    if request is None:
+        return Decision(Outcome.REFUSED, None, Refusal.NOT_FOUND)
+    if actor_id != request.requester_id and not actor_is_approver:
+        return Decision(Outcome.REFUSED, request, Refusal.NOT_ALLOWED)
+    result = transition(
+        db,
+        request_id=request_id,
+        expected=(Status.PENDING, Status.APPROVED),
+        target=Status.CANCELLED,
+        actor=actor_id,
+        now=now,
+        policy=policy,
+    )
+    if not result.ok:
+        return Decision(Outcome.REFUSED, result.request, Refusal.NOT_CANCELLABLE)
+    return Decision(Outcome.CANCELLED, result.request)
+
+
+def retry(
+    db: Session, *, request_id: int, actor_id: str, policy: Policy, now: datetime
+) -> Decision:
+    """Re-initiate a stuck detach: back to the executor, which sends Detach again."""
+    request = repository.get(db, request_id, for_update=True)
+    if request is None:
+        return Decision(Outcome.REFUSED, None, Refusal.NOT_FOUND)
+    result = transition(
+        db,
+        request_id=request_id,
+        expected=Status.STUCK,
+        target=Status.EXECUTING,
+        actor=actor_id,
+        now=now,
+        policy=policy,
+        values={"lease_owner": None, "lease_until": None, "next_poll_at": now, "busy_since": None},
+        detail={"retry": True},
+    )
+    if not result.ok:
+        return Decision(Outcome.REFUSED, result.request, Refusal.NOT_STUCK)
+    return Decision(Outcome.RETRYING, result.request)
+
+
+def card_undeliverable(
+    db: Session, *, request_id: int, problem: str, policy: Policy, now: datetime
+) -> bool:
+    """The approval card can never be posted: cancel the request, and tell the requester why.
+
+    Called by the relay in the transaction that gives the card up (`problem` is Slack's error,
+    e.g. `channel_not_found`). Nobody can approve a card that is not there, and the requester
+    was told it was waiting for approval. True when the request was cancelled; a request that
+    has moved past approval is left to run, and the requester is told that instead.
+    """
+    result = transition(
+        db,
+        request_id=request_id,
+        expected=(Status.PENDING, Status.APPROVED),
+        target=Status.CANCELLED,
+        actor=SYSTEM_RELAY,
+        now=now,
+        policy=policy,
+        detail={"card_undeliverable": problem},
+        reply=False,  # there is no thread to reply in
+    )
+    request = result.request
+    if request is None or (not result.ok and request.state in TERMINAL):
+        return False  # gone, or already ended (cancelled, expired…): nothing left to say
+    key = outbox.thread_key(request.id)
+    outbox.enqueue(
+        db,
+        kind=MessageKind.REQUESTER_NOTICE,
+        request_id=request.id,
+        payload={"user": request.requester_id, "problem": problem, "cancelled": result.ok},
+        ordering_key=key,
+        dedupe_key=f"{key}:card_undeliverable",
+        now=now,
+    )
+    return result.ok
+
+
+def _pending_refusal(
+    db: Session, request: DetachRequest | None, *, now: datetime, policy: Policy
+) -> Refusal | None:
+    if request is None:
+        return Refusal.NOT_FOUND
+    if request.state is Status.EXPIRED:
+        return Refusal.EXPIRED
+    if request.state is not Status.PENDING:
+        return Refusal.NOT_PENDING
+    if request.expires_at <= now:
+        # The sweeper has not got to it yet; expire it now rather than act on it.
+        _expire_one(db, request.id, now=now, policy=policy)
+        return Refusal.EXPIRED
+    return None
+
+
+def expire_due(db: Session, *, now: datetime, policy: Policy, limit: int = 100) -> list[int]:
+    """Move pending requests past their approval deadline to expired."""
+    due = repository.due_to_expire(db, now=now, limit=limit)
+    return [rid for rid in due if _expire_one(db, rid, now=now, policy=policy)]
+
+
+def _expire_one(db: Session, request_id: int, *, now: datetime, policy: Policy) -> bool:
+    return transition(
+        db,
+        request_id=request_id,
+        expected=Status.PENDING,
+        target=Status.EXPIRED,
+        actor=SYSTEM_EXPIRY,
+        now=now,
+        policy=policy,
+    ).ok

@@ -1,0 +1,95 @@
+"""Value types the use cases take and return, and the names of the bot's own actors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from bot.requests.models import DetachRequest
+
+SYSTEM_EXECUTOR = "system:executor"
+
+
+SYSTEM_POLLER = "system:poller"
+
+
+SYSTEM_EXPIRY = "system:expiry"
+
+
+SYSTEM_RELAY = "system:relay"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The settings the use cases need (from ENIBOT_* variables)."""
+
+    approvals_needed: int = 1
+    approval_ttl: float = 1800.0
+    stuck_after: float = 300.0
+    incident_channel: str | None = None
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    """A validated, pre-flighted request, ready to store."""
+
+    region: str
+    eni_id: str
+    instance_id: str
+    requester_id: str
+    channel_id: str
+    reason: str
+    eni_snapshot: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TransitionResult:
+    """Whether the move happened, and the request as it now stands (None if unknown ID)."""
+
+    ok: bool
+    request: DetachRequest | None
+
+
+class Outcome(StrEnum):
+    """What a person's click or command achieved."""
+
+    APPROVED = "approved"  # quorum reached: the request moves to execution
+    RECORDED = "recorded"  # approval counted, more approvals needed
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    RETRYING = "retrying"
+    REFUSED = "refused"
+
+
+class Refusal(StrEnum):
+    """Why a decision was refused; the Slack layer turns these into words."""
+
+    NOT_FOUND = "not_found"
+    OWN_REQUEST = "own_request"
+    ALREADY_DECIDED_BY_YOU = "already_decided_by_you"
+    NOT_PENDING = "not_pending"
+    EXPIRED = "expired"
+    NOT_ALLOWED = "not_allowed"
+    NOT_CANCELLABLE = "not_cancellable"
+    NOT_STUCK = "not_stuck"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The result of approve/reject/cancel/retry."""
+
+    outcome: Outcome
+    request: DetachRequest | None
+    refusal: Refusal | None = None
+    approvals: int = 0
+    needed: int = 0
+
+
+@dataclass(frozen=True)
+class EniObservation:
+    """What a Describe said about the ENI (None instead of this means: it no longer exists)."""
+
+    status: str
+    instance_id: str | None

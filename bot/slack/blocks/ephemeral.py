@@ -1,0 +1,74 @@
+"""Ephemeral answers to the person who acted: checking, accepted, what a click achieved.
+
+Refusals (why nothing happened) are in `refusals`, the form's answers in `modal`; these say
+what did happen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bot.requests.models import DetachRequest
+from bot.requests.schemas import Decision, Outcome, Refusal
+from bot.slack.blocks import kit, refusals
+from bot.slack.blocks.kit import Message
+from bot.slack.blocks.text import channel, code, request_ref
+
+__all__ = [
+    "OUTCOME_WORDS",
+    "already_requested",
+    "checking",
+    "decision_reply",
+    "request_accepted",
+]
+
+
+def checking(eni_id: str, region: str) -> Message:
+    """The immediate answer to `/eni detach …` while pre-flight asks ECS."""
+    return kit.note(f":mag: Checking {code(eni_id)} in {code(region)}…")
+
+
+def request_accepted(request: DetachRequest) -> Message:
+    """The requester's confirmation: the request ID and where approvers will decide."""
+    return kit.note(
+        f":white_check_mark: Request *{request_ref(request.id)}* to detach "
+        f"{code(request.eni_id)} from {code(request.instance_id)} in {code(request.region)} is "
+        f"waiting for approval; its card is being posted in {channel(request.channel_id)}.",
+        kit.context(
+            f"Follow it with `/eni status {request.id}`; withdraw it with "
+            f"`/eni cancel {request.id}`."
+        ),
+    )
+
+
+def already_requested(request_id: int, eni_id: str) -> Message:
+    """A repeated delivery of a command that already created this request."""
+    return kit.note(
+        f":information_source: Your request *{request_ref(request_id)}* for {code(eni_id)} is "
+        "already recorded; this repeat changed nothing.",
+        kit.context(f"Follow it with `/eni status {request_id}`."),
+    )
+
+
+# What a decision that went through did, after "Request #N …".
+OUTCOME_WORDS: Mapping[Outcome, str] = {
+    Outcome.APPROVED: "approved; the detach starts now",
+    Outcome.REJECTED: "rejected",
+    Outcome.CANCELLED: "cancelled",
+    Outcome.RETRYING: "re-initiated; the detach is sent again",
+}
+
+
+def decision_reply(decision: Decision, request_id: int) -> Message:
+    """What a click, `/eni cancel` or `/eni retry` achieved, or why it changed nothing."""
+    rid = request_ref(request_id)
+    request = decision.request
+    if decision.outcome is Outcome.REFUSED:
+        state = request.state if request is not None else None
+        return refusals.decision_refused(decision.refusal or Refusal.NOT_PENDING, request_id, state)
+    if decision.outcome is Outcome.RECORDED:
+        return kit.note(
+            f":ballot_box_with_check: Your approval of *{rid}* is recorded: "
+            f"{decision.approvals} of {decision.needed}; waiting for another approver."
+        )
+    return kit.note(f":white_check_mark: Request *{rid}* {OUTCOME_WORDS[decision.outcome]}.")

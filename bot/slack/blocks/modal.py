@@ -1,0 +1,129 @@
+"""The `/eni detach` form: its view, its inline field errors, and what is said when it fails."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from enum import StrEnum
+from typing import Any
+
+from bot.requests.commands import MAX_REASON_LENGTH, Subcommand
+from bot.slack.blocks import kit
+from bot.slack.blocks.kit import Block, Message
+from bot.slack.blocks.text import channel
+from bot.slack.blocks.usage import usage
+from bot.slack.ids import CallbackId, ModalField
+
+__all__ = [
+    "FIELD_ERRORS",
+    "FieldProblem",
+    "detach_modal",
+    "modal_confirmation_failed",
+    "modal_metadata",
+    "modal_unavailable",
+]
+
+
+class FieldProblem(StrEnum):
+    """What can be wrong with one field of the form (answered inline, `response_action`)."""
+
+    REGION_MISSING = "region_missing"
+    REGION_NOT_ALLOWED = "region_not_allowed"
+    ENI_MISSING = "eni_missing"
+    ENI_SHAPE = "eni_shape"
+    INSTANCE_SHAPE = "instance_shape"
+    REASON_MISSING = "reason_missing"
+    REASON_LONG = "reason_long"
+
+
+FIELD_ERRORS: Mapping[FieldProblem, str] = {
+    FieldProblem.REGION_MISSING: "Choose a region.",
+    FieldProblem.REGION_NOT_ALLOWED: (
+        "This bot does not act in that region; choose one from the list."
+    ),
+    FieldProblem.ENI_MISSING: "Enter the ENI ID (it starts with eni-).",
+    FieldProblem.ENI_SHAPE: "That is not an ENI ID; it looks like eni-bp1d7r2k9m4x6c3v5n.",
+    FieldProblem.INSTANCE_SHAPE: (
+        "That is not an instance ID; it looks like i-bp1a3f9k2m7x4q8w6e."
+    ),
+    FieldProblem.REASON_MISSING: "Give a reason; approvers read it before they decide.",
+    FieldProblem.REASON_LONG: f"Keep the reason to {MAX_REASON_LENGTH} characters.",
+}
+
+
+def modal_metadata(channel_id: str) -> str:
+    """What travels through the modal: the channel the command came from."""
+    return json.dumps({"channel": channel_id}, separators=(",", ":"))
+
+
+def _text_input(field: ModalField, label: str, **element: Any) -> Block:
+    return {
+        "type": "input",
+        "block_id": field.value,
+        "label": kit.plain(label),
+        "element": {"type": "plain_text_input", "action_id": field.value, **element},
+    }
+
+
+def detach_modal(
+    *, allowed_regions: Sequence[str], default_region: str, channel_id: str
+) -> dict[str, Any]:
+    """The form: region (allowed ones only), ENI, optional instance, reason."""
+    options = [kit.option(region, region) for region in list(allowed_regions)[: kit.OPTIONS_LIMIT]]
+    region_select: Block = {
+        "type": "static_select",
+        "action_id": ModalField.REGION.value,
+        "placeholder": kit.plain("Choose a region"),
+        "options": options,
+    }
+    initial = next((o for o in options if o["value"] == default_region), None)
+    if initial is not None:
+        region_select["initial_option"] = initial
+    instance = _text_input(
+        ModalField.INSTANCE, "Instance ID", placeholder=kit.plain("i-…"), max_length=60
+    )
+    reason = _text_input(ModalField.REASON, "Reason", multiline=True, max_length=MAX_REASON_LENGTH)
+    return {
+        "type": "modal",
+        "callback_id": CallbackId.DETACH_MODAL.value,
+        "private_metadata": modal_metadata(channel_id),
+        "title": kit.plain("Detach an ENI"),
+        "submit": kit.plain("Check and request"),
+        "close": kit.plain("Cancel"),
+        "blocks": kit.view_blocks(
+            [
+                {
+                    "type": "input",
+                    "block_id": ModalField.REGION.value,
+                    "label": kit.plain("Region"),
+                    "element": region_select,
+                },
+                _text_input(
+                    ModalField.ENI, "ENI ID", placeholder=kit.plain("eni-…"), max_length=60
+                ),
+                {
+                    **instance,
+                    "optional": True,
+                    "hint": kit.plain("Leave empty to use the instance the ENI is attached to."),
+                },
+                {**reason, "hint": kit.plain("Approvers read this before they decide.")},
+            ]
+        ),
+    }
+
+
+def modal_unavailable() -> Message:
+    """views.open failed (the trigger expired or Slack was unreachable)."""
+    return kit.note(
+        ":warning: The form could not be opened (Slack allows 3 seconds to open it). "
+        "Try `/eni detach` again, or type the request in one line: "
+        f"{usage(Subcommand.DETACH)}."
+    )
+
+
+def modal_confirmation_failed(channel_id: str) -> Message:
+    """Shown in the App's DM when the channel refused the ephemeral (bot not in it)."""
+    return kit.note(
+        f":information_source: I could not post in {channel(channel_id)}; invite me there "
+        "(`/invite @eni-bot`) so approval cards can be posted."
+    )

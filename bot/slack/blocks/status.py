@@ -1,0 +1,112 @@
+"""`/eni status`: a request now, and every step of its history with times and IDs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from bot.requests.models import DetachRequest, RequestEvent
+from bot.requests.states import Status
+from bot.slack.blocks import kit, words
+from bot.slack.blocks.kit import Message
+from bot.slack.blocks.text import (
+    channel,
+    code,
+    escape_inline,
+    mention,
+    request_ref,
+    when,
+    who,
+)
+
+__all__ = [
+    "MAX_AUDIT_LINES",
+    "audit_line",
+    "no_request",
+    "no_request_for_eni",
+    "status_message",
+]
+
+MAX_AUDIT_LINES = 60
+
+
+def status_message(
+    request: DetachRequest,
+    history: Sequence[RequestEvent],
+    approvers: Sequence[str] = (),
+    rejecters: Sequence[str] = (),
+) -> Message:
+    """The request now, its decisions as they stand, then its history (long ones elided)."""
+    state = request.state
+    head = (
+        f"*Request {request_ref(request.id)}* — {words.label(state)}\n"
+        f"Detach {code(request.eni_id)} from {code(request.instance_id)} in "
+        f"{code(request.region)}, requested by {mention(request.requester_id)} in "
+        f"{channel(request.channel_id)}.\n*Reason:* {escape_inline(request.reason)}"
+    )
+    extra: list[str] = []
+    if state is Status.PENDING:
+        extra.append(f"Expires {when(request.expires_at)}.")
+    # Each approver's decision as it stands, as the card shows it; the history has every click.
+    if approvers:
+        extra.append("Approved by " + ", ".join(mention(a) for a in approvers) + ".")
+    if rejecters:
+        extra.append("Rejected by " + ", ".join(mention(a) for a in rejecters) + ".")
+    if request.ecs_request_id:
+        extra.append(f"Last ECS request ID {code(request.ecs_request_id)}.")
+    if request.error_code:
+        extra.append(
+            f"Error {code(request.error_code)}: "
+            f"{escape_inline(request.error_message or '', limit=300)}"
+        )
+    if extra:
+        head += "\n" + "\n".join(extra)
+    lines = [audit_line(e) for e in history]
+    if len(lines) > MAX_AUDIT_LINES:
+        hidden = len(lines) - MAX_AUDIT_LINES
+        lines = [
+            *lines[: MAX_AUDIT_LINES // 2],
+            f"… {hidden} more …",
+            *lines[-MAX_AUDIT_LINES // 2 :],
+        ]
+    blocks = [kit.section(head), kit.divider(), kit.section("*History*")]
+    blocks += kit.sections(lines or ["_no events recorded_"])
+    return kit.message(f"Request #{request.id}: {words.label(state)}", blocks)
+
+
+def audit_line(event: RequestEvent) -> str:
+    """One history entry: when, who, what (ECS calls with their request IDs)."""
+    detail: Mapping[str, Any] = event.detail or {}
+    if event.kind == "ecs_call":
+        what = words.ecs_call_history(detail)
+    elif event.kind == "approval":
+        what = words.approval_history(who(event.actor), detail)
+    elif event.kind == "ecs_trouble":
+        what = words.ecs_trouble_history(detail)
+    else:
+        what = words.history(_status_or_none(event.to_status), who(event.actor), detail)
+    return f"{when(event.at)} · {what}"
+
+
+def _status_or_none(value: str | None) -> Status | None:
+    try:
+        return Status(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def no_request(request_id: int) -> Message:
+    """`/eni status <id>` of a request that does not exist."""
+    return _not_found(f"There is no request {request_ref(request_id)}.")
+
+
+def no_request_for_eni(eni_id: str) -> Message:
+    """`/eni status <eni-id>` of an ENI nobody ever asked about."""
+    return _not_found(f"No request was ever made for {code(eni_id)}.")
+
+
+def _not_found(what: str) -> Message:
+    return kit.note(
+        f":grey_question: {what}",
+        kit.context("`/eni list` shows the open requests; `/eni list mine` shows yours."),
+    )

@@ -1,0 +1,36 @@
+"""Thread replies under the approval card: one per state change, in words from `words`.
+
+Rendered from the outbox row's payload (`status`, `actor`, `detail`, as the service wrote them)
+and the request's stored state, so a reply sent again after a crash comes out the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bot.requests.models import DetachRequest
+from bot.requests.states import Status
+from bot.slack.blocks import kit, words
+from bot.slack.blocks.kit import Message
+from bot.slack.blocks.text import who
+from bot.slack.ids import ActionId
+
+__all__ = ["thread_reply"]
+
+
+def thread_reply(request: DetachRequest, payload: Mapping[str, Any]) -> Message:
+    """One reply naming the state change the outbox row announces."""
+    detail: Mapping[str, Any] = payload.get("detail") or {}
+    actor = who(str(payload.get("actor") or ""))
+    status = Status(str(payload.get("status") or request.status))
+    if detail.get("ecs_trouble"):
+        return kit.note(words.ecs_trouble_reply(detail))
+    if detail.get("partial"):
+        return kit.note(words.approval_reply(actor, detail))
+    text = words.reply(request, status, actor, detail)
+    if status is Status.STUCK:
+        rid = str(request.id)
+        retry = kit.button("Re-initiate detach", ActionId.RETRY.value, rid, style="primary")
+        return kit.note(text, kit.actions(f"retry:{rid}", retry))
+    return kit.note(text)

@@ -1,0 +1,57 @@
+"""The `/eni detach` form: its fields, the allowed regions only, and words for each bad field."""
+
+from __future__ import annotations
+
+import json
+
+from block_inputs import CHANNEL, everything, limit_problems
+
+from bot.requests.commands import MAX_REASON_LENGTH
+from bot.slack.blocks.modal import (
+    FIELD_ERRORS,
+    FieldProblem,
+    detach_modal,
+    modal_confirmation_failed,
+    modal_metadata,
+    modal_unavailable,
+)
+from bot.slack.ids import CallbackId, ModalField
+
+
+def test_every_field_problem_has_words() -> None:
+    assert set(FIELD_ERRORS) == set(FieldProblem)
+    assert all(FIELD_ERRORS.values())
+
+
+def test_the_form_has_every_field_and_carries_the_channel() -> None:
+    view = detach_modal(
+        allowed_regions=["cn-beijing", "cn-hangzhou"],
+        default_region="cn-hangzhou",
+        channel_id=CHANNEL,
+    )
+    assert view["callback_id"] == CallbackId.DETACH_MODAL.value
+    assert json.loads(view["private_metadata"]) == {"channel": CHANNEL}
+    assert view["private_metadata"] == modal_metadata(CHANNEL)
+    blocks = view["blocks"]
+    assert limit_problems(blocks, max_blocks=100) == []
+    assert [b["block_id"] for b in blocks] == [f.value for f in ModalField]
+    assert [b["element"]["action_id"] for b in blocks] == [f.value for f in ModalField]
+    region, _, instance, reason = blocks
+    assert [o["value"] for o in region["element"]["options"]] == ["cn-beijing", "cn-hangzhou"]
+    assert region["element"]["initial_option"]["value"] == "cn-hangzhou"
+    assert instance["optional"] is True
+    assert reason["element"]["max_length"] == MAX_REASON_LENGTH
+
+
+def test_a_default_region_that_is_not_allowed_is_not_preselected_and_options_fit() -> None:
+    regions = [f"r-{n}" for n in range(300)]
+    view = detach_modal(allowed_regions=regions, default_region="cn-hangzhou", channel_id=CHANNEL)
+    select = view["blocks"][0]["element"]
+    assert "initial_option" not in select
+    assert len(select["options"]) == 100
+
+
+def test_when_the_form_fails_the_person_learns_the_one_line_form_or_to_invite_the_bot() -> None:
+    assert "/eni detach &lt;eni-id&gt;" in everything(modal_unavailable())
+    said = everything(modal_confirmation_failed(CHANNEL))
+    assert f"<#{CHANNEL}>" in said and "/invite @eni-bot" in said
