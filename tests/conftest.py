@@ -7,9 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
 from support.fixtures import bot_variables, mark_postgres_items, session_postgres
 from support.postgres import PostgresServer
+from support.store import migrated
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -63,3 +65,17 @@ def db_url(request: pytest.FixtureRequest) -> str:
     """An empty database on each supported backend, so store tests run on both."""
     url: str = request.getfixturevalue(f"{request.param}_url")
     return url
+
+
+@pytest.fixture
+def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
+    """Sessions on a database migrated to head, on each backend."""
+    with migrated(db_url) as factory:
+        yield factory
+
+
+@pytest.fixture
+def sqlite_sessions(sqlite_url: str) -> Iterator[sessionmaker[Session]]:
+    """Sessions on a SQLite file migrated to head."""
+    with migrated(sqlite_url) as factory:
+        yield factory

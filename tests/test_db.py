@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import DBAPIError
@@ -16,11 +14,8 @@ from support.store import submit
 
 
 @pytest.fixture
-def factory(db_url: str) -> Iterator[sessionmaker[Session]]:
-    db.upgrade(db_url)
-    engine = db.make_engine(db_url)
-    yield db.session_factory(engine)
-    engine.dispose()
+def factory(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
+    return sessions
 
 
 def test_read_sees_committed_rows_and_they_outlive_the_session(

@@ -29,14 +29,8 @@ from bot.requests.models import DetachRequest  # noqa: E402
 from bot.requests.service import Policy  # noqa: E402
 from bot.workers.poller import Poller, PollerConfig  # noqa: E402
 
-from support.workers_env import (  # noqa: E402
-    CHANNEL,
-    REGION,
-    SIM_KEY,
-    SIM_SECRET,
-    eni_id,
-    instance_id,
-)
+from support.stack import CHANNEL, SIM_KEY, SIM_SECRET  # noqa: E402
+from support.workers_env import REGION, eni_id, instance_id  # noqa: E402
 
 _SIM_CHILD = """
 import sys, time
@@ -147,67 +141,59 @@ def latency(samples: int = 30, poll_interval: float = 1.0) -> tuple[float, float
     from bot.outbox.relay import RelayConfig
     from bot.workers import WorkerOptions
 
-    from support.workers_env import (
-        Bot,
-        make_world,
-        runtime_for,
-        servers,
-        settings_for,
-        submit_and_approve,
-        unsent,
-        wait_until,
-    )
+    from support.stack import INCIDENTS, build_stack
+    from support.waiting import wait_until
+    from support.workers_env import make_world, runtime_for, submit_and_approve, unsent
 
     world = make_world(samples, detach_delay=2.0)
     rng = random.Random(7)
     for n in range(samples):
         world.update_network_interface(eni_id(n), {"detach_delay": rng.uniform(1.0, 8.0)})
     options = WorkerOptions(relay=RelayConfig(post_interval=1.0))
-    with tempfile.TemporaryDirectory() as tmp, servers(world, any_channel=True) as srv:
+    with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/lat.db"
         db.upgrade(url)
-        runtime = runtime_for(
-            settings_for(
-                database_url=url,
-                ecs_url=srv.ecs.url,
-                slack_url=srv.slack.api_url,
-                poll_interval=poll_interval,
-                stuck_after=600,
+        settings = {
+            "poll_interval": poll_interval,
+            "stuck_after": 600,
+            "incident_channel": INCIDENTS,
+            "auto_migrate": False,
+        }
+        with build_stack(
+            url, world=world, settings=settings, runtime=runtime_for, serve=False
+        ) as bot:
+            runtime = bot.runtime
+            available_at: dict[str, float] = {}
+            offset = time.time() - time.monotonic()
+
+            def watch() -> bool:
+                with world.locked():
+                    for n in range(samples):
+                        eni = world._enis[eni_id(n)]
+                        if eni.detaching_since is not None and eni_id(n) not in available_at:
+                            delay = eni.detach_delay or 0.0
+                            available_at[eni_id(n)] = eni.detaching_since + delay + offset
+                return len(available_at) == samples
+
+            # One channel per request: the figure is the poll-to-post delay, not a queue.
+            ids = submit_and_approve(
+                runtime.sessions, runtime.policy, range(samples), channel=lambda n: f"C0BENCH{n}"
             )
-        )
-        bot = Bot(srv, runtime)
-        available_at: dict[str, float] = {}
-        offset = time.time() - time.monotonic()
-
-        def watch() -> bool:
-            with world.locked():
-                for n in range(samples):
-                    eni = world._enis[eni_id(n)]
-                    if eni.detaching_since is not None and eni_id(n) not in available_at:
-                        delay = eni.detach_delay or 0.0
-                        available_at[eni_id(n)] = eni.detaching_since + delay + offset
-            return len(available_at) == samples
-
-        # One channel per request: the figure is the poll-to-post delay, not a channel's queue.
-        ids = submit_and_approve(
-            runtime.sessions, runtime.policy, range(samples), channel=lambda n: f"C0BENCH{n}"
-        )
-        bot.start(options)
-        bot.ring()
-        wait_until(watch, timeout=60, every=0.01)
-        wait_until(lambda: unsent(runtime.sessions) == 0 and _all_done(runtime, ids), timeout=120)
-        replies = [
-            c
-            for c in srv.slack.calls("chat.postMessage")
-            if c.ok and "Available:" in str(c.params.get("text"))
-        ]
-        lags = []
-        for call in replies:
-            eni = next(e for e in available_at if e in str(call.params.get("text")))
-            lags.append(call.time - available_at[eni])
-        assert bot.workers is not None
-        bot.workers.stop()
-        runtime.close()
+            bot.start_workers(options)
+            bot.ring()
+            wait_until(watch, timeout=60, every=0.01)
+            wait_until(
+                lambda: unsent(runtime.sessions) == 0 and _all_done(runtime, ids), timeout=120
+            )
+            replies = [
+                c
+                for c in bot.slack.calls("chat.postMessage")
+                if c.ok and "Available:" in str(c.params.get("text"))
+            ]
+            lags = []
+            for call in replies:
+                eni = next(e for e in available_at if e in str(call.params.get("text")))
+                lags.append(call.time - available_at[eni])
     q = statistics.quantiles(lags, n=20)
     return statistics.median(lags), q[18]
 

@@ -25,7 +25,8 @@ from bot.requests import service  # noqa: E402
 from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN, SlackWebApiStandIn  # noqa: E402
 from bot.slack.notifier import OutboxNotifier  # noqa: E402
 
-from support.workers_env import APPROVER, CHANNEL, INCIDENTS, submit_and_approve  # noqa: E402
+from support.stack import APPROVER, CHANNEL, INCIDENTS  # noqa: E402
+from support.workers_env import submit_and_approve  # noqa: E402
 
 BURST = 1_000
 

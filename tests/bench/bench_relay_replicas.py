@@ -39,7 +39,8 @@ from bot.sim.slack.records import RecordedCall  # noqa: E402
 from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN, SlackWebApiStandIn  # noqa: E402
 from bot.slack.notifier import OutboxNotifier  # noqa: E402
 
-from support.workers_env import APPROVER, CHANNEL, submit_and_approve  # noqa: E402
+from support.stack import APPROVER, CHANNEL  # noqa: E402
+from support.workers_env import submit_and_approve  # noqa: E402
 
 REPLICAS = 3
 SLACK_PER_SECOND = 1.0  # Slack's chat.postMessage limit per channel

@@ -28,14 +28,8 @@ from bot.requests.service import Policy  # noqa: E402
 from bot.sim.ecs import EcsSimulator  # noqa: E402
 from bot.workers.executor import Executor, ExecutorConfig  # noqa: E402
 
-from support.workers_env import (  # noqa: E402
-    APPROVER,
-    FAST_RETRY,
-    SIM_KEY,
-    SIM_SECRET,
-    make_world,
-    submit_and_approve,
-)
+from support.stack import APPROVER, SIM_KEY, SIM_SECRET  # noqa: E402
+from support.workers_env import FAST_RETRY, make_world, submit_and_approve  # noqa: E402
 
 POLICY = Policy()
 

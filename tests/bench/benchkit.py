@@ -1,8 +1,8 @@
 """What the Slack benchmarks share: the bot on loopback stand-ins, a world of many ENIs, figures.
 
-`BotStack` composes the parts the way the console sandbox does (bot/console/sandbox.py): an ECS
-simulator and a Slack Web API stand-in on free ports, a Runtime from Settings pointed at them
-(a temp SQLite file), the real Bolt app on the real waitress server, optionally the real workers.
+`BotStack` is the tests' shared stack (tests/support/stack.py): an ECS simulator and a Slack Web
+API stand-in on free ports, a Runtime from Settings pointed at them (a temp SQLite file), the
+real Bolt app (its listeners counted) on the real waitress server, optionally the real workers.
 Nothing is created at import; every part is stopped, and the temp dir removed, on exit.
 The database is SQLite unless BENCH_DATABASE=postgres asks for PostgreSQL (ENIBOT_TEST_POSTGRES_URL,
 or a throwaway local server: see tests/support/postgres.py).
@@ -23,24 +23,28 @@ from concurrent.futures import Executor, Future
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Any, ParamSpec, Self, TypeVar
 
-from pydantic import SecretStr
+from slack_bolt import App
 
 from bot import db
-from bot.bootstrap import build_app, build_ecs_client, build_runtime, build_workers
-from bot.config import Settings, load_settings
+from bot.bootstrap import build_app
+from bot.ecs.client import EcsCallObserver, EcsClient
 from bot.ecs.credentials import StaticCredentials
-from bot.requests import repository, service
+from bot.requests import service
+from bot.runtime import Runtime
 from bot.sim.ecs import EcsSimulator, World
 from bot.sim.ecs.fixture import build_world, parse_world
+from bot.sim.http import Lifecycle
 from bot.sim.slack.records import Message
-from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN, SlackWebApiStandIn
 from bot.slack.app import listener_pools
-from bot.slack.blocks.card import approval_card
-from bot.slack.server import EVENTS_PATH, HttpServer
-from bot.workers.runner import WorkerOptions, Workers
+from bot.slack.server import EVENTS_PATH
+from bot.workers.runner import WorkerOptions
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: support.*
+
+from support.stack import APPROVER, CHANNEL, REQUESTER, SIM_KEY, SIM_SECRET, build_stack
+from support.waiting import wait_until
 
 __all__ = [
     "APPROVER",
@@ -59,12 +63,7 @@ __all__ = [
 
 # Fake, and only ever between two loopback ends of this process.
 SIGNING_SECRET = "bench-signing-secret"
-SIM_KEY = "sim-access-key"
-SIM_SECRET = "sim-access-secret"
 REGION = "cn-hangzhou"
-CHANNEL = "C0ENIOPS"
-REQUESTER = "U0REQUESTER"
-APPROVER = "U0APPROVER1"
 ENIS_PER_INSTANCE = 10
 
 
@@ -200,17 +199,6 @@ def summarize(samples: Sequence[float], *, late_after: float = float("inf")) -> 
     )
 
 
-def wait_until(
-    predicate: Callable[[], bool], *, timeout: float, every: float = 0.02, what: str = "condition"
-) -> None:
-    """Poll `predicate` until true; TimeoutError naming `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} not reached within {timeout:.0f} s")
-        time.sleep(every)
-
-
 DATABASE_VARIABLE = "BENCH_DATABASE"
 
 
@@ -223,7 +211,6 @@ def bench_database(tmpdir: Path) -> Iterator[str]:
         return
     if choice not in ("postgres", "postgresql"):
         raise SystemExit(f"{DATABASE_VARIABLE} must be sqlite or postgres, not {choice!r}")
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from support.postgres import postgres_server
 
     with postgres_server() as server, server.fresh_database() as url:
@@ -235,30 +222,22 @@ def database_label(url: str) -> str:
     return "PostgreSQL" if url.startswith("postgresql") else "SQLite"
 
 
-def bench_settings(database_url: str, ecs_url: str, slack_api_url: str, **extra: Any) -> Settings:
-    """Settings pointed at the stand-ins, with fake secrets; `extra` overrides (field names)."""
-    fields: dict[str, Any] = {
-        "database_url": database_url,
+def bench_fields(**extra: Any) -> dict[str, Any]:
+    """The benchmarks' settings over the stack's connections; `extra` overrides (field names)."""
+    return {
         "auto_migrate": True,
-        "ecs_endpoint": ecs_url,
-        "access_key_id": SIM_KEY,
-        "access_key_secret": SecretStr(SIM_SECRET),
         "security_token": None,
-        "slack_api_url": slack_api_url,
-        "slack_bot_token": SecretStr(DEFAULT_BOT_TOKEN),
-        "slack_signing_secret": SecretStr(SIGNING_SECRET),
         "slack_app_token": None,
         "approvers": [APPROVER],
         "requesters": [],
         "allowed_regions": [REGION],
         "default_region": REGION,
         "incident_channel": None,
+        **extra,
     }
-    fields.update(extra)
-    return load_settings(**fields)
 
 
-class BotStack:
+class BotStack(Lifecycle):
     """Simulator, stand-in, runtime, the served bot and (optionally) its workers, in one stack."""
 
     def __init__(
@@ -276,62 +255,55 @@ class BotStack:
         self._extra_settings = settings or {}
         self._stack = ExitStack()
 
-    def __enter__(self) -> Self:
+    def start(self) -> Self:
+        """Start every part (`with BotStack(...)` does this)."""
         stack = self._stack
         try:
             tmpdir = Path(tempfile.mkdtemp(prefix="eni-bot-bench-"))
             stack.callback(shutil.rmtree, tmpdir, True)
-
-            self.stand_in = SlackWebApiStandIn().start()
-            stack.callback(self.stand_in.stop)
-
-            self.simulator = EcsSimulator(self._world, keys={SIM_KEY: SIM_SECRET})
-            if self._before_start is not None:
-                self._before_start(self.simulator)
-            self.simulator.start()
-            stack.callback(self.simulator.stop)
-
             database_url = stack.enter_context(bench_database(tmpdir))
-            self.settings = bench_settings(
-                database_url,
-                self.simulator.url,
-                self.stand_in.api_url,
-                **self._extra_settings,
-            )
-            # The default credentials prefer keys found in the environment (a real account's,
-            # perhaps): sign with the simulator's pair instead, as the console sandbox does.
-            self.runtime = build_runtime(
-                self.settings,
-                migrate=True,
-                ecs=lambda observer: build_ecs_client(
-                    self.settings, observer, credentials=StaticCredentials(SIM_KEY, SIM_SECRET)
-                ),
-            )
-            stack.callback(self.runtime.close)
 
-            # Count listeners still working after their ack, so a cell can wait for them; the
-            # post-ack pool (bot.slack.app) is counted too, and kept separate.
-            self.listeners = BusyCount()
-            app = build_app(self.runtime, pools=listener_pools(wrap=self.listeners.wrap))
-            self.server = HttpServer(self.runtime, "127.0.0.1", 0, app=app).start()
-            stack.callback(self.server.stop)
+            def sim_keys(observer: EcsCallObserver, url: str) -> EcsClient:
+                # build_runtime prefers keys found in the environment (a real account's,
+                # perhaps): sign with the simulator's pair instead, as the console sandbox does.
+                return EcsClient(
+                    credentials=StaticCredentials(SIM_KEY, SIM_SECRET),
+                    endpoint=url,
+                    observer=observer,
+                )
 
-            self.workers: Workers | None = None
-            if self._workers_options is not None:
-                self.workers = build_workers(self.runtime, self._workers_options)
-                self.workers.start()
-                stack.callback(self.workers.stop)
+            self.bot = stack.enter_context(
+                build_stack(
+                    database_url,
+                    world=self._world,
+                    prepare_ecs=self._before_start,
+                    signing_secret=SIGNING_SECRET,
+                    settings=bench_fields(**self._extra_settings),
+                    ecs_client=sim_keys,
+                    app=self._counted_app,
+                    workers=self._workers_options,
+                )
+            )
+            self.stand_in = self.bot.slack
+            self.simulator = self.bot.ecs
+            self.settings = self.bot.settings
+            self.runtime = self.bot.runtime
+            assert self.bot.server is not None
+            self.server = self.bot.server
+            self.workers = self.bot.workers[0] if self.bot.workers else None
         except BaseException:
             stack.close()
             raise
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def _counted_app(self, runtime: Runtime) -> App:
+        """The real Bolt app; listeners still working after their ack are counted, so a cell can
+        wait for them (the post-ack pool of bot.slack.app is counted too, and kept separate)."""
+        self.listeners = BusyCount()
+        return build_app(runtime, pools=listener_pools(wrap=self.listeners.wrap))
+
+    def stop(self) -> None:
+        """Stop every part and remove the temp dir."""
         self._stack.close()
 
     @property
@@ -376,15 +348,4 @@ class BotStack:
 
     def post_card(self, request_id: int) -> Message:
         """Post a request's approval card to the stand-in, as the relay would, and return it."""
-        runtime = self.runtime
-        with db.transaction(runtime.sessions) as session:
-            request = repository.get(session, request_id)
-            assert request is not None
-            rendered = approval_card(request)
-            channel = request.channel_id
-        answer = runtime.slack.chat_postMessage(
-            channel=channel, text=rendered.text, blocks=rendered.blocks
-        )
-        message = self.stand_in.message(channel, str(answer["ts"]))
-        assert message is not None
-        return message
+        return self.bot.post_card(request_id)

@@ -13,10 +13,12 @@ from collections import Counter
 from collections.abc import Iterator
 
 import pytest
-from fault_stack import CHANNEL, INCIDENTS, REQUESTER, Bot, RestartablePostgres, running_bot
+from fault_stack import RestartablePostgres, running_bot
 
 from support.postgres import PostgresUnavailableError, postgres_required
-from support.workers_env import eni_id, make_world, wait_until
+from support.stack import CHANNEL, INCIDENTS, REQUESTER, Stack
+from support.waiting import wait_until
+from support.workers_env import eni_id, make_world
 
 OUTAGE_SECONDS = 10.0
 REQUESTS = 6
@@ -37,7 +39,7 @@ def postgres(original_environ: dict[str, str]) -> Iterator[RestartablePostgres]:
         server.close()
 
 
-def _thread_texts(bot: Bot, rid: int) -> list[str]:
+def _thread_texts(bot: Stack, rid: int) -> list[str]:
     return [m.text for m in bot.thread(rid)]
 
 

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fault_stack import Bot, restart_on_same_port, running_bot
+from fault_stack import CountingTransport, restart_on_same_port, running_bot
 
-from support.workers_env import eni_id, make_world, wait_until
+from support.stack import Stack
+from support.waiting import wait_until
+from support.workers_env import eni_id, make_world
 
 TROUBLE = "not answering"
 # Failed ECS requests about an ENI after its thread was told, before ECS comes back: two
@@ -22,15 +24,15 @@ TROUBLE = "not answering"
 RETRIES_AFTER_THE_NOTE = 4
 
 
-def _trouble_replies(bot: Bot, rid: int) -> int:
+def _trouble_replies(bot: Stack, rid: int) -> int:
     return sum(TROUBLE in m.text for m in bot.thread(rid))
 
 
 def test_unreachable_ecs_makes_requests_wait_and_resume_with_one_note_each(
     tmp_path: Path,
 ) -> None:
-    world = make_world(2, detach_delay=1.5)
-    with running_bot(f"sqlite:///{tmp_path / 'ecs.db'}", world) as bot:
+    world, transport = make_world(2, detach_delay=1.5), CountingTransport()
+    with running_bot(f"sqlite:///{tmp_path / 'ecs.db'}", world, transport=transport) as bot:
         watched = bot.request_detach(eni_id(0), "moving NIC 0")
         waiting = bot.request_detach(eni_id(1), "moving NIC 1")
         bot.card(waiting)
@@ -45,12 +47,12 @@ def test_unreachable_ecs_makes_requests_wait_and_resume_with_one_note_each(
             lambda: _trouble_replies(bot, watched) >= 1 and _trouble_replies(bot, waiting) >= 1,
             timeout=20,
         )
-        told = {n: bot.transport.failures_about(eni_id(n)) for n in (0, 1)}
+        told = {n: transport.failures_about(eni_id(n)) for n in (0, 1)}
         assert min(told.values()) >= 1, told
         # ...and each goes on trying after saying so.
         wait_until(
             lambda: all(
-                bot.transport.failures_about(eni_id(n)) >= told[n] + RETRIES_AFTER_THE_NOTE
+                transport.failures_about(eni_id(n)) >= told[n] + RETRIES_AFTER_THE_NOTE
                 for n in (0, 1)
             ),
             timeout=20,

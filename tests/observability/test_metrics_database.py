@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import socket
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,11 +20,9 @@ from support.store import NOW, submit
 
 
 @pytest.fixture
-def sessions(sqlite_url: str) -> Iterator[sessionmaker[Session]]:
-    db.upgrade(sqlite_url)
-    engine = db.make_engine(sqlite_url)
-    yield db.session_factory(engine)
-    engine.dispose()
+def sessions(sqlite_sessions: sessionmaker[Session]) -> sessionmaker[Session]:
+    """SQLite only here."""
+    return sqlite_sessions
 
 
 def test_unbound_metrics_have_no_database_series() -> None:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import db
 from bot.outbox.pacer import (
     DatabasePaceStore,
     MemoryPaceStore,
@@ -112,14 +110,6 @@ def test_gcra_functions() -> None:
     assert wait_for(tat, now, PACE) == 0.0  # two of three in the burst
     tat = next_tat(tat, now, PACE)
     assert wait_for(tat, now, PACE) == 1.0
-
-
-@pytest.fixture
-def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
-    db.upgrade(db_url)
-    engine = db.make_engine(db_url)
-    yield db.session_factory(engine)
-    engine.dispose()
 
 
 def test_relays_racing_on_one_database_take_each_slot_once(

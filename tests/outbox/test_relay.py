@@ -23,7 +23,8 @@ from bot.sim.slack.records import RecordedCall
 from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN, SlackWebApiStandIn
 from bot.slack.notifier import OutboxNotifier
 
-from support.workers_env import APPROVER, CHANNEL, INCIDENTS, submit_and_approve
+from support.stack import APPROVER, CHANNEL, INCIDENTS
+from support.workers_env import approve_all, submit_and_approve
 
 FAST = RelayConfig(post_interval=0.0, claim_every=0.02, backoff_base=0.05, backoff_cap=0.3)
 POLICY = service.Policy(incident_channel=INCIDENTS)
@@ -53,12 +54,9 @@ class Env:
 
 
 @pytest.fixture
-def env(sqlite_url: str) -> Iterator[Env]:
-    db.upgrade(sqlite_url)
-    engine = db.make_engine(sqlite_url)
+def env(sqlite_sessions: sessionmaker[Session]) -> Iterator[Env]:
     with SlackWebApiStandIn(channels=[CHANNEL, INCIDENTS]) as slack:
-        yield Env(db.session_factory(engine), slack)
-    engine.dispose()
+        yield Env(sqlite_sessions, slack)
 
 
 def _approve_then_cancel(env: Env, count: int, first: int = 0) -> list[int]:
@@ -154,17 +152,10 @@ def test_a_post_whose_answer_was_lost_is_found_by_metadata_not_posted_again(env:
 def test_a_reply_whose_answer_was_lost_is_found_in_the_thread(env: Env) -> None:
     submit_and_approve(env.sessions, POLICY, [2], approve=False)
     env.relay().drain(timeout=10)
-    with db.transaction(env.sessions) as s:
+    with db.read(env.sessions) as s:
         rid = s.scalars(select(OutboxMessage.request_id)).first()
-        assert rid is not None
-        service.approve(
-            s,
-            is_approver=lambda _u: True,
-            request_id=rid,
-            approver_id=APPROVER,
-            policy=POLICY,
-            now=db.utcnow(),
-        )
+    assert rid is not None
+    approve_all(env.sessions, POLICY, [rid])
     env.slack.fail_next("chat.postMessage", 1, "response_lost")
     env.relay().drain(timeout=10)
     messages = env.slack.messages(CHANNEL, include_replies=True)

@@ -26,7 +26,8 @@ from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN, SlackWebApiStandIn
 from bot.slack.notifier import OutboxNotifier
 
 from support.loopback import LoopbackServer
-from support.workers_env import CHANNEL, INCIDENTS, submit_and_approve
+from support.stack import CHANNEL, INCIDENTS
+from support.workers_env import approve_all, submit_and_approve
 
 FAST = RelayConfig(post_interval=0.0, claim_every=0.02, backoff_base=0.05, backoff_cap=0.05)
 POLICY = service.Policy(incident_channel=INCIDENTS)
@@ -81,11 +82,9 @@ class BlindProxy(LoopbackServer):
 
 
 @pytest.fixture
-def sessions(sqlite_url: str) -> Iterator[sessionmaker[Session]]:
-    db.upgrade(sqlite_url)
-    engine = db.make_engine(sqlite_url)
-    yield db.session_factory(engine)
-    engine.dispose()
+def sessions(sqlite_sessions: sessionmaker[Session]) -> sessionmaker[Session]:
+    """SQLite only here."""
+    return sqlite_sessions
 
 
 @pytest.fixture
@@ -139,17 +138,10 @@ def test_a_lost_reply_in_a_thread_the_bot_may_not_read_is_posted_again(
     submit_and_approve(sessions, POLICY, [2], approve=False)
     _relay(sessions, slack.api_url).drain(timeout=5)
     [card] = slack.messages(CHANNEL)
-    with db.transaction(sessions) as s:
+    with db.read(sessions) as s:
         rid = s.scalars(select(OutboxMessage.request_id)).first()
-        assert rid is not None
-        service.approve(
-            s,
-            is_approver=lambda _u: True,
-            request_id=rid,
-            approver_id="U0APPROVER1",
-            policy=POLICY,
-            now=db.utcnow(),
-        )
+    assert rid is not None
+    approve_all(sessions, POLICY, [rid])
     slack.fail_next("chat.postMessage", 1, "response_lost")
     with BlindProxy(slack.port, "missing_scope") as proxy:
         _relay(sessions, proxy.api_url).drain(timeout=5)

@@ -7,7 +7,7 @@ relay runs at the moment the first is most exposed (mid-start, mid-send).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +25,9 @@ from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN, SlackWebApiStandIn
 from bot.slack.notifier import LOOKUP_PAGES, OutboxNotifier, SlackRateLimitedError
 
 from support.clock import Clock
-from support.workers_env import CHANNEL, INCIDENTS, submit_and_approve
+from support.stack import CHANNEL, INCIDENTS
+from support.store import migrated
+from support.workers_env import submit_and_approve
 
 LEASE = 30.0
 CONFIG = RelayConfig(post_interval=0.0, lease_seconds=LEASE, backoff_cap=0.05)
@@ -61,14 +63,6 @@ class _Poster:
         return Sent(job.channel, f"{len(self.posts.made)}.0")
 
 
-@pytest.fixture
-def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
-    db.upgrade(db_url)
-    engine = db.make_engine(db_url)
-    yield db.session_factory(engine)
-    engine.dispose()
-
-
 def _relay(
     sessions: sessionmaker[Session], sender: relay_module.Sender, owner: str, clock: Clock
 ) -> OutboxRelay:
@@ -86,10 +80,7 @@ def test_a_relay_whose_lease_ran_out_while_it_waited_does_not_start_the_send(
     postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A's lease ran out; B takes the row over while A is starting its send: A must not send."""
-    db.upgrade(postgres_url)
-    engine = db.make_engine(postgres_url)
-    sessions = db.session_factory(engine)
-    try:
+    with migrated(postgres_url) as sessions:
         submit_and_approve(sessions, POLICY, [1], approve=False)
         clock, posts = Clock(), Posts()
         a = _relay(sessions, posts.for_relay("A"), "A", clock)
@@ -121,8 +112,6 @@ def test_a_relay_whose_lease_ran_out_while_it_waited_does_not_start_the_send(
         card = _card(sessions)
         assert posts.made == [(card.id, "B")]
         assert card.sent_at is not None and card.lease_owner is None
-    finally:
-        engine.dispose()
 
 
 def test_a_long_send_keeps_its_lease_so_no_other_relay_takes_the_row(

@@ -7,33 +7,22 @@ read it, for the shared pace and for their local waits), so a "slot" is exact an
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import db
 from bot.outbox.relay import OutboxRelay, RelayConfig
 from bot.requests import service
 from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN, SlackWebApiStandIn
 from bot.slack.notifier import OutboxNotifier
 
 from support.clock import Clock
-from support.workers_env import CHANNEL, INCIDENTS, submit_and_approve
+from support.stack import CHANNEL, INCIDENTS
+from support.workers_env import submit_and_approve
 
 # One post per second per channel, no burst: each second is one slot. Small batches, so both
 # relays hold cards of the channel at once.
 CONFIG = RelayConfig(post_interval=1.0, post_burst=1, batch=3, claim_every=0.0)
 POLICY = service.Policy(incident_channel=INCIDENTS)
-
-
-@pytest.fixture
-def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
-    db.upgrade(db_url)
-    engine = db.make_engine(db_url)
-    yield db.session_factory(engine)
-    engine.dispose()
 
 
 def _relay(

@@ -7,11 +7,9 @@ row was deleted still gets its replies in the card's thread.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import pytest
 from slack_sdk import WebClient
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,18 +23,11 @@ from bot.requests.models import Approval, DetachRequest, RequestEvent
 from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN, SlackWebApiStandIn
 from bot.slack.notifier import OutboxNotifier
 
-from support.workers_env import APPROVER, CHANNEL, INCIDENTS, submit_and_approve
+from support.stack import CHANNEL, INCIDENTS
+from support.workers_env import approve_all, submit_and_approve
 
 POLICY = service.Policy(incident_channel=INCIDENTS)
 RELAY = RelayConfig(post_interval=0.0, claim_every=0.02, backoff_base=0.05, backoff_cap=0.3)
-
-
-@pytest.fixture
-def sessions(db_url: str) -> Iterator[sessionmaker[Session]]:
-    db.upgrade(db_url)
-    engine = db.make_engine(db_url)
-    yield db.session_factory(engine)
-    engine.dispose()
 
 
 @dataclass(frozen=True)
@@ -135,42 +126,31 @@ def test_deletes_in_batches_each_in_its_own_short_transaction(
     assert counts(sessions).outbox == 0
 
 
-def test_a_thread_whose_card_row_was_deleted_still_gets_its_replies(sqlite_url: str) -> None:
+def test_a_thread_whose_card_row_was_deleted_still_gets_its_replies(
+    sqlite_sessions: sessionmaker[Session],
+) -> None:
     """Nothing the relay reads lives only in a sent row: the thread's ts is the request's."""
-    db.upgrade(sqlite_url)
-    engine = db.make_engine(sqlite_url)
-    sessions = db.session_factory(engine)
-    try:
-        with SlackWebApiStandIn(channels=[CHANNEL, INCIDENTS]) as slack:
-            client = WebClient(token=DEFAULT_BOT_TOKEN, base_url=slack.api_url, retry_handlers=[])
-            relay = OutboxRelay(
-                sessions=sessions, sender=OutboxNotifier(client), owner="relay", config=RELAY
-            )
-            [rid] = submit_and_approve(sessions, POLICY, [1], approve=False)
-            relay.drain()
-            card_ts = _card_ts(sessions, rid)
-            later = db.utcnow() + timedelta(days=31)
-            deleted = OutboxRetention(
-                sessions=sessions, config=RetentionConfig(days=30), clock=lambda: later
-            ).run_once()
-            assert deleted == 1 and counts(sessions).outbox == 0  # the card's row is gone
+    sessions = sqlite_sessions
+    with SlackWebApiStandIn(channels=[CHANNEL, INCIDENTS]) as slack:
+        client = WebClient(token=DEFAULT_BOT_TOKEN, base_url=slack.api_url, retry_handlers=[])
+        relay = OutboxRelay(
+            sessions=sessions, sender=OutboxNotifier(client), owner="relay", config=RELAY
+        )
+        [rid] = submit_and_approve(sessions, POLICY, [1], approve=False)
+        relay.drain()
+        card_ts = _card_ts(sessions, rid)
+        later = db.utcnow() + timedelta(days=31)
+        deleted = OutboxRetention(
+            sessions=sessions, config=RetentionConfig(days=30), clock=lambda: later
+        ).run_once()
+        assert deleted == 1 and counts(sessions).outbox == 0  # the card's row is gone
 
-            with db.transaction(sessions) as s:
-                service.approve(
-                    s,
-                    is_approver=lambda _u: True,
-                    request_id=rid,
-                    approver_id=APPROVER,
-                    policy=POLICY,
-                    now=db.utcnow(),
-                )
-            relay.drain()
-            replies = slack.thread(CHANNEL, card_ts)
-            assert [m.thread_ts for m in replies] == [card_ts]
-            assert "Approved" in replies[0].text
-            assert counts(sessions).unsent == 0
-    finally:
-        engine.dispose()
+        approve_all(sessions, POLICY, [rid])
+        relay.drain()
+        replies = slack.thread(CHANNEL, card_ts)
+        assert [m.thread_ts for m in replies] == [card_ts]
+        assert "Approved" in replies[0].text
+        assert counts(sessions).unsent == 0
 
 
 def _card_ts(sessions: sessionmaker[Session], rid: int) -> str:

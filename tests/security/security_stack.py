@@ -1,9 +1,10 @@
-"""The whole bot on loopback for security tests: HTTP app, workers, ECS simulator, Slack stand-in.
+"""The whole bot on loopback for security tests: the shared stack, its secrets made findable.
 
-Everything is real and talks over sockets: waitress serving the Bolt app, the four worker
-threads, the ECS simulator (which also keeps every raw request it received, so a test can look
-for secrets on the wire) and the Slack Web API stand-in (which records every call). Settings hold
-distinctive secret values, so a leak anywhere can be found by plain substring search.
+Everything is real and talks over sockets (tests/support/stack.py): waitress serving the Bolt
+app, the four worker threads, the ECS simulator (which here also keeps every raw request it
+received, so a test can look for secrets on the wire: `wire(bot)`) and the Slack Web API
+stand-in (which records every call). Settings hold distinctive secret values, so a leak
+anywhere can be found by plain substring search.
 """
 
 from __future__ import annotations
@@ -11,40 +12,51 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from slack_bolt import App
 from sqlalchemy import Engine, MetaData, func, select
 
-from bot.bootstrap import build_app, build_runtime, build_workers
-from bot.config import Settings, load_settings
-from bot.requests import repository
-from bot.requests.models import DetachRequest
+from bot.bootstrap import build_app
+from bot.config import Settings
 from bot.runtime import Runtime
-from bot.sim.ecs import EcsSimulator, demo_world
+from bot.sim.ecs import EcsSimulator
 from bot.sim.ecs.auth import WireRequest
 from bot.sim.ecs.render import Reply
 from bot.sim.ecs.service import EcsService
 from bot.sim.ecs.world import World
-from bot.sim.slack.records import Message, RecordedCall
-from bot.sim.slack.sender import SlackSender
+from bot.sim.slack.records import RecordedCall
 from bot.sim.slack.webapi import SlackWebApiStandIn
 from bot.slack.auth import People
-from bot.slack.server import EVENTS_PATH, HttpServer
-from bot.workers import Workers
 
-from support.workers_env import FAST, wait_until
+from support.stack import (
+    APPROVER,
+    APPROVER_GROUP,
+    CHANNEL,
+    FAST,
+    GROUP_APPROVER,
+    INCIDENTS,
+    OUTSIDER,
+    REQUESTER,
+    Stack,
+    build_stack,
+)
 
-CHANNEL = "C0ENIOPS"
-INCIDENTS = "C0INCIDENTS"
-REQUESTER = "U0REQUESTER"
-APPROVER = "U0APPROVER1"
-GROUP_APPROVER = "U0APPROVER2"
+__all__ = [
+    "APPROVER",
+    "APPROVER_GROUP",
+    "CHANNEL",
+    "GROUP_APPROVER",
+    "INCIDENTS",
+    "OUTSIDER",
+    "REQUESTER",
+    "Stack",
+]
+
 OTHER_APPROVER = "U0APPROVER3"
-OUTSIDER = "U0OUTSIDER"
-APPROVER_GROUP = "S0APPROVERS"
 REQUESTER_GROUP = "S0REQUESTERS"
 
 # From the demo world (bot/sim/ecs/demo_world.yaml).
@@ -129,98 +141,6 @@ class RecordingEcsService(EcsService):
         """Every request received so far, in arrival order."""
         with self._lock:
             return list(self._wire)
-
-
-@dataclass
-class Stack:
-    """The running bot and the two fake clouds around it."""
-
-    settings: Settings
-    runtime: Runtime
-    server: HttpServer
-    sender: SlackSender
-    slack: SlackWebApiStandIn
-    ecs: EcsSimulator
-    ecs_wire: RecordingEcsService
-    workers: Workers | None = None
-    _stack: ExitStack = field(default_factory=ExitStack, repr=False)
-
-    # ---- driving ----
-
-    def command(self, text: str, user: str = REQUESTER, **kwargs: Any) -> Any:
-        """Type `/eni <text>` in the ops channel; returns the HTTP response."""
-        return self.sender.command(text, user_id=user, channel_id=CHANNEL, **kwargs)
-
-    def request_detach(self, eni: str, reason: str, user: str = REQUESTER) -> int:
-        """`/eni detach` that must be accepted; returns the new request's ID."""
-        before = set(self.request_ids())
-        response = self.command(f"detach {eni} {reason}", user)
-        assert response.status_code == 200, response.text
-        new = wait_until(lambda: set(self.request_ids()) - before, timeout=10)
-        (rid,) = new
-        return rid
-
-    def card(self, rid: int, timeout: float = 10.0) -> Message:
-        """The request's card, once the relay has posted it."""
-        ts: str = wait_until(lambda: self.request(rid).card_ts or "", timeout=timeout)
-        message = self.slack.message(self.request(rid).channel_id, ts)
-        assert message is not None
-        return message
-
-    def click(self, message: Message, action_id: str, user: str) -> Any:
-        """Press a button on a posted message; returns the HTTP response."""
-        return self.sender.click(message, action_id, user_id=user)
-
-    def wait_status(self, rid: int, *statuses: str, timeout: float = 15.0) -> DetachRequest:
-        """Wait until the request is in one of `statuses` and the outbox is drained."""
-        wait_until(lambda: self.request(rid).status in statuses, timeout=timeout)
-        wait_until(lambda: self.undelivered() == 0, timeout=timeout)
-        return self.request(rid)
-
-    # ---- reading ----
-
-    def request(self, rid: int) -> DetachRequest:
-        with self.runtime.sessions() as session:
-            found = repository.get(session, rid)
-            assert found is not None
-            return found
-
-    def request_ids(self) -> list[int]:
-        with self.runtime.sessions() as session:
-            return list(session.scalars(select(DetachRequest.id).order_by(DetachRequest.id)))
-
-    def undelivered(self) -> int:
-        return count_undelivered(self.runtime.engine)
-
-    def row_counts(self) -> dict[str, int]:
-        """Rows per table, every table the database holds."""
-        return row_counts(self.runtime.engine)
-
-    def messages_with_replies(self, channel: str = CHANNEL) -> list[Message]:
-        return self.slack.messages(channel, include_replies=True)
-
-    # ---- lifecycle ----
-
-    def start_workers(self) -> Workers:
-        workers = build_workers(self.runtime, FAST)
-        workers.start()
-        self.workers = workers
-        self._stack.callback(workers.stop, 10)
-        return workers
-
-    def close(self) -> None:
-        self._stack.close()
-
-
-def row_counts(engine: Engine) -> dict[str, int]:
-    """Rows per table (found by reflection, so new tables are counted too)."""
-    meta = MetaData()
-    meta.reflect(engine)
-    with engine.connect() as conn:
-        return {
-            name: int(conn.execute(select(func.count()).select_from(table)).scalar_one())
-            for name, table in sorted(meta.tables.items())
-        }
 
 
 def all_rows(engine: Engine) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -314,6 +234,13 @@ def posting_calls(slack: SlackWebApiStandIn) -> list[RecordedCall]:
     return [c for c in slack.calls() if c.method in POSTING_METHODS]
 
 
+def wire(bot: Stack) -> RecordingEcsService:
+    """The ECS simulator's record of every request it received (see `full_stack`)."""
+    service = bot.ecs.service
+    assert isinstance(service, RecordingEcsService)
+    return service
+
+
 @contextmanager
 def full_stack(
     database_url: str,
@@ -326,52 +253,38 @@ def full_stack(
     on_settings: Callable[[Settings], None] | None = None,
     **overrides: Any,
 ) -> Iterator[Stack]:
-    """Start every part (workers too unless told not to); stop them all on exit."""
+    """The shared stack with every secret distinctive and the ECS wire recorded; workers too."""
     secrets = secrets or Secrets()
-    with ExitStack() as stack:
-        ecs = EcsSimulator(
-            world or demo_world(),
-            keys={secrets.access_key_id: secrets.access_key_secret},
-            sts_tokens={secrets.access_key_id: secrets.sts_token},
-            wrap_service=RecordingEcsService,
-        )
+
+    def detach_soon(ecs: EcsSimulator) -> None:
         ecs.world.detach_delay = 0.3
-        wire = ecs.service
-        assert isinstance(wire, RecordingEcsService)
-        ecs.start()
-        stack.callback(ecs.stop)
-        groups = {APPROVER_GROUP: [GROUP_APPROVER]} if usergroups is None else usergroups
-        slack = SlackWebApiStandIn(bot_token=secrets.bot_token, usergroups=groups).start()
-        stack.callback(slack.stop)
-        fields: dict[str, Any] = {
-            "slack_bot_token": secrets.bot_token,
-            "slack_signing_secret": secrets.signing_secret,
-            "slack_app_token": secrets.app_token,
-            "slack_api_url": slack.api_url,
-            "access_key_id": secrets.access_key_id,
-            "access_key_secret": secrets.access_key_secret,
-            "security_token": secrets.sts_token,
-            "ecs_endpoint": ecs.url,
-            "database_url": database_url,
-            "approvers": f"{APPROVER},{APPROVER_GROUP}",
-            "allowed_regions": "cn-hangzhou,cn-shanghai",
-            "incident_channel": INCIDENTS,
-            "poll_interval": 0.2,
-            "stuck_after": 2.0,
-        }
-        fields.update(overrides)
-        settings = load_settings(**fields)
-        if on_settings is not None:
-            on_settings(settings)  # e.g. configure logging before anything logs
-        runtime = build_runtime(settings, migrate=True)
-        stack.callback(runtime.close)
-        app = build_app(runtime, people=people(runtime) if people else None)
-        server = HttpServer(runtime, app=app).start()
-        stack.callback(server.stop)
-        sender = SlackSender(server.url + EVENTS_PATH, secrets.signing_secret, stand_in=slack)
-        stack.callback(sender.close)
-        bot = Stack(settings, runtime, server, sender, slack, ecs, wire)
-        stack.callback(bot.close)
-        if workers:
-            bot.start_workers()
+
+    def app(runtime: Runtime) -> App:
+        return build_app(runtime, people=people(runtime) if people else None)
+
+    fields: dict[str, Any] = {
+        "slack_app_token": secrets.app_token,
+        "security_token": secrets.sts_token,
+        "approvers": f"{APPROVER},{APPROVER_GROUP}",
+        "allowed_regions": "cn-hangzhou,cn-shanghai",
+        "incident_channel": INCIDENTS,
+        "poll_interval": 0.2,
+        "stuck_after": 2.0,
+        **overrides,
+    }
+    with build_stack(
+        database_url,
+        world=world,
+        keys={secrets.access_key_id: secrets.access_key_secret},
+        sts_tokens={secrets.access_key_id: secrets.sts_token},
+        wrap_service=RecordingEcsService,
+        prepare_ecs=detach_soon,
+        bot_token=secrets.bot_token,
+        signing_secret=secrets.signing_secret,
+        usergroups={APPROVER_GROUP: [GROUP_APPROVER]} if usergroups is None else usergroups,
+        settings=fields,
+        on_settings=on_settings,
+        app=app,
+        workers=FAST if workers else None,
+    ) as bot:
         yield bot

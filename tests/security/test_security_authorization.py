@@ -41,7 +41,7 @@ from bot.slack.auth import GROUP_CACHE_SECONDS, People, people_from
 from bot.slack.ids import ActionId, ModalField
 
 from support.clock import Clock
-from support.workers_env import wait_until
+from support.waiting import wait_until
 
 
 def click_answer(bot: Stack, card: Message, action: ActionId, user: str, **kw: Any) -> str:

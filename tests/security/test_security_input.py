@@ -41,7 +41,7 @@ from bot.sim.slack import payloads
 from bot.sim.slack.blockcheck import auto_parsed, mrkdwn_objects
 from bot.slack.ids import ModalField
 
-from support.workers_env import wait_until
+from support.waiting import wait_until
 
 # Markup a person might type to ping, impersonate or disguise a link. None of these IDs or URLs
 # belongs to the bot's world, so any of them found live in a rendered text came from input.

@@ -33,6 +33,7 @@ from security_stack import (
     call_text,
     full_stack,
     leaks,
+    wire,
 )
 
 from bot.config import Settings
@@ -88,7 +89,7 @@ def _scenario(bot: Stack) -> dict[str, int]:
     bot.wait_status(stuck, "stuck")
     retry_message = next(
         m
-        for m in bot.messages_with_replies()
+        for m in bot.slack.messages(CHANNEL, include_replies=True)
         if any(b["action_id"] == ActionId.RETRY for _, b in payloads.iter_buttons(m.blocks))
     )
     assert bot.click(retry_message, ActionId.RETRY, APPROVER).status_code == 200
@@ -105,10 +106,10 @@ def _scenario(bot: Stack) -> dict[str, int]:
 
 
 def _check_ecs_wire(bot: Stack) -> None:
-    wire = bot.ecs_wire.wire()
-    assert wire, "the simulator saw no request"
+    seen = wire(bot).wire()
+    assert seen, "the simulator saw no request"
     never = SECRETS.never_shown()
-    for request in wire:
+    for request in seen:
         headers = dict(request.headers)
         authorization = headers.pop("authorization", "")
         token = headers.pop("x-acs-security-token", "")

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from security_stack import APPROVER, ENI_APP, ENI_DB, REQUESTER, Stack, full_stack
+from security_stack import APPROVER, ENI_APP, ENI_DB, REQUESTER, Stack, full_stack, wire
 
 from bot.sim.slack import payloads
 from bot.sim.slack.sender import Delivery
@@ -23,7 +23,7 @@ from bot.sim.slack.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, Forgery, s
 from bot.slack.ids import ActionId, ModalField
 from bot.slack.server import EVENTS_PATH
 
-from support.workers_env import wait_until
+from support.waiting import wait_until
 
 FORM = payloads.FORM
 JSON = payloads.JSON
@@ -41,7 +41,7 @@ def _modal_values() -> dict[str, dict[str, dict[str, Any]]]:
 
 
 def _snapshot(bot: Stack) -> tuple[dict[str, int], int, int]:
-    return bot.row_counts(), len(bot.slack.calls()), len(bot.ecs_wire.wire())
+    return bot.row_counts(), len(bot.slack.calls()), len(wire(bot).wire())
 
 
 def test_every_forgery_of_every_kind_is_refused_and_changes_nothing(tmp_path: Path) -> None:

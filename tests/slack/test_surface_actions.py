@@ -15,13 +15,11 @@ from slack_harness import (
     REQUESTER,
     Harness,
     HarnessFactory,
-    post_card,
     submit_request,
 )
 from sqlalchemy import select, update
 
 from bot import db
-from bot.bootstrap import build_workers
 from bot.requests import repository
 from bot.requests.models import Approval, DetachRequest, RequestEvent
 from bot.requests.states import Status
@@ -30,7 +28,8 @@ from bot.sim.slack.render import render_blocks
 from bot.sim.slack.sender import Delivery
 from bot.slack.ids import ActionId
 
-from support.workers_env import FAST, wait_until
+from support.stack import FAST
+from support.waiting import wait_until
 
 
 def click(
@@ -59,7 +58,7 @@ def status_of(harness: Harness, rid: int) -> Status:
 @pytest.fixture
 def pending(harness: Harness) -> tuple[int, Message]:
     rid = submit_request(harness)
-    return rid, post_card(harness, rid)
+    return rid, harness.post_card(rid)
 
 
 def test_approver_approves_and_the_executor_is_woken(
@@ -96,7 +95,7 @@ def test_non_approver_is_refused_and_nothing_changes(
 def test_requester_cannot_approve_own_request(make_harness: HarnessFactory) -> None:
     harness = make_harness()
     rid = submit_request(harness, user=APPROVER)
-    card = post_card(harness, rid)
+    card = harness.post_card(rid)
     answer = click(harness, card, ActionId.APPROVE, APPROVER)
     assert "cannot approve your own request" in answer.text
     assert status_of(harness, rid) is Status.PENDING
@@ -179,7 +178,7 @@ def test_unknown_request_is_answered_200_with_an_explanation(harness: Harness) -
 def test_concurrent_double_clicks_approve_once(make_harness: HarnessFactory) -> None:
     harness = make_harness()
     rid = submit_request(harness)
-    card = post_card(harness, rid)
+    card = harness.post_card(rid)
     answered_before = len(harness.slack.responses())
     barrier = threading.Barrier(4)
     codes: list[int] = []
@@ -216,7 +215,7 @@ def test_concurrent_double_clicks_approve_once(make_harness: HarnessFactory) -> 
 def test_quorum_counts_distinct_approvers(make_harness: HarnessFactory) -> None:
     harness = make_harness(required_approvals=2)
     rid = submit_request(harness)
-    card = post_card(harness, rid)
+    card = harness.post_card(rid)
     assert "1 of 2" in click(harness, card, ActionId.APPROVE, APPROVER).text
     assert "already decided" in click(harness, card, ActionId.APPROVE, APPROVER).text
     assert status_of(harness, rid) is Status.PENDING
@@ -277,8 +276,7 @@ def test_approve_then_reject_by_one_approver_is_told_as_a_rejection_everywhere(
     # Three approvals needed: GROUP_APPROVER approves, APPROVER approves, then APPROVER rejects.
     # Each approver has one decision on a request, the latest: APPROVER's is the rejection.
     harness = make_harness(required_approvals=3)
-    workers = build_workers(harness.runtime, FAST)
-    workers.start()
+    workers = harness.start_workers(FAST)
     try:
         rid = submit_request(harness)
         card_ts: str = wait_until(lambda: harness.requests()[-1].card_ts or "", timeout=10)

@@ -8,7 +8,6 @@ signed `/eni detach` requests, with the real relay (as `Workers` builds it) agai
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -16,7 +15,6 @@ from slack_harness import ENI, REQUESTER, Harness, HarnessFactory, submit_reques
 from sqlalchemy import select
 
 from bot import db
-from bot.bootstrap import build_workers
 from bot.outbox.relay import RelayConfig
 from bot.requests.models import RequestEvent
 from bot.requests.states import Status
@@ -45,13 +43,11 @@ CASES: dict[str, tuple[str, dict[str, Any], tuple[str, ...]]] = {
 
 
 @pytest.fixture
-def harness(make_harness: HarnessFactory) -> Iterator[Harness]:
+def harness(make_harness: HarnessFactory) -> Harness:
     """The Slack surface with the relay running (nothing else: no ECS calls after pre-flight)."""
     harness = make_harness()
-    workers = build_workers(harness.runtime, RELAY_ONLY)
-    workers.start()
-    yield harness
-    workers.stop()
+    harness.start_workers(RELAY_ONLY)
+    return harness
 
 
 def _notice(harness: Harness) -> Message:

@@ -8,20 +8,22 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from slack_harness import SECRET, Harness, HarnessFactory
+from slack_harness import Harness, HarnessFactory
 
-from bot.bootstrap import build_app, build_runtime
-from bot.config import load_settings
+from bot.bootstrap import EcsFactory, build_runtime
+from bot.config import Settings
+from bot.runtime import Runtime
 from bot.sim.slack import payloads
-from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN, SlackWebApiStandIn
 from bot.slack.ids import COMMAND, ActionId, CallbackId, EventType
-from bot.slack.server import HttpServer
+
+from support.stack import build_stack
 
 MANIFEST = Path(__file__).resolve().parents[2] / "app_manifest.yml"
 
 
-def get(harness: Harness | HttpServer, path: str) -> tuple[int, str, str]:
-    server = harness.server if isinstance(harness, Harness) else harness
+def get(harness: Harness, path: str) -> tuple[int, str, str]:
+    server = harness.server
+    assert server is not None
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
     try:
         conn.request("GET", path)
@@ -38,24 +40,15 @@ def test_healthz_and_readyz(harness: Harness) -> None:
 
 
 def test_readyz_is_503_with_the_reason_before_migrations(tmp_path: Path) -> None:
-    with SlackWebApiStandIn() as slack:
-        settings = load_settings(
-            slack_bot_token=DEFAULT_BOT_TOKEN,
-            slack_signing_secret=SECRET,
-            slack_api_url=slack.api_url,
-            database_url=f"sqlite:///{tmp_path / 'empty.db'}",
-            approvers="U0APPROVER1",
-        )
-        runtime = build_runtime(settings, migrate=False)
-        server = HttpServer(runtime, app=build_app(runtime)).start()
-        try:
-            status, _, body = get(server, "/readyz")
-            assert status == 503
-            assert "migrations not at head" in body
-            assert get(server, "/healthz")[0] == 200
-        finally:
-            server.stop()
-            runtime.close()
+    def unmigrated(settings: Settings, ecs: EcsFactory | None) -> Runtime:
+        return build_runtime(settings, migrate=False, ecs=ecs)
+
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    with build_stack(url, settings={"approvers": "U0APPROVER1"}, runtime=unmigrated) as bare:
+        status, _, body = get(bare, "/readyz")
+        assert status == 503
+        assert "migrations not at head" in body
+        assert get(bare, "/healthz")[0] == 200
 
 
 def test_metrics_are_prometheus_text(harness: Harness) -> None:

@@ -20,7 +20,6 @@ from slack_harness import (
     REQUESTER,
     Harness,
     HarnessFactory,
-    post_card,
     submit_request,
 )
 from test_surface_modal_and_home import open_modal, values
@@ -34,7 +33,7 @@ from bot.sim.slack.socket_sender import SocketModeSender
 from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN
 from bot.slack.socket import connect, socket_handler, stale_notice_bound
 
-from support.workers_env import wait_until
+from support.waiting import wait_until
 
 CONTRACT_NOTICE = 15.0  # CONTRACT.md: a connection closed without a close frame, noticed within
 # Well under Slack's 3 s and well over an in-process ack (tens of ms), for a loaded machine.
@@ -178,7 +177,7 @@ def test_modal_errors_come_back_in_the_ack(socket: Socket) -> None:
 
 def test_a_click_and_an_event_arrive_in_their_envelopes(socket: Socket) -> None:
     harness = socket.harness
-    card = post_card(harness, submit_request(harness))
+    card = harness.post_card(submit_request(harness))
     click = harness.sender.click(card, "approve_request", user_id=APPROVER)
     assert click.content == b""  # a bare ack; the decision follows in the thread
     assert harness.sender.last_envelope.type is EnvelopeType.INTERACTIVE  # type: ignore[attr-defined]

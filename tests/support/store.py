@@ -1,7 +1,9 @@
-"""Helpers to create detach requests in a test database."""
+"""A migrated test database, and detach requests created in it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -11,6 +13,17 @@ from bot.requests import service
 from bot.requests.models import DetachRequest
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+
+@contextmanager
+def migrated(url: str) -> Iterator[sessionmaker[Session]]:
+    """Sessions on the database at `url`, migrated to head first; its pool closed after."""
+    db.upgrade(url)
+    engine = db.make_engine(url)
+    try:
+        yield db.session_factory(engine)
+    finally:
+        engine.dispose()
 
 
 def new_request(

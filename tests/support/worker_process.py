@@ -20,7 +20,8 @@ from bot.bootstrap import build_workers  # noqa: E402
 from bot.config import load_settings  # noqa: E402
 from bot.workers import run_workers  # noqa: E402
 
-from support.workers_env import FAST, runtime_for  # noqa: E402
+from support.stack import FAST  # noqa: E402
+from support.workers_env import runtime_for  # noqa: E402
 
 OPTIONS_VARIABLE = "ENIBOT_TEST_WORKER_OPTIONS"
 

@@ -1,68 +1,39 @@
-"""A bot without its Slack app: the ECS simulator, the Slack stand-in, a database and workers.
+"""What the workers' tests run on: worlds of many detachable ENIs, requests stored as the app would.
 
 Requests are submitted and approved through the service (as the app would), the workers do the
-rest against real HTTP servers. Also used by tests/support/worker_process.py (subprocesses).
+rest against the real servers of tests/support/stack.py (`build_stack(serve=False)`).
 """
 
 from __future__ import annotations
 
 import math
-import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import db
-from bot.bootstrap import build_workers, policy_from
+from bot.bootstrap import EcsFactory, policy_from
 from bot.config import Settings
 from bot.ecs.client import EcsClient
 from bot.ecs.credentials import StaticCredentials
 from bot.ecs.retry import RetryPolicy
+from bot.observability.metrics import Metrics
 from bot.outbox.models import OutboxMessage
-from bot.outbox.relay import RelayConfig
 from bot.requests import repository, service
 from bot.requests.models import DetachRequest
 from bot.runtime import Runtime
 from bot.sim.ecs.fixture import build_world, parse_world
 from bot.sim.ecs.world import World
 from bot.sim.slack.records import Message
-from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN, SlackWebApiStandIn
-from bot.workers import WorkerOptions, Workers
-from bot.workers.executor import ExecutorConfig
+from bot.sim.slack.webapi import SlackWebApiStandIn
+
+from support.stack import APPROVER, CHANNEL, REQUESTER
 
 REGION = "cn-hangzhou"
-CHANNEL = "C0ENIOPS"
-INCIDENTS = "C0INCIDENTS"
-REQUESTER = "U0REQUESTER"
-APPROVER = "U0APPROVER1"
-SIM_KEY = "sim-access-key"
-SIM_SECRET = "sim-access-secret"
-# Short waits so tests take seconds.
-FAST = WorkerOptions(
-    executor=ExecutorConfig(
-        busy_base=0.2,
-        busy_cap=0.5,
-        trouble_base=0.2,
-        trouble_cap=0.5,
-        in_flight_window=2.0,
-        first_poll_after=0.2,
-    ),
-    relay=RelayConfig(post_interval=0.0, claim_every=0.05, backoff_base=0.1, backoff_cap=0.5),
-    lease_seconds=5.0,
-    executor_sweep=0.1,
-    poller_sweep=0.05,
-    expiry_sweep=0.1,
-)
-
-
 FAST_RETRY = RetryPolicy(max_attempts=3, base_delay=0.01, max_delay=0.05, max_total=5.0)
-
-T = TypeVar("T")
 
 
 def eni_id(n: int) -> str:
@@ -113,51 +84,35 @@ def make_world(count: int, **kwargs: Any) -> World:
     return build_world(parse_world(world_fixture(count, **kwargs)))
 
 
-def settings_for(
-    *,
-    database_url: str,
-    ecs_url: str,
-    slack_url: str,
-    poll_interval: float = 0.2,
-    stuck_after: float = 30.0,
-    incident_channel: str | None = INCIDENTS,
-    outbox_retention_days: float = 30.0,
-) -> Settings:
-    """Settings pointing every part at the local servers."""
-    return Settings(
-        slack_bot_token=DEFAULT_BOT_TOKEN,
-        slack_api_url=slack_url,
-        access_key_id=SIM_KEY,
-        access_key_secret=SIM_SECRET,
-        ecs_endpoint=ecs_url,
-        database_url=database_url,
-        poll_interval=poll_interval,
-        stuck_after=stuck_after,
-        incident_channel=incident_channel,
-        outbox_retention_days=outbox_retention_days,
-        auto_migrate=False,
-    )
+def runtime_for(settings: Settings, ecs: EcsFactory | None = None) -> Runtime:
+    """A Runtime like build_runtime's with a fast-retrying ECS client and no Slack retries.
 
-
-def runtime_for(settings: Settings) -> Runtime:
-    """A Runtime like build_runtime's, with a fast-retrying ECS client."""
+    The workers' tests use it to see each 429 or outage at the relay, and the host's clock
+    instead of the database's (the database is migrated by the caller).
+    """
     engine = db.make_engine(settings.database_url)
-    secret = settings.access_key_secret
-    assert settings.access_key_id and secret is not None
-    ecs = EcsClient(
-        credentials=StaticCredentials(settings.access_key_id, secret.get_secret_value()),
-        endpoint=settings.ecs_endpoint,
-        timeout=5.0,
-        retry=FAST_RETRY,
-    )
+    metrics = Metrics()
+    if ecs is not None:
+        client = ecs(metrics.ecs_observer)
+    else:
+        secret = settings.access_key_secret
+        assert settings.access_key_id and secret is not None
+        client = EcsClient(
+            credentials=StaticCredentials(settings.access_key_id, secret.get_secret_value()),
+            endpoint=settings.ecs_endpoint,
+            timeout=5.0,
+            retry=FAST_RETRY,
+            observer=metrics.ecs_observer,
+        )
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     return Runtime(
         settings=settings,
         engine=engine,
         sessions=db.session_factory(engine),
-        ecs=ecs,
+        ecs=client,
         slack=WebClient(token=token, base_url=settings.slack_api_url, timeout=5),
         policy=policy_from(settings),
+        metrics=metrics,
     )
 
 
@@ -196,17 +151,27 @@ def submit_and_approve(
             )
             ids.append(request.id)
     if approve:
-        with db.transaction(sessions) as s:
-            for rid in ids:
-                service.approve(
-                    s,
-                    is_approver=lambda _u: True,
-                    request_id=rid,
-                    approver_id=APPROVER,
-                    policy=policy,
-                    now=db.utcnow(),
-                )
+        approve_all(sessions, policy, ids)
     return ids
+
+
+def approve_all(
+    sessions: sessionmaker[Session],
+    policy: service.Policy,
+    ids: Sequence[int],
+    approver: str = APPROVER,
+) -> None:
+    """Approve stored requests as the app would after a click, in one transaction."""
+    with db.transaction(sessions) as s:
+        for rid in ids:
+            service.approve(
+                s,
+                is_approver=lambda _u: True,
+                request_id=rid,
+                approver_id=approver,
+                policy=policy,
+                now=db.utcnow(),
+            )
 
 
 def request(sessions: sessionmaker[Session], request_id: int) -> DetachRequest:
@@ -230,18 +195,6 @@ def unsent(sessions: sessionmaker[Session]) -> int:
     """Outbox rows not yet delivered."""
     with sessions() as s:
         return len(s.scalars(select(OutboxMessage.id).where(OutboxMessage.sent_at.is_(None))).all())
-
-
-def wait_until(predicate: Callable[[], T], timeout: float = 20.0, every: float = 0.05) -> T:
-    """Poll `predicate` until truthy (conditions across processes have nothing to wait on)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"condition not met within {timeout} s")
-        time.sleep(every)
 
 
 def card_and_thread(slack: SlackWebApiStandIn, card_ts: str) -> tuple[Message, list[Message]]:
@@ -276,56 +229,3 @@ def action_ids(message: Message) -> list[str]:
         for element in block.get("elements", []) if block.get("type") == "actions" else []:
             found.append(str(element.get("action_id")))
     return found
-
-
-@dataclass
-class Servers:
-    """The two fake clouds, started."""
-
-    ecs: Any
-    slack: SlackWebApiStandIn
-
-
-@contextmanager
-def servers(world: World, *, any_channel: bool = False) -> Iterator[Servers]:
-    """The ECS simulator on `world` and the Slack stand-in, on free loopback ports."""
-    from bot.sim.ecs.server import EcsSimulator
-
-    sim = EcsSimulator(world)
-    slack = SlackWebApiStandIn(channels=None if any_channel else [CHANNEL, INCIDENTS])
-    sim.start()
-    slack.start()
-    try:
-        yield Servers(sim, slack)
-    finally:
-        slack.stop()
-        sim.stop()
-
-
-@dataclass
-class Bot:
-    """Servers, runtime and workers of one test."""
-
-    servers: Servers
-    runtime: Runtime
-    workers: Workers | None = None
-    extra: list[Workers] = field(default_factory=list)
-
-    def start(self, options: WorkerOptions | None = None) -> Workers:
-        """Start (another) set of workers on this runtime."""
-        workers = build_workers(self.runtime, options or FAST)
-        workers.start()
-        if self.workers is None:
-            self.workers = workers
-        else:
-            self.extra.append(workers)
-        return workers
-
-    def ring(self) -> None:
-        """What the app does after a decision."""
-        bells = self.runtime.doorbells
-        bells.executor.set()
-        bells.outbox.set()
-
-
-BotFactory = Callable[..., Bot]

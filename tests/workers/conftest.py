@@ -1,8 +1,9 @@
-"""An in-process bot (threads) against the ECS simulator and the Slack stand-in."""
+"""An in-process bot (threads) against the ECS simulator and the Slack stand-in, no Slack app."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 from typing import Any
 
 import pytest
@@ -10,34 +11,38 @@ import pytest
 from bot import db
 from bot.sim.ecs.world import World
 
-from support.workers_env import Bot, BotFactory, make_world, runtime_for, servers, settings_for
+from support.stack import CHANNEL, INCIDENTS, Stack, StackFactory, build_stack
+from support.workers_env import make_world, runtime_for
+
+# What the workers' tests run with unless a test says otherwise (`make_bot(poll_interval=…)`).
+WORKER_SETTINGS: dict[str, Any] = {
+    "poll_interval": 0.2,
+    "stuck_after": 30.0,
+    "incident_channel": INCIDENTS,
+    "outbox_retention_days": 30.0,
+    "auto_migrate": False,
+}
 
 
 @pytest.fixture
-def make_bot(sqlite_url: str) -> Iterator[BotFactory]:
+def make_bot(sqlite_url: str) -> Iterator[StackFactory]:
     """Build a bot on a world (started servers, migrated SQLite); workers start on demand."""
-    made: list[tuple[Bot, Any]] = []
+    with ExitStack() as made:
 
-    def factory(
-        world: World | None = None, *, database_url: str | None = None, **settings: Any
-    ) -> Bot:
-        url = database_url or sqlite_url
-        db.upgrade(url)
-        ctx = servers(world or make_world(20))
-        srv = ctx.__enter__()
-        runtime = runtime_for(
-            settings_for(
-                database_url=url, ecs_url=srv.ecs.url, slack_url=srv.slack.api_url, **settings
+        def factory(
+            world: World | None = None, *, database_url: str | None = None, **settings: Any
+        ) -> Stack:
+            url = database_url or sqlite_url
+            db.upgrade(url)
+            return made.enter_context(
+                build_stack(
+                    url,
+                    world=world or make_world(20),
+                    channels=[CHANNEL, INCIDENTS],
+                    settings={**WORKER_SETTINGS, **settings},
+                    runtime=runtime_for,
+                    serve=False,
+                )
             )
-        )
-        bot = Bot(srv, runtime)
-        made.append((bot, ctx))
-        return bot
 
-    yield factory
-    for bot, ctx in reversed(made):
-        for workers in [bot.workers, *bot.extra]:
-            if workers is not None:
-                workers.stop(timeout=10)
-        bot.runtime.close()
-        ctx.__exit__(None, None, None)
+        yield factory

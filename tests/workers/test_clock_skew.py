@@ -24,29 +24,22 @@ from bot.sim.ecs.faults import FaultSpec
 from bot.workers import Workers
 from bot.workers.poller import PollerConfig, PollStats
 
-from support.workers_env import (
-    FAST,
-    Bot,
-    BotFactory,
-    make_world,
-    request,
-    statuses,
-    submit_and_approve,
-    wait_until,
-)
+from support.stack import FAST, Stack, StackFactory
+from support.waiting import wait_until
+from support.workers_env import make_world, request, statuses, submit_and_approve
 
 SKEW = timedelta(minutes=5)
 STALL = 2.0  # seconds a Describe takes while a host holds the rows (under the client timeout)
 
 
-def _on_host(bot: Bot, skew: timedelta, *, lease: float = 30.0) -> Workers:
+def _on_host(bot: Stack, skew: timedelta, *, lease: float = 30.0) -> Workers:
     """Unstarted workers on a host whose clock is `skew` off (same database, same servers)."""
     runtime = replace(bot.runtime, clock=lambda: db.utcnow() + skew)
     poller = PollerConfig(poll_interval=0.2, lease_seconds=lease)
     return build_workers(runtime, replace(FAST, lease_seconds=None, poller=poller))
 
 
-def _detaching(bot: Bot, count: int) -> list[int]:
+def _detaching(bot: Stack, count: int) -> list[int]:
     """Requests whose Detach was sent and whose poll is due on any host's clock."""
     sessions = bot.runtime.sessions
     ids = submit_and_approve(sessions, bot.runtime.policy, range(count))
@@ -72,12 +65,12 @@ def _polling(workers: Workers) -> tuple[threading.Thread, list[PollStats]]:
 
 
 def test_a_host_ahead_does_not_steal_the_live_leases_of_a_host_behind(
-    make_bot: BotFactory, db_url: str
+    make_bot: StackFactory, db_url: str
 ) -> None:
     bot = make_bot(make_world(4, detach_delay=60.0), database_url=db_url)
     ahead, behind = _on_host(bot, SKEW), _on_host(bot, -SKEW)
     ids = _detaching(bot, 2)
-    bot.servers.ecs.faults.add(FaultSpec(kind="latency", action=DESCRIBE_ENIS, seconds=STALL))
+    bot.ecs.faults.add(FaultSpec(kind="latency", action=DESCRIBE_ENIS, seconds=STALL))
     thread, cycle = _polling(behind)  # the host behind claims both rows, then waits on ECS
     try:
         wait_until(lambda: all(request(bot.runtime.sessions, r).lease_owner for r in ids), 5)
@@ -88,12 +81,12 @@ def test_a_host_ahead_does_not_steal_the_live_leases_of_a_host_behind(
 
 
 def test_a_host_behind_takes_over_from_a_stalled_host_once_its_lease_is_over(
-    make_bot: BotFactory, db_url: str
+    make_bot: StackFactory, db_url: str
 ) -> None:
     bot = make_bot(make_world(4, detach_delay=60.0), database_url=db_url)
     ahead, behind = _on_host(bot, SKEW, lease=0.5), _on_host(bot, -SKEW)
     ids = _detaching(bot, 2)
-    bot.servers.ecs.faults.add(FaultSpec(kind="latency", action=DESCRIBE_ENIS, seconds=STALL))
+    bot.ecs.faults.add(FaultSpec(kind="latency", action=DESCRIBE_ENIS, seconds=STALL))
     thread, _ = _polling(ahead)  # the host ahead claims both rows and stalls past its lease
     taken = 0
     try:

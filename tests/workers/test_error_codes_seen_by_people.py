@@ -11,8 +11,9 @@ from bot.ecs.catalogue import Reaction, lookup
 from bot.sim.ecs import SEED_CODES, FaultSpec
 from bot.slack.blocks.text import escape
 
+from support.stack import StackFactory
+from support.waiting import wait_until
 from support.workers_env import (
-    BotFactory,
     block_text,
     card_and_thread,
     eni_id,
@@ -20,20 +21,19 @@ from support.workers_env import (
     request,
     submit_and_approve,
     unsent,
-    wait_until,
 )
 
 CODES = sorted(SEED_CODES)
 
 
-def test_every_seed_code_reaches_the_thread_in_plain_words(make_bot: BotFactory) -> None:
+def test_every_seed_code_reaches_the_thread_in_plain_words(make_bot: StackFactory) -> None:
     bot = make_bot(make_world(len(CODES)), incident_channel=None)
     for n, code in enumerate(CODES):
-        bot.servers.ecs.faults.add(
+        bot.ecs.faults.add(
             FaultSpec(kind="error", action="DetachNetworkInterface", eni_id=eni_id(n), code=code)
         )
     ids = submit_and_approve(bot.runtime.sessions, bot.runtime.policy, range(len(CODES)))
-    bot.start()
+    bot.start_workers()
     bot.ring()
     sessions = bot.runtime.sessions
     final = {"detached", "failed"}
@@ -44,7 +44,7 @@ def test_every_seed_code_reaches_the_thread_in_plain_words(make_bot: BotFactory)
     for rid, code in zip(ids, CODES, strict=True):
         entry = lookup(code)
         req = request(sessions, rid)
-        _, replies = card_and_thread(bot.servers.slack, req.card_ts or "")
+        _, replies = card_and_thread(bot.slack, req.card_ts or "")
         last = block_text(replies[-1])
         if entry.reaction is Reaction.RETRY_LATER:
             if req.status != "detached":

@@ -28,10 +28,9 @@ from bot.sim.ecs.fixture import build_world, parse_world
 from bot.workers.executor import Executor, ExecutorConfig
 
 from support.clock import Clock
+from support.stack import SIM_KEY, SIM_SECRET
 from support.workers_env import (
     FAST_RETRY,
-    SIM_KEY,
-    SIM_SECRET,
     eni_id,
     instance_id,
     make_world,
@@ -75,10 +74,8 @@ class Rig:
 
 
 @pytest.fixture
-def rig(sqlite_url: str) -> Iterator[Rig]:
-    db.upgrade(sqlite_url)
-    engine = db.make_engine(sqlite_url)
-    sessions = db.session_factory(engine)
+def rig(sqlite_sessions: sessionmaker[Session]) -> Iterator[Rig]:
+    sessions = sqlite_sessions
     with EcsSimulator(make_world(3, detach_delay=3600)) as sim:
         ecs = EcsClient(
             credentials=StaticCredentials(SIM_KEY, SIM_SECRET), endpoint=sim.url, retry=FAST_RETRY
@@ -89,7 +86,6 @@ def rig(sqlite_url: str) -> Iterator[Rig]:
         )
         yield Rig(sessions, sim, clock, executor)
         ecs.close()
-    engine.dispose()
 
 
 def _intent_committed_by_a_holder_that_died(rig: Rig, rid: int) -> None:

@@ -20,17 +20,9 @@ from bot.sim.ecs.faults import FaultSpec
 from bot.sim.ecs.fixture import build_world, parse_world
 from bot.workers.poller import PollerConfig, PollStats
 
-from support.workers_env import (
-    APPROVER,
-    CHANNEL,
-    FAST,
-    REQUESTER,
-    Bot,
-    BotFactory,
-    request,
-    statuses,
-    wait_until,
-)
+from support.stack import CHANNEL, FAST, REQUESTER, Stack, StackFactory
+from support.waiting import wait_until
+from support.workers_env import approve_all, request, statuses
 
 REGIONS = ("cn-hangzhou", "cn-shanghai", "cn-beijing")
 LEASE = 1.0  # seconds; each Describe takes LATENCY, the cycle len(REGIONS) × LATENCY
@@ -57,7 +49,7 @@ def _world() -> dict[str, Any]:
     }
 
 
-def _submit_all(bot: Bot) -> list[int]:
+def _submit_all(bot: Stack) -> list[int]:
     sessions, policy = bot.runtime.sessions, bot.runtime.policy
     ids: list[int] = []
     with db.transaction(sessions) as s:
@@ -72,21 +64,12 @@ def _submit_all(bot: Bot) -> list[int]:
                     reason="rotate",
                 )
                 ids.append(service.submit(s, new=new, policy=policy, now=db.utcnow()).id)
-    with db.transaction(sessions) as s:
-        for rid in ids:
-            service.approve(
-                s,
-                is_approver=lambda _u: True,
-                request_id=rid,
-                approver_id=APPROVER,
-                policy=policy,
-                now=db.utcnow(),
-            )
+    approve_all(sessions, policy, ids)
     return ids
 
 
 def test_a_cycle_slower_than_the_lease_keeps_its_rows_and_records_its_answers(
-    make_bot: BotFactory, db_url: str
+    make_bot: StackFactory, db_url: str
 ) -> None:
     bot = make_bot(build_world(parse_world(_world())), database_url=db_url)
     sessions = bot.runtime.sessions
@@ -99,9 +82,7 @@ def test_a_cycle_slower_than_the_lease_keeps_its_rows_and_records_its_answers(
         pass
     assert set(statuses(sessions, ids).values()) == {"detaching"}
     time.sleep(0.3)  # first poll due (FAST: 0.2 s after the Detach)
-    bot.servers.ecs.faults.add(
-        FaultSpec(kind="latency", action=DESCRIBE_ENIS, seconds=LATENCY, times=None)
-    )
+    bot.ecs.faults.add(FaultSpec(kind="latency", action=DESCRIBE_ENIS, seconds=LATENCY, times=None))
 
     cycle: list[PollStats] = []
     poll = threading.Thread(target=lambda: cycle.append(here.poller.run_once()))

@@ -28,21 +28,9 @@ from bot.sim.ecs.faults import FaultSpec
 from bot.sim.slack.records import RecordedCall
 from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN
 
-from support.workers_env import (
-    CHANNEL,
-    INCIDENTS,
-    SIM_KEY,
-    SIM_SECRET,
-    Servers,
-    eni_id,
-    make_world,
-    request,
-    servers,
-    statuses,
-    submit_and_approve,
-    unsent,
-    wait_until,
-)
+from support.stack import CHANNEL, INCIDENTS, SIM_KEY, SIM_SECRET, Servers, servers
+from support.waiting import wait_until
+from support.workers_env import eni_id, make_world, request, statuses, submit_and_approve, unsent
 
 WORKER_MAIN = Path(__file__).resolve().parents[1] / "support" / "worker_process.py"
 LEASE = 3.0
@@ -124,7 +112,7 @@ def cluster(sqlite_url: str, tmp_path: Path) -> Iterator[Callable[..., Cluster]]
         database = url or sqlite_url
         db.upgrade(database)
         engine = db.make_engine(database)
-        ctx = servers(make_world(count, **world))
+        ctx = servers(make_world(count, **world), channels=[CHANNEL, INCIDENTS])
         srv = ctx.__enter__()
         made.append((Cluster(database, srv, db.session_factory(engine), tmp_path), ctx))
         return made[-1][0]

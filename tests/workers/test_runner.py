@@ -17,20 +17,12 @@ from bot.outbox.retention import RetentionConfig
 from bot.sim.ecs.faults import FaultSpec
 from bot.workers.poller import PollerConfig, PollStats
 
-from support.workers_env import (
-    FAST,
-    BotFactory,
-    eni_id,
-    make_world,
-    request,
-    statuses,
-    submit_and_approve,
-    unsent,
-    wait_until,
-)
+from support.stack import FAST, StackFactory
+from support.waiting import wait_until
+from support.workers_env import eni_id, make_world, request, statuses, submit_and_approve, unsent
 
 
-def test_workers_delete_old_sent_outbox_rows_and_keep_the_rest(make_bot: BotFactory) -> None:
+def test_workers_delete_old_sent_outbox_rows_and_keep_the_rest(make_bot: StackFactory) -> None:
     bot = make_bot(outbox_retention_days=30)
     sessions = bot.runtime.sessions
     ids = submit_and_approve(sessions, bot.runtime.policy, [1, 2], approve=False)
@@ -41,7 +33,7 @@ def test_workers_delete_old_sent_outbox_rows_and_keep_the_rest(make_bot: BotFact
             .values(sent_at=db.utcnow() - timedelta(days=31), slack_ts="1700000000.000100")
         )
     assert unsent(sessions) == 1
-    bot.start(replace(FAST, enable=frozenset({"retention"}), retention_sweep=0.05))
+    bot.start_workers(replace(FAST, enable=frozenset({"retention"}), retention_sweep=0.05))
 
     def rows() -> int:
         with db.read(sessions) as s:
@@ -51,9 +43,9 @@ def test_workers_delete_old_sent_outbox_rows_and_keep_the_rest(make_bot: BotFact
     assert unsent(sessions) == 1  # the unsent card of the second request is still there
 
 
-def test_retention_days_come_from_the_settings(make_bot: BotFactory) -> None:
+def test_retention_days_come_from_the_settings(make_bot: StackFactory) -> None:
     bot = make_bot(outbox_retention_days=7)
-    workers = bot.start(replace(FAST, enable=frozenset()))
+    workers = bot.start_workers(replace(FAST, enable=frozenset()))
     assert workers.retention.config == RetentionConfig(days=7)
 
 
@@ -63,7 +55,7 @@ def _lease(sessions: sessionmaker[Session], rid: int) -> tuple[str | None, datet
 
 
 def test_the_executor_cannot_release_a_lease_its_own_process_poller_holds(
-    make_bot: BotFactory,
+    make_bot: StackFactory,
 ) -> None:
     """With one owner per process, an executor coming late to a row it once claimed takes it.
 
@@ -97,7 +89,7 @@ def test_the_executor_cannot_release_a_lease_its_own_process_poller_holds(
         assert there.executor.run_once() == 1  # the other replica takes B and detaches it
         assert request(sessions, b).status == "detaching"
         wait_until(lambda: (due := request(sessions, b).next_poll_at) and due <= db.utcnow())
-        bot.servers.ecs.faults.add(FaultSpec(kind="latency", action=DESCRIBE_ENIS, seconds=2.0))
+        bot.ecs.faults.add(FaultSpec(kind="latency", action=DESCRIBE_ENIS, seconds=2.0))
         poll.start()  # this process's poller claims A and B, then waits on a slow Describe
         owner = wait_until(lambda: _lease(sessions, b)[0])
         poller_owner.append(owner)
@@ -111,4 +103,4 @@ def test_the_executor_cannot_release_a_lease_its_own_process_poller_holds(
     poll.join(15)
     assert polled and polled[0].changed == 2  # and the poller's answers were recorded
     assert statuses(sessions, [a, b]) == {a: "detached", b: "detached"}
-    assert bot.servers.ecs.calls.accepted_detaches(eni_id(2)) == 1
+    assert bot.ecs.calls.accepted_detaches(eni_id(2)) == 1

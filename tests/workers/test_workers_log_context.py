@@ -11,7 +11,9 @@ import pytest
 
 from bot.observability.logs import configure_logging
 
-from support.workers_env import BotFactory, request, submit_and_approve, unsent, wait_until
+from support.stack import StackFactory
+from support.waiting import wait_until
+from support.workers_env import request, submit_and_approve, unsent
 
 
 @pytest.fixture
@@ -26,11 +28,11 @@ def json_log() -> Iterator[io.StringIO]:
 
 
 def test_executor_lines_carry_request_and_ecs_request_ids(
-    make_bot: BotFactory, json_log: io.StringIO
+    make_bot: StackFactory, json_log: io.StringIO
 ) -> None:
     bot = make_bot()
     [rid] = submit_and_approve(bot.runtime.sessions, bot.runtime.policy, [3])
-    bot.start()
+    bot.start_workers()
     bot.ring()
     sessions = bot.runtime.sessions
     wait_until(lambda: request(sessions, rid).status == "detached")

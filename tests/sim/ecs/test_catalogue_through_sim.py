@@ -2,7 +2,7 @@
 
 The seed's 35 codes have their natural triggers in test_error_codes.py; this covers the rest of
 the catalogue (gateway, throttling, server codes) with the forced-error fault, and checks that
-the client retries exactly the codes the catalogue says it should.
+the client retries exactly the codes the catalogue says it should (a Detach: throttling only).
 """
 
 from __future__ import annotations
