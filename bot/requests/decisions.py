@@ -200,6 +200,7 @@ def cancel(
         actor=actor_id,
         now=now,
         policy=policy,
+        current=request.state,  # read (and locked) above: no second read
     )
     if not result.ok:
         return Decision(Outcome.REFUSED, result.request, Refusal.NOT_CANCELLABLE)

@@ -178,7 +178,9 @@ class Executor:
             )
         except OutcomeUnknownError as exc:
             self._audit(request, DETACH, exc.code, exc.request_id, exc.message, unknown=True)
-            self._settle_by_describe(request, unknown=exc)
+            fresh = self._renew(request.id)
+            if fresh is not None:
+                self._settle_by_describe(fresh, unknown=exc)
             return
         except EcsError as exc:
             self._audit(request, DETACH, exc.code, exc.request_id, exc.message)
@@ -228,15 +230,15 @@ class Executor:
 
     def _settle_by_describe(
         self,
-        request: DetachRequest,
+        fresh: DetachRequest,
         *,
         unknown: OutcomeUnknownError | None = None,
         refusal: EcsError | None = None,
     ) -> None:
-        """A Detach may or may not have happened: Describe decides, and nothing is re-sent."""
-        fresh = self._renew(request.id)
-        if fresh is None:
-            return
+        """A Detach may or may not have happened: Describe decides, and nothing is re-sent.
+
+        `fresh` was just renewed (lease extended, row re-read) by the caller.
+        """
         live = self._describe(fresh)
         if live is None:
             return
