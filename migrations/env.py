@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 
+from typing import Any
+
 from alembic import context
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 import bot.outbox.models
 import bot.requests.models
@@ -36,10 +38,18 @@ def run_migrations_online() -> None:
     engine = make_engine(_url())
     try:
         with engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            if sqlite:
+                # Batch migrations rebuild a table by copy, drop and rename; with foreign keys
+                # on, the drop would cascade into every table that references it (approvals,
+                # the audit trail, the outbox). Off for the migration, checked afterwards. The
+                # pragma is a no-op inside a transaction, so it goes straight to the driver
+                # before SQLAlchemy begins one.
+                _driver(connection).execute("PRAGMA foreign_keys=OFF")
             context.configure(
                 connection=connection,
                 target_metadata=target_metadata,
-                render_as_batch=connection.dialect.name == "sqlite",
+                render_as_batch=sqlite,
                 compare_type=True,
                 transaction_per_migration=False,
             )
@@ -50,8 +60,17 @@ def run_migrations_online() -> None:
                         text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK_KEY}
                     )
                 context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"migration broke foreign keys: {broken[:5]}")
     finally:
         engine.dispose()
+
+
+def _driver(connection: Connection) -> Any:
+    """The pysqlite connection under SQLAlchemy's (its pragmas run outside any transaction)."""
+    return connection.connection.driver_connection
 
 
 if context.is_offline_mode():

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot.outbox import enqueue as outbox
 from bot.outbox.models import MessageKind
 from bot.requests import repository
-from bot.requests.models import DetachRequest
+from bot.requests.models import DetachRequest, RequestTarget
 from bot.requests.schemas import (
     SYSTEM_EXPIRY,
     SYSTEM_RELAY,
@@ -24,8 +24,8 @@ from bot.requests.schemas import (
     Policy,
     Refusal,
 )
-from bot.requests.states import TERMINAL, Status
-from bot.requests.transition import announce, transition
+from bot.requests.states import TERMINAL, Status, TargetStatus
+from bot.requests.transition import announce, move_target, transition
 
 
 def submit(db: Session, *, new: NewRequest, policy: Policy, now: datetime) -> DetachRequest:
@@ -33,21 +33,32 @@ def submit(db: Session, *, new: NewRequest, policy: Policy, now: datetime) -> De
     request = repository.insert(
         db,
         DetachRequest(
+            operation=new.operation,
             region=new.region,
-            eni_id=new.eni_id,
-            instance_id=new.instance_id,
             requester_id=new.requester_id,
             channel_id=new.channel_id,
             reason=new.reason,
             status=Status.PENDING.value,
             approvals_needed=policy.approvals_needed,
             expires_at=now + timedelta(seconds=policy.approval_ttl),
-            eni_snapshot=dict(new.eni_snapshot),
-            attempts=0,
-            poll_count=0,
-            ecs_trouble_reported=False,
             created_at=now,
             updated_at=now,
+            targets=[
+                RequestTarget(
+                    position=n,
+                    region=new.region,
+                    eni_id=t.eni_id,
+                    instance_id=t.instance_id,
+                    status=TargetStatus.QUEUED.value,
+                    eni_snapshot=dict(t.eni_snapshot),
+                    attempts=0,
+                    poll_count=0,
+                    ecs_trouble_reported=False,
+                    created_at=now,
+                    updated_at=now,
+                )
+                for n, t in enumerate(new.targets)
+            ],
         ),
     )
     repository.add_event(
@@ -57,7 +68,12 @@ def submit(db: Session, *, new: NewRequest, policy: Policy, now: datetime) -> De
         actor=new.requester_id,
         kind="transition",
         to_status=Status.PENDING,
-        detail={"reason": new.reason, "region": new.region, "instance_id": new.instance_id},
+        detail={
+            "reason": new.reason,
+            "region": new.region,
+            "instance_id": new.targets[0].instance_id,
+            "enis": [t.eni_id for t in new.targets],
+        },
     )
     key = outbox.thread_key(request.id)
     outbox.enqueue(
@@ -134,7 +150,6 @@ def approve(
         actor=approver_id,
         now=now,
         policy=policy,
-        values={"next_poll_at": now},
         detail={"approvals": count, "needed": needed},
     )
     if not result.ok:
@@ -210,10 +225,30 @@ def cancel(
 def retry(
     db: Session, *, request_id: int, actor_id: str, policy: Policy, now: datetime
 ) -> Decision:
-    """Re-initiate a stuck detach: back to the executor, which sends Detach again."""
+    """Re-initiate a stuck request's stuck ENIs: back to the executor, which looks again and
+    sends the call again (the request follows: executing)."""
     request = repository.get(db, request_id, for_update=True)
     if request is None:
         return Decision(Outcome.REFUSED, None, Refusal.NOT_FOUND)
+    if request.state is not Status.STUCK:
+        return Decision(Outcome.REFUSED, request, Refusal.NOT_STUCK)
+    stuck = [t for t in request.targets if t.state is TargetStatus.STUCK]
+    for target in stuck:
+        # Taken from whoever watches it (the poller's lease, if any, is void from here on).
+        move_target(
+            db,
+            target_id=target.id,
+            expected=TargetStatus.STUCK,
+            to=TargetStatus.SENDING,
+            owner=None,
+            now=now,
+            values={
+                "lease_owner": None,
+                "lease_until": None,
+                "next_poll_at": now,
+                "busy_since": None,
+            },
+        )
     result = transition(
         db,
         request_id=request_id,
@@ -222,8 +257,8 @@ def retry(
         actor=actor_id,
         now=now,
         policy=policy,
-        values={"lease_owner": None, "lease_until": None, "next_poll_at": now, "busy_since": None},
-        detail={"retry": True},
+        detail={"retry": True, "enis": [t.eni_id for t in stuck]},
+        current=request.state,
     )
     if not result.ok:
         return Decision(Outcome.REFUSED, result.request, Refusal.NOT_STUCK)

@@ -1,8 +1,10 @@
-"""What the executor records: claims, the Detach intent, its answer (or its absence), waits.
+"""What the executor records: claims, the call's intent, its answer (or its absence), waits.
 
-A Detach is sent at most once per initiation: the intent is committed before the call, an
-answer that may have been applied is remembered until a Describe settles it, and every write
-that ends an execution is guarded by the executor's lease.
+Workers claim targets (one ENI of a request each). A call is sent at most once per
+initiation: the intent is committed before the call, an answer that may have been applied is
+remembered until a Describe settles it, and every write that ends a target's execution is
+guarded by the executor's lease. Each target move rolls its request up in the same
+transaction (`transition.roll_up`), which posts the replies and updates the card.
 """
 
 from __future__ import annotations
@@ -18,128 +20,136 @@ from bot.db import UtcDateTime
 from bot.outbox import enqueue as outbox
 from bot.outbox.models import MessageKind
 from bot.requests import repository
-from bot.requests.models import DetachRequest
+from bot.requests.models import RequestTarget
 from bot.requests.rules import Marks
 from bot.requests.schemas import SYSTEM_EXECUTOR, SYSTEM_POLLER, Policy
-from bot.requests.states import TERMINAL, Status
-from bot.requests.transition import transition
+from bot.requests.states import EXECUTION, TERMINAL, TargetStatus
+from bot.requests.transition import move_target, roll_up
+
+# Targets the executor owns: not yet sent (their request approved), or being sent.
+_TO_SEND = (TargetStatus.QUEUED, TargetStatus.SENDING)
 
 
 def claim_for_execution(
     db: Session, *, owner: str, now: datetime, lease_seconds: float, limit: int = 20
-) -> list[DetachRequest]:
-    """Lease approved requests, and executing ones whose holder died or whose retry is due."""
-    ids = repository.claim(
+) -> list[RequestTarget]:
+    """Lease queued targets of approved requests, and sending ones whose holder died or whose
+    retry is due."""
+    ids = repository.claim_targets(
         db,
-        statuses=(Status.APPROVED, Status.EXECUTING),
+        statuses=_TO_SEND,
+        request_statuses=EXECUTION,
         owner=owner,
         now=now,
         lease_until=now + timedelta(seconds=lease_seconds),
         limit=limit,
     )
-    return repository.get_many(db, ids)
+    return repository.get_targets(db, ids)
 
 
 def start_execution(
     db: Session,
     *,
-    request_id: int,
+    target_id: int,
     owner: str,
     policy: Policy,
     now: datetime,
     lease_seconds: float | None = None,
-) -> DetachRequest | None:
-    """approved → executing for a request this worker has leased (card shows it, no reply).
+) -> RequestTarget | None:
+    """queued → sending for a target this worker has leased; its request follows (approved →
+    executing: the card shows it, no reply).
 
-    Returns the row as it now stands (None when the move was lost), its lease extended by
+    Returns the target as it now stands (None when the move was lost), its lease extended by
     `lease_seconds` in the same UPDATE.
     """
     values = (
         {} if lease_seconds is None else {"lease_until": now + timedelta(seconds=lease_seconds)}
     )
-    result = transition(
+    target = move_target(
         db,
-        request_id=request_id,
-        expected=Status.APPROVED,
-        target=Status.EXECUTING,
-        actor=SYSTEM_EXECUTOR,
+        target_id=target_id,
+        expected=TargetStatus.QUEUED,
+        to=TargetStatus.SENDING,
+        owner=owner,
         now=now,
-        policy=policy,
-        lease_owner=owner,
-        reply=False,
         values=values,
     )
-    return result.request if result.ok else None
+    if target is None:
+        return None
+    roll_up(
+        db, request_id=target.request_id, actor=SYSTEM_EXECUTOR, now=now, policy=policy, reply=False
+    )
+    return target
 
 
-def mark_detach_intent(
+def mark_intent(
     db: Session,
     *,
-    request_id: int,
+    target_id: int,
     owner: str,
     now: datetime,
     lease_seconds: float | None = None,
 ) -> bool:
-    """Record that a Detach is about to be sent (and extend the lease); commit before sending.
+    """Record that the call is about to be sent (and extend the lease); commit before sending.
 
     One UPDATE, computed from the row as it stands: an intent still set from an earlier attempt
-    was never answered definitely (its holder died, or its answer was lost), so that Detach may
-    have been applied, and that is kept in `detach_maybe_applied_at`.
+    was never answered definitely (its holder died, or its answer was lost), so that call may
+    have been applied, and that is kept in `maybe_applied_at`.
     """
-    row = DetachRequest
+    row = RequestTarget
     values: dict[str, Any] = {
-        "detach_intent_at": now,
+        "intent_at": now,
         "attempts": row.attempts + 1,
-        "detach_maybe_applied_at": func.coalesce(row.detach_maybe_applied_at, row.detach_intent_at),
+        "maybe_applied_at": func.coalesce(row.maybe_applied_at, row.intent_at),
         "updated_at": now,
     }
     if lease_seconds is not None:
         values["lease_until"] = now + timedelta(seconds=lease_seconds)
-    found = repository.compare_and_set(
-        db, request_id, {Status.EXECUTING}, values, lease_owner=owner
+    found = repository.compare_and_set_target(
+        db, target_id, {TargetStatus.SENDING}, values, lease_owner=owner
     )
     return found is not None
 
 
-def record_outcome_unknown(db: Session, *, request_id: int, owner: str, now: datetime) -> bool:
-    """The Detach just sent may have been applied (lost answer, server error): never forget it."""
-    row = DetachRequest
+def record_outcome_unknown(db: Session, *, target_id: int, owner: str, now: datetime) -> bool:
+    """The call just sent may have been applied (lost answer, server error): never forget it."""
+    row = RequestTarget
     values = {
-        "detach_maybe_applied_at": func.coalesce(
-            row.detach_maybe_applied_at, row.detach_intent_at, literal(now, UtcDateTime())
+        "maybe_applied_at": func.coalesce(
+            row.maybe_applied_at, row.intent_at, literal(now, UtcDateTime())
         ),
         "updated_at": now,
     }
-    found = repository.compare_and_set(
-        db, request_id, {Status.EXECUTING}, values, lease_owner=owner
+    found = repository.compare_and_set_target(
+        db, target_id, {TargetStatus.SENDING}, values, lease_owner=owner
     )
     return found is not None
 
 
-def marks_of(request: DetachRequest) -> Marks:
-    """The request's exactly-once marks, as the pure rules take them."""
+def marks_of(target: RequestTarget) -> Marks:
+    """The target's exactly-once marks, as the pure rules take them."""
     return Marks(
-        eni_id=request.eni_id,
-        instance_id=request.instance_id,
-        region=request.region,
-        intent_at=request.detach_intent_at,
-        maybe_applied_at=request.detach_maybe_applied_at,
-        sent_at=request.detach_sent_at,
-        busy_since=request.busy_since,
-        last_code=request.error_code,
-        last_message=request.error_message,
+        eni_id=target.eni_id,
+        instance_id=target.instance_id,
+        region=target.region,
+        intent_at=target.intent_at,
+        maybe_applied_at=target.maybe_applied_at,
+        sent_at=target.sent_at,
+        busy_since=target.busy_since,
+        last_code=target.error_code,
+        last_message=target.error_message,
     )
 
 
-def may_have_detached(request: DetachRequest) -> bool:
-    """Whether a Detach of this request was accepted, or may have been applied unanswered."""
-    return marks_of(request).may_have_detached
+def may_have_detached(target: RequestTarget) -> bool:
+    """Whether a call of this target was accepted, or may have been applied unanswered."""
+    return marks_of(target).may_have_detached
 
 
 def record_ecs_call(
     db: Session,
     *,
-    request_id: int,
+    target: RequestTarget,
     action: str,
     code: str,
     ecs_request_id: str | None,
@@ -148,18 +158,29 @@ def record_ecs_call(
     message: str | None = None,
 ) -> None:
     """Audit one ECS call (the `/eni status` history shows these with their request IDs)."""
-    detail: dict[str, Any] = {"action": action, "code": code, "ecs_request_id": ecs_request_id}
+    detail: dict[str, Any] = {
+        "action": action,
+        "code": code,
+        "ecs_request_id": ecs_request_id,
+        "eni_id": target.eni_id,
+    }
     if message:
         detail["message"] = message
     repository.add_event(
-        db, request_id=request_id, at=now, actor=actor, kind="ecs_call", detail=detail
+        db,
+        request_id=target.request_id,
+        target_id=target.id,
+        at=now,
+        actor=actor,
+        kind="ecs_call",
+        detail=detail,
     )
 
 
 def record_detach_sent(
     db: Session,
     *,
-    request_id: int,
+    target_id: int,
     owner: str,
     ecs_request_id: str | None,
     policy: Policy,
@@ -167,22 +188,20 @@ def record_detach_sent(
     first_poll_at: datetime,
     reconciled: bool = False,
 ) -> bool:
-    """executing → detaching once ECS accepted the Detach (or a Describe showed it happened)."""
-    return transition(
+    """sending → in_flight once ECS accepted the call (or a Describe showed it happened)."""
+    target = move_target(
         db,
-        request_id=request_id,
-        expected=Status.EXECUTING,
-        target=Status.DETACHING,
-        actor=SYSTEM_EXECUTOR,
+        target_id=target_id,
+        expected=TargetStatus.SENDING,
+        to=TargetStatus.IN_FLIGHT,
+        owner=owner,
         now=now,
-        policy=policy,
-        lease_owner=owner,
         values={
             "ecs_request_id": ecs_request_id,
-            "detach_sent_at": now,
-            # Settled: the ENI shows the Detach took effect.
-            "detach_intent_at": None,
-            "detach_maybe_applied_at": None,
+            "sent_at": now,
+            # Settled: the ENI shows the call took effect.
+            "intent_at": None,
+            "maybe_applied_at": None,
             "busy_since": None,
             "eni_status": "Detaching",
             "lease_owner": None,
@@ -190,14 +209,28 @@ def record_detach_sent(
             "next_poll_at": first_poll_at,
             "poll_count": 0,
         },
-        detail={"ecs_request_id": ecs_request_id, "reconciled": reconciled},
-    ).ok
+    )
+    if target is None:
+        return False
+    roll_up(
+        db,
+        request_id=target.request_id,
+        actor=SYSTEM_EXECUTOR,
+        now=now,
+        policy=policy,
+        detail={
+            "ecs_request_id": ecs_request_id,
+            "reconciled": reconciled,
+            "eni_id": target.eni_id,
+        },
+    )
+    return True
 
 
 def record_busy(
     db: Session,
     *,
-    request_id: int,
+    target_id: int,
     owner: str,
     code: str,
     message: str,
@@ -208,21 +241,21 @@ def record_busy(
     refused: bool = True,
     in_flight_until: datetime | None = None,
 ) -> bool:
-    """ECS said "busy, try later": stay executing and retry, or fail once the budget is spent.
+    """ECS said "busy, try later": keep sending later, or fail once the budget is spent.
 
-    `refused` means ECS answered this Detach with a refusal, so this call was not applied and
+    `refused` means ECS answered this call with a refusal, so this call was not applied and
     its intent is answered. When the wait comes from anything else (the instance is not yet
     Running, a lost answer), the Detach may still take effect: keep the intent, so the in-flight
-    window is waited out. Neither forgets `detach_maybe_applied_at`: an earlier call that may
+    window is waited out. Neither forgets `maybe_applied_at`: an earlier call that may
     have been applied outlives any later refusal. A spent budget never fails the request before
     `in_flight_until` (a Detach sent a moment ago may still land): it waits that out, and the
     executor's next Describe decides.
-    Returns True when the request will be retried, False when it failed (or was lost).
+    Returns True when the target will be retried, False when it failed (or was lost).
     """
-    request = repository.get(db, request_id)
-    if request is None or request.lease_owner != owner:
+    target = repository.get_target(db, target_id)
+    if target is None or target.lease_owner != owner:
         return False
-    busy_since = request.busy_since or now
+    busy_since = target.busy_since or now
     may_still_land = in_flight_until is not None and now < in_flight_until
     if may_still_land:
         assert in_flight_until is not None
@@ -230,8 +263,8 @@ def record_busy(
     elif (now - busy_since).total_seconds() >= policy.stuck_after:
         record_failure(
             db,
-            request_id=request_id,
-            expected=(Status.EXECUTING,),
+            target_id=target_id,
+            expected=(TargetStatus.SENDING,),
             owner=owner,
             code=code,
             message=message,
@@ -241,10 +274,10 @@ def record_busy(
             detail={"busy_for_seconds": round((now - busy_since).total_seconds())},
         )
         return False
-    values: dict[str, Any] = {"detach_intent_at": None} if refused else {}
-    return repository.set_fields(
+    values: dict[str, Any] = {"intent_at": None} if refused else {}
+    return repository.set_target_fields(
         db,
-        request_id,
+        target_id,
         {
             **values,
             "busy_since": busy_since,
@@ -262,8 +295,8 @@ def record_busy(
 def record_failure(
     db: Session,
     *,
-    request_id: int,
-    expected: Collection[Status],
+    target_id: int,
+    expected: Collection[TargetStatus],
     owner: str,
     code: str,
     message: str,
@@ -277,33 +310,46 @@ def record_failure(
 
     Guarded by `owner`'s lease: a worker whose lease lapsed (and was taken over) fails nothing.
     """
-    return transition(
+    target = move_target(
         db,
-        request_id=request_id,
+        target_id=target_id,
         expected=expected,
-        target=Status.FAILED,
+        to=TargetStatus.FAILED,
+        owner=owner,
+        now=now,
+        values={"error_code": code, "error_message": message, "ecs_request_id": ecs_request_id},
+    )
+    if target is None:
+        return False
+    roll_up(
+        db,
+        request_id=target.request_id,
         actor=actor,
         now=now,
         policy=policy,
-        lease_owner=owner,
-        values={"error_code": code, "error_message": message, "ecs_request_id": ecs_request_id},
         detail={
             "error_code": code,
             "error_message": message,
             "ecs_request_id": ecs_request_id,
+            "eni_id": target.eni_id,
             **(detail or {}),
         },
-    ).ok
+    )
+    return True
 
 
 def note_ecs_trouble(
-    db: Session, *, request_id: int, code: str, message: str, now: datetime
+    db: Session, *, target_id: int, code: str, message: str, now: datetime
 ) -> bool:
     """Tell the thread once that ECS is not answering; True if this call posted it."""
-    request = repository.get(db, request_id, for_update=True)
-    if request is None or request.ecs_trouble_reported or request.state in TERMINAL:
+    target = repository.get_target(db, target_id, for_update=True)
+    if target is None or target.ecs_trouble_reported:
         return False
-    repository.set_fields(db, request_id, {"ecs_trouble_reported": True})
+    request = repository.get(db, target.request_id)
+    if request is None or request.state in TERMINAL:
+        return False
+    request_id = request.id
+    repository.set_target_fields(db, target_id, {"ecs_trouble_reported": True})
     event = repository.add_event(
         db,
         request_id=request_id,
@@ -312,7 +358,8 @@ def note_ecs_trouble(
         kind="ecs_trouble",
         from_status=request.state,
         to_status=request.state,
-        detail={"error_code": code, "error_message": message},
+        detail={"error_code": code, "error_message": message, "eni_id": target.eni_id},
+        target_id=target_id,
     )
     key = outbox.thread_key(request_id)
     outbox.enqueue(
@@ -334,19 +381,19 @@ def note_ecs_trouble(
 def release(
     db: Session,
     *,
-    request_id: int,
+    target_id: int,
     owner: str,
     retry_at: datetime | None = None,
     answered: bool = False,
 ) -> bool:
     """Give a lease back (clean shutdown, or a retry later).
 
-    `answered`: ECS refused the Detach just sent (throttling, no connection), so its intent is
+    `answered`: ECS refused the call just sent (throttling, no connection), so its intent is
     answered and no in-flight window needs waiting out.
     """
     values: dict[str, Any] = {"lease_owner": None, "lease_until": None}
     if answered:
-        values["detach_intent_at"] = None
+        values["intent_at"] = None
     if retry_at is not None:
         values["next_poll_at"] = retry_at
-    return repository.set_fields(db, request_id, values, lease_owner=owner)
+    return repository.set_target_fields(db, target_id, values, lease_owner=owner)

@@ -1,4 +1,4 @@
-"""ORM: detach requests, their approvals and their append-only audit trail."""
+"""ORM: requests, their targets (one per ENI), approvals and the append-only audit trail."""
 
 from __future__ import annotations
 
@@ -15,41 +15,36 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.db import Base, JsonDict, utcnow
-from bot.requests.states import OPEN, Status
+from bot.requests.states import OPEN, TARGET_OPEN, Status, TargetStatus
 
 _STATUS_VALUES = ", ".join(f"'{s.value}'" for s in Status)
 _OPEN_VALUES = ", ".join(f"'{s.value}'" for s in sorted(OPEN))
 OPEN_PREDICATE = f"status IN ({_OPEN_VALUES})"
+_TARGET_VALUES = ", ".join(f"'{s.value}'" for s in TargetStatus)
+_TARGET_OPEN_VALUES = ", ".join(f"'{s.value}'" for s in sorted(TARGET_OPEN))
+TARGET_OPEN_PREDICATE = f"status IN ({_TARGET_OPEN_VALUES})"
 
 
 class DetachRequest(Base):
-    """One operator's request to detach one ENI from one instance."""
+    """One operator's request: what to do, who asked, the approvals; its ENIs are `targets`.
+
+    The name (and the table's) is 0.1's; since 0.2 `operation` says what the request does.
+    """
 
     __tablename__ = "detach_request"
     __table_args__ = (
         CheckConstraint(f"status IN ({_STATUS_VALUES})", name="status_valid"),
         CheckConstraint("approvals_needed >= 1", name="approvals_needed_positive"),
-        # At most one open request per ENI, enforced by the database, not by a check in Python.
-        Index(
-            "uq_detach_request_open_eni",
-            "eni_id",
-            unique=True,
-            postgresql_where=text(OPEN_PREDICATE),
-            sqlite_where=text(OPEN_PREDICATE),
-        ),
-        Index("ix_detach_request_status_due", "status", "next_poll_at"),
+        Index("ix_detach_request_status_expires", "status", "expires_at"),
         Index("ix_detach_request_requester", "requester_id", "created_at"),
-        # `/eni status <eni>`: the newest request for an ENI, open or not (no scan, no sort).
-        Index("ix_detach_request_eni", "eni_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    operation: Mapped[str] = mapped_column(String(16), default="detach")
     region: Mapped[str] = mapped_column(String(32))
-    eni_id: Mapped[str] = mapped_column(String(64))
-    instance_id: Mapped[str] = mapped_column(String(64))
     requester_id: Mapped[str] = mapped_column(String(32))
     channel_id: Mapped[str] = mapped_column(String(32))
     card_ts: Mapped[str | None] = mapped_column(String(32))
@@ -57,6 +52,58 @@ class DetachRequest(Base):
     status: Mapped[str] = mapped_column(String(16), default=Status.PENDING.value)
     approvals_needed: Mapped[int] = mapped_column(Integer, default=1)
     expires_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    finished_at: Mapped[datetime | None]
+    # Loaded with the request (one more SELECT for any number of rows), in submission order.
+    targets: Mapped[list[RequestTarget]] = relationship(
+        order_by="RequestTarget.position", lazy="selectin", back_populates="request"
+    )
+
+    @property
+    def state(self) -> Status:
+        """The status as the enum."""
+        return Status(self.status)
+
+    @property
+    def target(self) -> RequestTarget:
+        """The first target: the only one of a one-ENI request."""
+        return self.targets[0]
+
+
+class RequestTarget(Base):
+    """One ENI of a request: its own status, its ECS calls, the marks that make them once-only.
+
+    Workers claim and lease targets, not requests; the request's status rolls up from these.
+    """
+
+    __tablename__ = "request_target"
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_TARGET_VALUES})", name="target_status_valid"),
+        UniqueConstraint("request_id", "position", name="uq_request_target_position"),
+        # At most one open target per ENI across every request, enforced by the database.
+        Index(
+            "uq_request_target_open_eni",
+            "eni_id",
+            unique=True,
+            postgresql_where=text(TARGET_OPEN_PREDICATE),
+            sqlite_where=text(TARGET_OPEN_PREDICATE),
+        ),
+        Index("ix_request_target_status_due", "status", "next_poll_at"),
+        Index("ix_request_target_request", "request_id", "status"),
+        # `/eni status <eni>`: the newest target of an ENI, open or not (no scan, no sort).
+        Index("ix_request_target_eni", "eni_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("detach_request.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    # The request's region, copied: workers group targets by region without a join.
+    region: Mapped[str] = mapped_column(String(32))
+    eni_id: Mapped[str] = mapped_column(String(64))
+    # Detach: the instance it is detached from; attach: the instance it goes to.
+    instance_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default=TargetStatus.QUEUED.value)
     # Live ENI details captured at pre-flight, shown on the card (name, IPs, VPC, tags...).
     eni_snapshot: Mapped[dict[str, Any]] = mapped_column(JsonDict, default=dict)
     ecs_request_id: Mapped[str | None] = mapped_column(String(64))
@@ -64,14 +111,14 @@ class DetachRequest(Base):
     error_code: Mapped[str | None] = mapped_column(String(128))
     error_message: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    # Set just before a Detach is sent: if the process dies before the answer is recorded,
+    # Set just before the call is sent: if the process dies before the answer is recorded,
     # whoever takes over asks ECS (Describe) before sending again.
-    detach_intent_at: Mapped[datetime | None]
-    # Set when a Detach may have been applied without a definite answer (lost, a server error,
+    intent_at: Mapped[datetime | None]
+    # Set when a call may have been applied without a definite answer (lost, a server error,
     # or an intent no answer ever cleared). Never cleared by a later refusal: a Describe that
-    # finds the ENI Detaching or Available then means this request's Detach did it.
-    detach_maybe_applied_at: Mapped[datetime | None]
-    detach_sent_at: Mapped[datetime | None]
+    # finds the ENI where the call takes it then means this target's call did it.
+    maybe_applied_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
     busy_since: Mapped[datetime | None]
     lease_owner: Mapped[str | None] = mapped_column(String(128))
     lease_until: Mapped[datetime | None]
@@ -81,11 +128,12 @@ class DetachRequest(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     finished_at: Mapped[datetime | None]
+    request: Mapped[DetachRequest] = relationship(back_populates="targets", lazy="raise")
 
     @property
-    def state(self) -> Status:
+    def state(self) -> TargetStatus:
         """The status as the enum."""
-        return Status(self.status)
+        return TargetStatus(self.status)
 
 
 class Approval(Base):
@@ -115,6 +163,8 @@ class RequestEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("detach_request.id", ondelete="CASCADE"))
+    # The ENI this event is about, when it is about one (a call, a target's move).
+    target_id: Mapped[int | None] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(default=utcnow)
     actor: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(32))

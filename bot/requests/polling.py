@@ -1,4 +1,4 @@
-"""What the poller records: claims of requests in flight and each Describe's answer."""
+"""What the poller records: claims of targets in flight and each Describe's answer."""
 
 from __future__ import annotations
 
@@ -8,29 +8,33 @@ from sqlalchemy.orm import Session
 
 from bot.requests import repository
 from bot.requests.execution import record_failure
-from bot.requests.models import DetachRequest
+from bot.requests.models import RequestTarget
 from bot.requests.schemas import SYSTEM_POLLER, EniObservation, Policy
-from bot.requests.states import Status
-from bot.requests.transition import transition
+from bot.requests.states import EXECUTION, TargetStatus
+from bot.requests.transition import move_target, roll_up
+
+# Targets the poller owns: the call went out, the ENI is on its way (or stuck there).
+WATCHED = (TargetStatus.IN_FLIGHT, TargetStatus.STUCK)
 
 
 def claim_for_polling(
     db: Session, *, owner: str, now: datetime, lease_seconds: float, limit: int = 1000
-) -> list[DetachRequest]:
-    """Lease detaching and stuck requests whose next poll is due."""
-    ids = repository.claim(
+) -> list[RequestTarget]:
+    """Lease in-flight and stuck targets whose next look is due, of every request."""
+    ids = repository.claim_targets(
         db,
-        statuses=(Status.DETACHING, Status.STUCK),
+        statuses=WATCHED,
+        request_statuses=EXECUTION,
         owner=owner,
         now=now,
         lease_until=now + timedelta(seconds=lease_seconds),
         limit=limit,
     )
-    return repository.get_many(db, ids, for_workers=True)
+    return repository.get_targets(db, ids)
 
 
 def poll_is_unchanged(
-    request: DetachRequest, observed: EniObservation | None, *, policy: Policy, now: datetime
+    target: RequestTarget, observed: EniObservation | None, *, policy: Policy, now: datetime
 ) -> bool:
     """Whether a Describe answer only means "look again later" (most answers, most of the time).
 
@@ -39,48 +43,40 @@ def poll_is_unchanged(
     """
     if observed is None:
         return False
-    if observed.status == "Available" or observed.instance_id != request.instance_id:
+    if observed.status == "Available" or observed.instance_id != target.instance_id:
         return False
-    if request.state is Status.STUCK:
+    if target.state is TargetStatus.STUCK:
         return True
-    sent_at = request.detach_sent_at or request.updated_at
+    sent_at = target.sent_at or target.updated_at
     return (now - sent_at).total_seconds() < policy.stuck_after
 
 
 def record_poll(
     db: Session,
     *,
-    request_id: int,
+    target: RequestTarget,
     owner: str,
     observed: EniObservation | None,
     policy: Policy,
     now: datetime,
     next_poll_at: datetime,
-) -> Status | None:
-    """Apply one Describe result; returns the new status when it changed, else None.
+) -> TargetStatus | None:
+    """Apply one Describe result to a target the poller holds; the new status if it changed.
 
-    Available, or attached to something else → detached. Gone → failed. Still Detaching past
+    Available, or attached to something else → done. Gone → failed. Still Detaching past
     `stuck_after` since the last accepted Detach → stuck (once). Otherwise just reschedule.
+    `target` is the row as claimed this cycle; every write below is guarded by the lease.
     """
-    request = repository.get(db, request_id)
-    if (
-        request is None
-        or request.lease_owner != owner
-        or request.state
-        not in (
-            Status.DETACHING,
-            Status.STUCK,
-        )
-    ):
+    current = target.state
+    if current not in WATCHED:
         return None
-    current = request.state
-    if poll_is_unchanged(request, observed, policy=policy, now=now):
-        repository.set_fields(
+    if poll_is_unchanged(target, observed, policy=policy, now=now):
+        repository.set_target_fields(
             db,
-            request_id,
+            target.id,
             {
                 "eni_status": observed.status if observed else None,
-                "poll_count": request.poll_count + 1,
+                "poll_count": target.poll_count + 1,
                 "next_poll_at": next_poll_at,
                 "lease_owner": None,
                 "lease_until": None,
@@ -91,42 +87,37 @@ def record_poll(
     if observed is None:
         ok = record_failure(
             db,
-            request_id=request_id,
+            target_id=target.id,
             expected=(current,),
             owner=owner,
             code="EniGone",
-            message=f"ENI {request.eni_id} no longer exists in {request.region}.",
-            ecs_request_id=request.ecs_request_id,
+            message=f"ENI {target.eni_id} no longer exists in {target.region}.",
+            ecs_request_id=target.ecs_request_id,
             policy=policy,
             now=now,
             actor=SYSTEM_POLLER,
         )
-        return Status.FAILED if ok else None
-    if observed.status == "Available" or observed.instance_id != request.instance_id:
-        ok = transition(
+        return TargetStatus.FAILED if ok else None
+    if observed.status == "Available" or observed.instance_id != target.instance_id:
+        return _move(
             db,
-            request_id=request_id,
-            expected=current,
-            target=Status.DETACHED,
-            actor=SYSTEM_POLLER,
-            now=now,
+            target,
+            TargetStatus.DONE,
+            owner=owner,
             policy=policy,
-            lease_owner=owner,
+            now=now,
             values={"eni_status": observed.status},
             detail={"eni_status": observed.status, "instance_id": observed.instance_id},
-        ).ok
-        return Status.DETACHED if ok else None
-    sent_at = request.detach_sent_at or request.updated_at
-    if current is Status.DETACHING and (now - sent_at).total_seconds() >= policy.stuck_after:
-        ok = transition(
+        )
+    sent_at = target.sent_at or target.updated_at
+    if current is TargetStatus.IN_FLIGHT and (now - sent_at).total_seconds() >= policy.stuck_after:
+        return _move(
             db,
-            request_id=request_id,
-            expected=Status.DETACHING,
-            target=Status.STUCK,
-            actor=SYSTEM_POLLER,
-            now=now,
+            target,
+            TargetStatus.STUCK,
+            owner=owner,
             policy=policy,
-            lease_owner=owner,
+            now=now,
             values={
                 "eni_status": observed.status,
                 "lease_owner": None,
@@ -137,6 +128,32 @@ def record_poll(
                 "eni_status": observed.status,
                 "stuck_for_seconds": round((now - sent_at).total_seconds()),
             },
-        ).ok
-        return Status.STUCK if ok else None
+        )
     return None
+
+
+def _move(
+    db: Session,
+    target: RequestTarget,
+    to: TargetStatus,
+    *,
+    owner: str,
+    policy: Policy,
+    now: datetime,
+    values: dict[str, object],
+    detail: dict[str, object],
+) -> TargetStatus | None:
+    moved = move_target(
+        db, target_id=target.id, expected=target.state, to=to, owner=owner, now=now, values=values
+    )
+    if moved is None:
+        return None
+    roll_up(
+        db,
+        request_id=target.request_id,
+        actor=SYSTEM_POLLER,
+        now=now,
+        policy=policy,
+        detail={**detail, "eni_id": target.eni_id},
+    )
+    return to

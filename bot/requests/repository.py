@@ -1,4 +1,4 @@
-"""SQL for detach requests: inserts, compare-and-swap updates, claims with leases, queries.
+"""SQL for requests and their targets: inserts, compare-and-swap updates, leased claims, queries.
 
 No use-case logic here; `service` decides what should happen and calls these.
 """
@@ -12,11 +12,11 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, load_only
+from sqlalchemy.orm import Session
 
 from bot.db import claim_leases
-from bot.requests.models import Approval, DetachRequest, RequestEvent
-from bot.requests.states import OPEN, Status
+from bot.requests.models import Approval, DetachRequest, RequestEvent, RequestTarget
+from bot.requests.states import TARGET_OPEN, Status, TargetStatus
 
 
 @dataclass(frozen=True)
@@ -47,56 +47,60 @@ def get(db: Session, request_id: int, *, for_update: bool = False) -> DetachRequ
     return db.scalars(stmt.execution_options(populate_existing=True)).one_or_none()
 
 
-def get_many(
-    db: Session, request_ids: Sequence[int], *, for_workers: bool = False
-) -> list[DetachRequest]:
-    """The requests with these IDs, freshly read, in ID order (one query, not one per ID).
+def get_target(db: Session, target_id: int, *, for_update: bool = False) -> RequestTarget | None:
+    """The target, re-read from the database (`for_update` locks it where the dialect can)."""
+    stmt = select(RequestTarget).where(RequestTarget.id == target_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return db.scalars(stmt.execution_options(populate_existing=True)).one_or_none()
 
-    `for_workers` loads only what the poller reads: a poll cycle over thousands of requests
-    should not decode their ENI snapshots or convert a dozen timestamps each.
-    """
-    if not request_ids:
+
+def get_targets(db: Session, target_ids: Sequence[int]) -> list[RequestTarget]:
+    """The targets with these IDs, freshly read, in ID order (one query, not one per ID)."""
+    if not target_ids:
         return []
     stmt = (
-        select(DetachRequest)
-        .where(DetachRequest.id.in_(list(request_ids)))
-        .order_by(DetachRequest.id)
+        select(RequestTarget)
+        .where(RequestTarget.id.in_(list(target_ids)))
+        .order_by(RequestTarget.id)
         .execution_options(populate_existing=True)
     )
-    if for_workers:
-        # What the poller reads; anything else still loads on first access.
-        stmt = stmt.options(
-            load_only(
-                DetachRequest.region,
-                DetachRequest.eni_id,
-                DetachRequest.instance_id,
-                DetachRequest.status,
-                DetachRequest.poll_count,
-                DetachRequest.detach_sent_at,
-                DetachRequest.updated_at,
-                DetachRequest.lease_owner,
-            )
-        )
     return list(db.scalars(stmt))
 
 
+def target_statuses(db: Session, request_id: int) -> list[TargetStatus]:
+    """The statuses of the request's targets, in order (what its own status rolls up from)."""
+    stmt = (
+        select(RequestTarget.status)
+        .where(RequestTarget.request_id == request_id)
+        .order_by(RequestTarget.position)
+    )
+    return [TargetStatus(v) for v in db.scalars(stmt)]
+
+
 def find_open_for_eni(db: Session, eni_id: str) -> DetachRequest | None:
-    """The open (non-terminal) request for this ENI, if any."""
-    stmt = select(DetachRequest).where(
-        DetachRequest.eni_id == eni_id, DetachRequest.status.in_([s.value for s in OPEN])
+    """The request holding this ENI (through one of its open targets), if any."""
+    stmt = (
+        select(DetachRequest)
+        .join(RequestTarget, RequestTarget.request_id == DetachRequest.id)
+        .where(
+            RequestTarget.eni_id == eni_id,
+            RequestTarget.status.in_([s.value for s in TARGET_OPEN]),
+        )
     )
     return db.scalars(stmt).first()
 
 
 def latest_for_eni(db: Session, eni_id: str) -> DetachRequest | None:
-    """The newest request for this ENI, open or not."""
-    stmt = (
-        select(DetachRequest)
-        .where(DetachRequest.eni_id == eni_id)
-        .order_by(DetachRequest.id.desc())
+    """The newest request with this ENI among its targets, open or not."""
+    newest = (
+        select(RequestTarget.request_id)
+        .where(RequestTarget.eni_id == eni_id)
+        .order_by(RequestTarget.id.desc())
         .limit(1)
+        .scalar_subquery()
     )
-    return db.scalars(stmt).first()
+    return db.scalars(select(DetachRequest).where(DetachRequest.id == newest)).first()
 
 
 def list_requests(
@@ -127,19 +131,27 @@ def due_to_expire(db: Session, *, now: datetime, limit: int) -> list[int]:
 
 
 def insert(db: Session, request: DetachRequest) -> DetachRequest:
-    """Insert; a second open request for the ENI raises OpenRequestExistsError."""
+    """Insert with its targets; OpenRequestExistsError when another open request holds an ENI."""
     try:
         with db.begin_nested():
             db.add(request)
             db.flush()
     except IntegrityError:
-        existing = find_open_for_eni(db, request.eni_id)
-        if existing is None:
+        held = next(
+            (
+                (target.eni_id, found)
+                for target in request.targets
+                if (found := find_open_for_eni(db, target.eni_id)) is not None
+            ),
+            None,
+        )
+        if held is None:
             raise
+        eni_id, existing = held
         raise OpenRequestExistsError(
             OpenRequestRef(
                 id=existing.id,
-                eni_id=existing.eni_id,
+                eni_id=eni_id,
                 requester_id=existing.requester_id,
                 channel_id=existing.channel_id,
                 card_ts=existing.card_ts,
@@ -150,17 +162,11 @@ def insert(db: Session, request: DetachRequest) -> DetachRequest:
 
 
 def compare_and_set(
-    db: Session,
-    request_id: int,
-    expected: Collection[Status],
-    values: Mapping[str, Any],
-    *,
-    lease_owner: str | None = None,
+    db: Session, request_id: int, expected: Collection[Status], values: Mapping[str, Any]
 ) -> DetachRequest | None:
-    """`UPDATE … WHERE id AND status IN expected [AND lease_owner] RETURNING *`; None if lost.
+    """`UPDATE … WHERE id AND status IN expected RETURNING *`; None if lost.
 
-    The row comes back from the UPDATE itself (one round trip), as it now stands. `values` may
-    hold SQL expressions over the old row (`DetachRequest.attempts + 1`).
+    The row comes back from the UPDATE itself (one round trip), as it now stands.
     """
     stmt = (
         update(DetachRequest)
@@ -172,8 +178,6 @@ def compare_and_set(
         .returning(DetachRequest)
         .execution_options(synchronize_session=False, populate_existing=True)
     )
-    if lease_owner is not None:
-        stmt = stmt.where(DetachRequest.lease_owner == lease_owner)
     return db.scalars(stmt).one_or_none()
 
 
@@ -187,10 +191,12 @@ def add_event(
     from_status: Status | None = None,
     to_status: Status | None = None,
     detail: Mapping[str, Any] | None = None,
+    target_id: int | None = None,
 ) -> RequestEvent:
-    """Append one audit row."""
+    """Append one audit row (`target_id` when it is about one of the request's ENIs)."""
     row = RequestEvent(
         request_id=request_id,
+        target_id=target_id,
         at=at,
         actor=actor,
         kind=kind,
@@ -251,24 +257,30 @@ def record_rejection(db: Session, *, request_id: int, approver_id: str, at: date
     return previous
 
 
-def claim(
+def claim_targets(
     db: Session,
     *,
-    statuses: Collection[Status],
+    statuses: Collection[TargetStatus],
+    request_statuses: Collection[Status],
     owner: str,
     now: datetime,
     lease_until: datetime,
     limit: int,
 ) -> Sequence[int]:
-    """Lease up to `limit` due requests in `statuses` whose lease is free or expired."""
-    due = or_(DetachRequest.next_poll_at.is_(None), DetachRequest.next_poll_at <= now)
-    in_status = DetachRequest.status.in_([s.value for s in statuses])
+    """Lease up to `limit` due targets in `statuses`, of requests in `request_statuses`."""
+    due = or_(RequestTarget.next_poll_at.is_(None), RequestTarget.next_poll_at <= now)
+    in_status = RequestTarget.status.in_([s.value for s in statuses])
+    of_requests = RequestTarget.request_id.in_(
+        select(DetachRequest.id).where(
+            DetachRequest.status.in_([s.value for s in request_statuses])
+        )
+    )
     return claim_leases(
         db,
-        DetachRequest,
-        where=[in_status, due],
+        RequestTarget,
+        where=[in_status, due, of_requests],
         recheck=[in_status],
-        order_by=[DetachRequest.next_poll_at, DetachRequest.id],
+        order_by=[RequestTarget.next_poll_at, RequestTarget.id],
         owner=owner,
         now=now,
         until=lease_until,
@@ -276,10 +288,93 @@ def claim(
     )
 
 
-def set_fields(
-    db: Session, request_id: int, values: Mapping[str, Any], *, lease_owner: str | None = None
+def compare_and_set_target(
+    db: Session,
+    target_id: int,
+    expected: Collection[TargetStatus],
+    values: Mapping[str, Any],
+    *,
+    lease_owner: str | None = None,
+) -> RequestTarget | None:
+    """`UPDATE … WHERE id AND status IN expected [AND lease_owner] RETURNING *`; None if lost.
+
+    `values` may hold SQL expressions over the old row (`RequestTarget.attempts + 1`).
+    """
+    stmt = (
+        update(RequestTarget)
+        .where(
+            RequestTarget.id == target_id,
+            RequestTarget.status.in_([s.value for s in expected]),
+        )
+        .values(**values)
+        .returning(RequestTarget)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+    if lease_owner is not None:
+        stmt = stmt.where(RequestTarget.lease_owner == lease_owner)
+    return db.scalars(stmt).one_or_none()
+
+
+def set_target_fields(
+    db: Session, target_id: int, values: Mapping[str, Any], *, lease_owner: str | None = None
 ) -> bool:
-    """Update fields without a status change (guarded by the lease when `lease_owner` is given)."""
+    """Update a target without a status change (guarded by the lease when `lease_owner`)."""
+    stmt = (
+        update(RequestTarget)
+        .where(RequestTarget.id == target_id)
+        .values(**values)
+        .returning(RequestTarget.id)
+        .execution_options(synchronize_session=False)
+    )
+    if lease_owner is not None:
+        stmt = stmt.where(RequestTarget.lease_owner == lease_owner)
+    return db.execute(stmt).first() is not None
+
+
+def reschedule_targets(
+    db: Session,
+    target_ids: Collection[int],
+    *,
+    owner: str,
+    statuses: Collection[TargetStatus],
+    values: Mapping[str, Any],
+) -> None:
+    """The same field values for many targets `owner` still holds, in one UPDATE."""
+    db.execute(
+        update(RequestTarget)
+        .where(
+            RequestTarget.id.in_(list(target_ids)),
+            RequestTarget.lease_owner == owner,
+            RequestTarget.status.in_([s.value for s in statuses]),
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def skip_queued(db: Session, request_id: int, *, now: datetime) -> int:
+    """Close the request's targets that were never sent (it ended, or its budget was spent)."""
+    stmt = (
+        update(RequestTarget)
+        .where(
+            RequestTarget.request_id == request_id,
+            RequestTarget.status == TargetStatus.QUEUED.value,
+        )
+        .values(
+            status=TargetStatus.SKIPPED.value,
+            finished_at=now,
+            updated_at=now,
+            lease_owner=None,
+            lease_until=None,
+            next_poll_at=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(db.execute(stmt), "rowcount", 0) or 0)
+
+
+def set_fields(db: Session, request_id: int, values: Mapping[str, Any]) -> bool:
+    """Update a request's fields without a status change (its card's ts, for one)."""
     stmt = (
         update(DetachRequest)
         .where(DetachRequest.id == request_id)
@@ -287,34 +382,29 @@ def set_fields(
         .returning(DetachRequest.id)
         .execution_options(synchronize_session=False)
     )
-    if lease_owner is not None:
-        stmt = stmt.where(DetachRequest.lease_owner == lease_owner)
-    won = db.execute(stmt).first() is not None
-    if won:
-        get(db, request_id)
-    return won
+    return db.execute(stmt).first() is not None
 
 
 def extend_leases(
     db: Session,
-    request_ids: Collection[int],
+    target_ids: Collection[int],
     *,
     owner: str,
-    statuses: Collection[Status],
+    statuses: Collection[TargetStatus],
     lease_until: datetime,
 ) -> set[int]:
-    """Push `owner`'s leases on many rows forward in one UPDATE; returns the IDs still ours."""
-    if not request_ids:
+    """Push `owner`'s leases on many targets forward in one UPDATE; the IDs still ours."""
+    if not target_ids:
         return set()
     stmt = (
-        update(DetachRequest)
+        update(RequestTarget)
         .where(
-            DetachRequest.id.in_(list(request_ids)),
-            DetachRequest.lease_owner == owner,
-            DetachRequest.status.in_([s.value for s in statuses]),
+            RequestTarget.id.in_(list(target_ids)),
+            RequestTarget.lease_owner == owner,
+            RequestTarget.status.in_([s.value for s in statuses]),
         )
         .values(lease_until=lease_until)
-        .returning(DetachRequest.id)
+        .returning(RequestTarget.id)
         .execution_options(synchronize_session=False)
     )
     return set(db.scalars(stmt))

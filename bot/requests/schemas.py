@@ -32,16 +32,28 @@ class Policy:
 
 
 @dataclass(frozen=True)
-class NewRequest:
-    """A validated, pre-flighted request, ready to store."""
+class NewTarget:
+    """One pre-flighted ENI of a new request."""
 
-    region: str
     eni_id: str
     instance_id: str
+    eni_snapshot: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    """A validated, pre-flighted request, ready to store: one or more targets."""
+
+    region: str
     requester_id: str
     channel_id: str
     reason: str
-    eni_snapshot: Mapping[str, Any] = field(default_factory=dict)
+    targets: tuple[NewTarget, ...]
+    operation: str = "detach"
+
+    def __post_init__(self) -> None:
+        if not self.targets:
+            raise ValueError("a request needs at least one target")
 
 
 @dataclass(frozen=True)

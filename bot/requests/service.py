@@ -17,7 +17,7 @@ from bot.requests.decisions import (
 )
 from bot.requests.execution import (
     claim_for_execution,
-    mark_detach_intent,
+    mark_intent,
     marks_of,
     may_have_detached,
     note_ecs_trouble,
@@ -39,6 +39,7 @@ from bot.requests.schemas import (
     Decision,
     EniObservation,
     NewRequest,
+    NewTarget,
     Outcome,
     Policy,
     Refusal,
@@ -54,6 +55,7 @@ __all__ = [
     "Decision",
     "EniObservation",
     "NewRequest",
+    "NewTarget",
     "OpenRequestExistsError",
     "Outcome",
     "Policy",
@@ -65,7 +67,7 @@ __all__ = [
     "claim_for_execution",
     "claim_for_polling",
     "expire_due",
-    "mark_detach_intent",
+    "mark_intent",
     "marks_of",
     "may_have_detached",
     "note_ecs_trouble",

@@ -37,7 +37,9 @@ class Status(StrEnum):
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.PENDING: frozenset({Status.APPROVED, Status.REJECTED, Status.EXPIRED, Status.CANCELLED}),
     Status.APPROVED: frozenset({Status.EXECUTING, Status.CANCELLED}),
-    Status.EXECUTING: frozenset({Status.DETACHING, Status.FAILED}),
+    # Stuck or detached straight from executing: a request of several ENIs whose retried ENI
+    # failed while others are stuck, or whose every ENI was found detached already.
+    Status.EXECUTING: frozenset({Status.DETACHING, Status.DETACHED, Status.STUCK, Status.FAILED}),
     Status.DETACHING: frozenset({Status.DETACHED, Status.STUCK, Status.FAILED}),
     # A stuck ENI can still finish on its own, be re-initiated (back through the executor),
     # or disappear.
@@ -63,7 +65,81 @@ def can_move(current: Status, target: Status) -> bool:
 class IllegalTransitionError(ValueError):
     """A move that the table does not allow was asked for (a bug, not a race)."""
 
-    def __init__(self, current: Status, target: Status) -> None:
+    def __init__(self, current: StrEnum, target: StrEnum) -> None:
         super().__init__(f"illegal transition {current.value} -> {target.value}")
         self.current = current
         self.target = target
+
+
+class TargetStatus(StrEnum):
+    """Where one ENI of a request is; values are what the database stores.
+
+     queued ─► sending ─► in_flight ─► done
+       │          │            │  ▲
+       ▼          ▼            ▼  │
+    skipped     failed ◄──── stuck ─► sending (retry)
+    """
+
+    QUEUED = "queued"  # waiting for approval, or for a place among the request's in-flight ENIs
+    SENDING = "sending"  # the executor holds it: re-check, then the one call to ECS
+    IN_FLIGHT = "in_flight"  # ECS accepted the call (or a Describe showed it took effect)
+    DONE = "done"  # the ENI reached the wanted state
+    STUCK = "stuck"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # never sent: the request ended first, or its failure budget was spent
+
+
+TARGET_TRANSITIONS: dict[TargetStatus, frozenset[TargetStatus]] = {
+    TargetStatus.QUEUED: frozenset({TargetStatus.SENDING, TargetStatus.SKIPPED}),
+    TargetStatus.SENDING: frozenset({TargetStatus.IN_FLIGHT, TargetStatus.FAILED}),
+    TargetStatus.IN_FLIGHT: frozenset({TargetStatus.DONE, TargetStatus.STUCK, TargetStatus.FAILED}),
+    TargetStatus.STUCK: frozenset({TargetStatus.SENDING, TargetStatus.DONE, TargetStatus.FAILED}),
+    TargetStatus.DONE: frozenset(),
+    TargetStatus.FAILED: frozenset(),
+    TargetStatus.SKIPPED: frozenset(),
+}
+
+TARGET_TERMINAL: frozenset[TargetStatus] = frozenset(
+    s for s, nxt in TARGET_TRANSITIONS.items() if not nxt
+)
+# A target in one of these holds its ENI: at most one per ENI, by a unique partial index.
+TARGET_OPEN: frozenset[TargetStatus] = frozenset(TargetStatus) - TARGET_TERMINAL
+# Still on its way: the request is not finished while any target is here.
+TARGET_ACTIVE: frozenset[TargetStatus] = frozenset(
+    {TargetStatus.QUEUED, TargetStatus.SENDING, TargetStatus.IN_FLIGHT}
+)
+
+
+def can_move_target(current: TargetStatus, target: TargetStatus) -> bool:
+    """True when `current -> target` is an allowed move of one target."""
+    return target in TARGET_TRANSITIONS[current]
+
+
+# Where an approved request is, given its targets: it follows them, never the other way round.
+EXECUTION: frozenset[Status] = frozenset(
+    {Status.APPROVED, Status.EXECUTING, Status.DETACHING, Status.STUCK}
+)
+
+
+def roll_up(current: Status, targets: list[TargetStatus]) -> Status:
+    """The status an executing request has, given its current status and its targets'.
+
+    Finished when no target is on its way or stuck: detached if every ENI is, else failed.
+    Stuck when only stuck targets are left. Otherwise detaching once any call is in flight,
+    and it stays detaching until the end (no flapping back to executing between batches);
+    before that, or after a retry put stuck targets back on their way, executing.
+    """
+    if current not in EXECUTION:
+        return current
+    statuses = set(targets)
+    if current is Status.APPROVED:
+        return Status.APPROVED if statuses <= {TargetStatus.QUEUED} else Status.EXECUTING
+    if not statuses & (TARGET_ACTIVE | {TargetStatus.STUCK}):
+        return Status.DETACHED if statuses == {TargetStatus.DONE} else Status.FAILED
+    if not statuses & TARGET_ACTIVE:
+        return Status.STUCK
+    if current is Status.STUCK:
+        return Status.EXECUTING
+    if TargetStatus.IN_FLIGHT in statuses or current is Status.DETACHING:
+        return Status.DETACHING
+    return Status.EXECUTING

@@ -1,6 +1,7 @@
-"""The one move: compare-and-swap the status, append the audit row, enqueue the messages.
+"""The moves: compare-and-swap the status, append the audit row, enqueue the messages.
 
-Every status change goes through `transition()`, in the caller's transaction. A lost race comes
+Every request status change goes through `transition()`, in the caller's transaction; a
+target moves with `move_target()` and its request follows with `roll_up()`. A lost race comes
 back as `ok=False` (that is how a double click becomes a no-op).
 """
 
@@ -15,9 +16,18 @@ from sqlalchemy.orm import Session
 from bot.outbox import enqueue as outbox
 from bot.outbox.models import MessageKind
 from bot.requests import repository
-from bot.requests.models import DetachRequest
+from bot.requests.models import DetachRequest, RequestTarget
 from bot.requests.schemas import Policy, TransitionResult
-from bot.requests.states import TERMINAL, IllegalTransitionError, Status, can_move
+from bot.requests.states import (
+    TARGET_TERMINAL,
+    TERMINAL,
+    IllegalTransitionError,
+    Status,
+    TargetStatus,
+    can_move,
+    can_move_target,
+)
+from bot.requests.states import roll_up as roll_up_status
 
 
 def transition(
@@ -31,7 +41,6 @@ def transition(
     policy: Policy,
     values: Mapping[str, Any] | None = None,
     detail: Mapping[str, Any] | None = None,
-    lease_owner: str | None = None,
     reply: bool = True,
     current: Status | None = None,
 ) -> TransitionResult:
@@ -54,16 +63,17 @@ def transition(
     source_status = current if current is not None else next(iter(froms))
     new_values: dict[str, Any] = {"status": target.value, "updated_at": now, **(values or {})}
     if target in TERMINAL:
-        new_values.update(finished_at=now, lease_owner=None, lease_until=None, next_poll_at=None)
+        new_values["finished_at"] = now
     request = (
-        repository.compare_and_set(
-            db, request_id, {source_status}, new_values, lease_owner=lease_owner
-        )
+        repository.compare_and_set(db, request_id, {source_status}, new_values)
         if source_status in froms
         else None
     )
     if request is None:
         return TransitionResult(False, repository.get(db, request_id))
+    # Rejected, expired, cancelled, or finished with ENIs never sent: free those ENIs.
+    if target in TERMINAL and repository.skip_queued(db, request_id, now=now):
+        db.refresh(request, ["targets"])
     event = repository.add_event(
         db,
         request_id=request_id,
@@ -117,6 +127,7 @@ def announce(
 def _summarise(
     db: Session, request: DetachRequest, *, event_id: int, channel: str, now: datetime
 ) -> None:
+    first = request.target
     outbox.enqueue(
         db,
         kind=MessageKind.INCIDENT_SUMMARY,
@@ -124,14 +135,74 @@ def _summarise(
         payload={
             "channel": channel,
             "status": request.status,
-            "eni_id": request.eni_id,
-            "instance_id": request.instance_id,
+            "eni_id": first.eni_id,
+            "instance_id": first.instance_id,
             "region": request.region,
             "requester_id": request.requester_id,
-            "error_code": request.error_code,
-            "ecs_request_id": request.ecs_request_id,
+            "error_code": first.error_code,
+            "ecs_request_id": first.ecs_request_id,
         },
         ordering_key=outbox.channel_key(channel),
         dedupe_key=f"{outbox.thread_key(request.id)}:event:{event_id}:summary",
         now=now,
+    )
+
+
+def move_target(
+    db: Session,
+    *,
+    target_id: int,
+    expected: TargetStatus | Collection[TargetStatus],
+    to: TargetStatus,
+    owner: str | None,
+    now: datetime,
+    values: Mapping[str, Any] | None = None,
+) -> RequestTarget | None:
+    """Compare-and-swap one target's status under `owner`'s lease; None when the move was lost.
+
+    The caller rolls the request up afterwards (`roll_up`), in the same transaction.
+    """
+    froms = {expected} if isinstance(expected, TargetStatus) else set(expected)
+    for source in froms:
+        if not can_move_target(source, to):
+            raise IllegalTransitionError(source, to)
+    new_values: dict[str, Any] = {"status": to.value, "updated_at": now, **(values or {})}
+    if to in TARGET_TERMINAL:
+        new_values.update(finished_at=now, lease_owner=None, lease_until=None, next_poll_at=None)
+    return repository.compare_and_set_target(db, target_id, froms, new_values, lease_owner=owner)
+
+
+def roll_up(
+    db: Session,
+    *,
+    request_id: int,
+    actor: str,
+    now: datetime,
+    policy: Policy,
+    detail: Mapping[str, Any] | None = None,
+    reply: bool = True,
+) -> TransitionResult | None:
+    """Move the request to where its targets now put it; None when that is where it is.
+
+    The request row is locked first (PostgreSQL) so that two targets finishing at once in two
+    transactions cannot both read the other as still in flight; SQLite's write lock, taken at
+    BEGIN, does the same.
+    """
+    request = repository.get(db, request_id, for_update=True)
+    if request is None:
+        return None
+    wanted = roll_up_status(request.state, [t.state for t in request.targets])
+    if wanted is request.state:
+        return None
+    return transition(
+        db,
+        request_id=request_id,
+        expected=request.state,
+        target=wanted,
+        actor=actor,
+        now=now,
+        policy=policy,
+        detail=detail,
+        reply=reply,
+        current=request.state,
     )

@@ -21,7 +21,7 @@ from bot.requests import repository, rules
 from bot.requests.commands import DetachCommand
 from bot.requests.repository import OpenRequestRef
 from bot.requests.rules import Problem
-from bot.requests.service import NewRequest
+from bot.requests.service import NewRequest, NewTarget
 from bot.runtime import Runtime
 from bot.slack.auth import People
 
@@ -92,7 +92,7 @@ def open_request(runtime: Runtime, eni_id: str) -> OpenRequestInfo | None:
             return None
         ref = OpenRequestRef(
             id=found.id,
-            eni_id=found.eni_id,
+            eni_id=eni_id,
             requester_id=found.requester_id,
             channel_id=found.channel_id,
             card_ts=found.card_ts,
@@ -135,12 +135,14 @@ def _check_with_ecs(
     assert instance is not None  # instance_problem refuses a missing instance
     new = NewRequest(
         region=region,
-        eni_id=eni.eni_id,
-        instance_id=instance_id,
         requester_id=user_id,
         channel_id=channel_id,
         reason=command.reason,
-        eni_snapshot=snapshot(eni, instance),
+        targets=(
+            NewTarget(
+                eni_id=eni.eni_id, instance_id=instance_id, eni_snapshot=snapshot(eni, instance)
+            ),
+        ),
     )
     return Passed(new=new, eni=eni, instance=instance)
 

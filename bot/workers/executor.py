@@ -1,6 +1,7 @@
-"""The executor: takes approved requests to `detaching`, sending each Detach at most once.
+"""The executor: sends each approved target's Detach at most once.
 
-Per claimed request: approved → executing; re-check the ENI and instance with Describe; then
+Per claimed target (one ENI of a request): queued → sending; re-check the ENI and instance with
+Describe; then
 either reconcile (a Detach sent earlier, whose answer was lost, already took effect), fail (the
 world changed since approval), wait (busy), or commit the intent and send DetachNetworkInterface.
 A Detach whose answer never came is followed by a Describe, never by a blind re-send.
@@ -22,16 +23,16 @@ from bot.ecs.errors import OUTCOME_UNKNOWN, EcsError, OutcomeUnknownError, React
 from bot.ecs.models import EniStatus, Instance, NetworkInterface
 from bot.observability.context import request_context
 from bot.requests import repository, rules, service
-from bot.requests.models import DetachRequest
+from bot.requests.models import RequestTarget
 from bot.requests.rules import Next
 from bot.requests.service import Policy
-from bot.requests.states import Status
+from bot.requests.states import TargetStatus
 
 __all__ = ["Executor", "ExecutorConfig"]
 
 log = logging.getLogger(__name__)
 
-_EXPECTED = (Status.EXECUTING,)
+_EXPECTED = (TargetStatus.SENDING,)
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class _Live:
 
 
 class Executor:
-    """Claims approved/executing requests and drives each to `detaching` (or `failed`)."""
+    """Claims targets to send and drives each to `in_flight` (or `failed`)."""
 
     def __init__(
         self,
@@ -81,7 +82,7 @@ class Executor:
         self._poller_bell = poller_bell or (lambda: None)
 
     def run_once(self, *, should_stop: Callable[[], bool] = lambda: False) -> int:
-        """Claim a batch and work through it; returns how many requests were claimed."""
+        """Claim a batch and work through it; returns how many targets were claimed."""
         now = self._clock()
         with db.transaction(self._sessions) as s:
             claimed = service.claim_for_execution(
@@ -91,35 +92,37 @@ class Executor:
                 lease_seconds=self._config.lease_seconds,
                 limit=self._config.batch,
             )
-            ids = [r.id for r in claimed]
-        for n, request_id in enumerate(ids):
+            ids = [t.id for t in claimed]
+        for n, target in enumerate(claimed):
             if should_stop():
                 self._release(ids[n:])
                 break
             try:
-                with request_context(request_id=request_id):
-                    self._execute(claimed[n])
+                with request_context(request_id=target.request_id):
+                    self._execute(target)
             except Exception:
                 # A bug or a database hiccup: leave the lease to expire and try again later.
-                log.exception("executor failed on request %d", request_id)
+                log.exception(
+                    "executor failed on request %d (%s)", target.request_id, target.eni_id
+                )
         return len(ids)
 
-    # ---- one request ----
+    # ---- one target ----
 
-    def execute(self, request_id: int) -> None:
-        """Drive one leased request as far as it goes now."""
-        request = self._renew(request_id)
-        if request is None:
+    def execute(self, target_id: int) -> None:
+        """Drive one leased target as far as it goes now."""
+        target = self._renew(target_id)
+        if target is None:
             return  # someone else holds it now, or it moved on
-        self._execute(request)
+        self._execute(target)
 
-    def _execute(self, request: DetachRequest) -> None:
-        """Drive a request whose lease this worker has just taken or renewed."""
-        if request.state is Status.APPROVED:
+    def _execute(self, target: RequestTarget) -> None:
+        """Drive a target whose lease this worker has just taken or renewed."""
+        if target.state is TargetStatus.QUEUED:
             with db.transaction(self._sessions) as s:
                 started = service.start_execution(
                     s,
-                    request_id=request.id,
+                    target_id=target.id,
                     owner=self._owner,
                     policy=self._policy,
                     now=self._now(),
@@ -127,21 +130,21 @@ class Executor:
                 )
             if started is None:
                 return
-            request = started
-        if request.state is not Status.EXECUTING:
-            self._release([request.id])
+            target = started
+        if target.state is not TargetStatus.SENDING:
+            self._release([target.id])
             return
-        live = self._describe(request)
+        live = self._describe(target)
         if live is None:
             return  # ECS trouble: released for a later retry
-        if self._settle_from_live(request, live):
+        if self._settle_from_live(target, live):
             return
-        self._send(request)
+        self._send(target)
 
-    def _settle_from_live(self, request: DetachRequest, live: _Live) -> bool:
+    def _settle_from_live(self, target: RequestTarget, live: _Live) -> bool:
         """Decide from Describe alone where possible; True when nothing is left to send."""
         action = rules.decide(
-            service.marks_of(request),
+            service.marks_of(target),
             live.eni,
             live.instance,
             now=self._now(),
@@ -151,22 +154,22 @@ class Executor:
         if action.next is Next.SEND:
             return False
         if action.next is Next.RECONCILE:
-            self._reconciled(request, request.ecs_request_id)
+            self._reconciled(target, target.ecs_request_id)
         elif action.next is Next.WAIT:
-            self._release([request.id], retry_at=action.until)
+            self._release([target.id], retry_at=action.until)
         elif action.next is Next.BUSY:
-            self._busy(request, action.code or "", action.message or "", None, refused=False)
+            self._busy(target, action.code or "", action.message or "", None, refused=False)
         else:
-            self._fail(request, action.code or "WorldChanged", action.message or "")
+            self._fail(target, action.code or "WorldChanged", action.message or "")
         return True
 
-    def _send(self, request: DetachRequest) -> None:
+    def _send(self, target: RequestTarget) -> None:
         """Commit the intent, then call DetachNetworkInterface and record what it said."""
         now = self._now()
         with db.transaction(self._sessions) as s:
-            if not service.mark_detach_intent(
+            if not service.mark_intent(
                 s,
-                request_id=request.id,
+                target_id=target.id,
                 owner=self._owner,
                 now=now,
                 lease_seconds=self._config.lease_seconds,
@@ -174,23 +177,23 @@ class Executor:
                 return
         try:
             ecs_request_id = self._ecs.detach_network_interface(
-                request.region, request.eni_id, request.instance_id
+                target.region, target.eni_id, target.instance_id
             )
         except OutcomeUnknownError as exc:
-            self._audit(request, DETACH, exc.code, exc.request_id, exc.message, unknown=True)
-            fresh = self._renew(request.id)
+            self._audit(target, DETACH, exc.code, exc.request_id, exc.message, unknown=True)
+            fresh = self._renew(target.id)
             if fresh is not None:
                 self._settle_by_describe(fresh, unknown=exc)
             return
         except EcsError as exc:
-            self._audit(request, DETACH, exc.code, exc.request_id, exc.message)
-            self._on_refusal(request, exc)
+            self._audit(target, DETACH, exc.code, exc.request_id, exc.message)
+            self._on_refusal(target, exc)
             return
         now = self._now()
         with db.transaction(self._sessions) as s:
             service.record_ecs_call(
                 s,
-                request_id=request.id,
+                target=target,
                 action=DETACH,
                 code="OK",
                 ecs_request_id=ecs_request_id,
@@ -198,7 +201,7 @@ class Executor:
             )
             service.record_detach_sent(
                 s,
-                request_id=request.id,
+                target_id=target.id,
                 owner=self._owner,
                 ecs_request_id=ecs_request_id or None,
                 policy=self._policy,
@@ -207,13 +210,13 @@ class Executor:
             )
         self._poller_bell()
 
-    def _on_refusal(self, request: DetachRequest, exc: EcsError) -> None:
+    def _on_refusal(self, target: RequestTarget, exc: EcsError) -> None:
         """ECS refused this Detach, so this call was not applied; an earlier one may have been."""
         if exc.reaction is Reaction.RETRY_NOW:
             # Throttled, or no connection: refused at the gate, so this call was not applied.
-            self._trouble(request, exc, answered=True)
+            self._trouble(target, exc, answered=True)
             return
-        fresh = self._renew(request.id)
+        fresh = self._renew(target.id)
         if fresh is None:
             return
         if exc.reaction in (Reaction.RETRY_LATER, Reaction.FAIL) and not service.may_have_detached(
@@ -230,7 +233,7 @@ class Executor:
 
     def _settle_by_describe(
         self,
-        fresh: DetachRequest,
+        fresh: RequestTarget,
         *,
         unknown: OutcomeUnknownError | None = None,
         refusal: EcsError | None = None,
@@ -260,7 +263,7 @@ class Executor:
             # Still InUse: the Detach did not (yet) apply. Keep the intent and look again later,
             # within the same budget as busy refusals, so lost answers cannot loop for ever.
             code = unknown.code if unknown else OUTCOME_UNKNOWN
-            intent = fresh.detach_intent_at
+            intent = fresh.intent_at
             self._busy(
                 fresh,
                 code,
@@ -274,12 +277,12 @@ class Executor:
 
     # ---- outcomes ----
 
-    def _reconciled(self, request: DetachRequest, ecs_request_id: str | None) -> None:
+    def _reconciled(self, target: RequestTarget, ecs_request_id: str | None) -> None:
         now = self._now()
         with db.transaction(self._sessions) as s:
             service.record_detach_sent(
                 s,
-                request_id=request.id,
+                target_id=target.id,
                 owner=self._owner,
                 ecs_request_id=ecs_request_id,
                 policy=self._policy,
@@ -290,24 +293,24 @@ class Executor:
         self._poller_bell()
 
     def _fail(
-        self, request: DetachRequest, code: str, message: str, ecs_request_id: str | None = None
+        self, target: RequestTarget, code: str, message: str, ecs_request_id: str | None = None
     ) -> None:
         with db.transaction(self._sessions) as s:
             service.record_failure(
                 s,
-                request_id=request.id,
+                target_id=target.id,
                 expected=_EXPECTED,
                 owner=self._owner,
                 code=code,
                 message=message,
-                ecs_request_id=ecs_request_id or request.ecs_request_id,
+                ecs_request_id=ecs_request_id or target.ecs_request_id,
                 policy=self._policy,
                 now=self._now(),
             )
 
     def _busy(
         self,
-        request: DetachRequest,
+        target: RequestTarget,
         code: str,
         message: str,
         ecs_request_id: str | None,
@@ -317,12 +320,12 @@ class Executor:
     ) -> None:
         cfg = self._config
         now = self._now()
-        waited = 0.0 if request.busy_since is None else (now - request.busy_since).total_seconds()
+        waited = 0.0 if target.busy_since is None else (now - target.busy_since).total_seconds()
         delay = min(cfg.busy_cap, max(cfg.busy_base, waited))  # roughly doubles each time
         with db.transaction(self._sessions) as s:
             service.record_busy(
                 s,
-                request_id=request.id,
+                target_id=target.id,
                 owner=self._owner,
                 code=code,
                 message=message,
@@ -334,22 +337,22 @@ class Executor:
                 in_flight_until=in_flight_until,
             )
 
-    def _trouble(self, request: DetachRequest, exc: EcsError, *, answered: bool = False) -> None:
+    def _trouble(self, target: RequestTarget, exc: EcsError, *, answered: bool = False) -> None:
         """Throttling/5xx/no answer after the client's retries: try later, say so once.
 
         `answered`: the trouble was ECS's answer to the Detach just sent, a refusal, so its
         intent is answered.
         """
         cfg = self._config
-        delay = capped_backoff(request.attempts, base=cfg.trouble_base, cap=cfg.trouble_cap)
+        delay = capped_backoff(target.attempts, base=cfg.trouble_base, cap=cfg.trouble_cap)
         now = self._now()
         with db.transaction(self._sessions) as s:
             service.note_ecs_trouble(
-                s, request_id=request.id, code=exc.code, message=exc.message, now=now
+                s, target_id=target.id, code=exc.code, message=exc.message, now=now
             )
             service.release(
                 s,
-                request_id=request.id,
+                target_id=target.id,
                 owner=self._owner,
                 retry_at=now + timedelta(seconds=delay),
                 answered=answered,
@@ -357,34 +360,34 @@ class Executor:
 
     # ---- helpers ----
 
-    def _describe(self, request: DetachRequest) -> _Live | None:
+    def _describe(self, target: RequestTarget) -> _Live | None:
         """The ENI and the instance as ECS sees them now; None after ECS trouble (released)."""
         action = DESCRIBE_ENIS
         try:
-            enis = self._ecs.describe_network_interfaces(request.region, [request.eni_id])
+            enis = self._ecs.describe_network_interfaces(target.region, [target.eni_id])
             action = DESCRIBE_INSTANCES
-            instances = self._ecs.describe_instances(request.region, [request.instance_id])
+            instances = self._ecs.describe_instances(target.region, [target.instance_id])
         except EcsError as exc:
-            self._audit(request, action, exc.code, exc.request_id, exc.message)
-            if exc.reaction is Reaction.FAIL and service.may_have_detached(request):
-                # A Detach may have been applied: only a Describe may end this request, so a
+            self._audit(target, action, exc.code, exc.request_id, exc.message)
+            if exc.reaction is Reaction.FAIL and service.may_have_detached(target):
+                # A Detach may have been applied: only a Describe may end this target, so a
                 # refused one (a RAM edit, a key rotation) is trouble to report, not a verdict.
-                self._trouble(request, exc)
+                self._trouble(target, exc)
             elif exc.reaction is Reaction.FAIL:
-                self._fail(request, exc.code, exc.message, exc.request_id)
+                self._fail(target, exc.code, exc.message, exc.request_id)
             elif exc.reaction is Reaction.RETRY_LATER:
                 # Credentials between rotations: wait within the busy budget, then fail.
-                self._busy(request, exc.code, exc.message, exc.request_id, refused=False)
+                self._busy(target, exc.code, exc.message, exc.request_id, refused=False)
             else:
-                self._trouble(request, exc)
+                self._trouble(target, exc)
             return None
-        eni = next((e for e in enis if e.eni_id == request.eni_id), None)
-        instance = next((i for i in instances if i.instance_id == request.instance_id), None)
+        eni = next((e for e in enis if e.eni_id == target.eni_id), None)
+        instance = next((i for i in instances if i.instance_id == target.instance_id), None)
         return _Live(eni, instance)
 
     def _audit(
         self,
-        request: DetachRequest,
+        target: RequestTarget,
         action: str,
         code: str,
         ecs_request_id: str | None,
@@ -396,11 +399,11 @@ class Executor:
         with db.transaction(self._sessions) as s:
             if unknown:
                 service.record_outcome_unknown(
-                    s, request_id=request.id, owner=self._owner, now=self._now()
+                    s, target_id=target.id, owner=self._owner, now=self._now()
                 )
             service.record_ecs_call(
                 s,
-                request_id=request.id,
+                target=target,
                 action=action,
                 code=code,
                 ecs_request_id=ecs_request_id,
@@ -408,24 +411,24 @@ class Executor:
                 message=message,
             )
 
-    def _renew(self, request_id: int) -> DetachRequest | None:
-        """Extend our lease and re-read the request; None when it is no longer ours."""
+    def _renew(self, target_id: int) -> RequestTarget | None:
+        """Extend our lease and re-read the target; None when it is no longer ours."""
         with db.transaction(self._sessions) as s:
-            if not _extend(s, request_id, self._owner, self._now(), self._config.lease_seconds):
+            if not _extend(s, target_id, self._owner, self._now(), self._config.lease_seconds):
                 return None
-            return repository.get(s, request_id)
+            return repository.get_target(s, target_id)
 
     def _release(self, ids: list[int], retry_at: datetime | None = None) -> None:
         with db.transaction(self._sessions) as s:
-            for request_id in ids:
-                service.release(s, request_id=request_id, owner=self._owner, retry_at=retry_at)
+            for target_id in ids:
+                service.release(s, target_id=target_id, owner=self._owner, retry_at=retry_at)
 
     def _now(self) -> datetime:
         return self._clock()
 
 
-def _extend(s: Session, request_id: int, owner: str, now: datetime, seconds: float) -> bool:
+def _extend(s: Session, target_id: int, owner: str, now: datetime, seconds: float) -> bool:
     """Push our lease forward (only if it is still ours)."""
-    return repository.set_fields(
-        s, request_id, {"lease_until": now + timedelta(seconds=seconds)}, lease_owner=owner
+    return repository.set_target_fields(
+        s, target_id, {"lease_until": now + timedelta(seconds=seconds)}, lease_owner=owner
     )

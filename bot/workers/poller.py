@@ -1,6 +1,7 @@
 """The poller: one DescribeNetworkInterfaces per region per ≤100 ENIs, never one per ENI.
 
-It claims the detaching and stuck requests whose next look is due, groups them by region, asks
+It claims the in-flight and stuck targets (of every request) whose next look is due, groups
+them by region, asks
 ECS about them one chunk of ≤100 ENIs (the API's limit) at a time and applies each chunk's
 answers in one transaction with `service.record_poll`, which posts only when the state changed.
 
@@ -18,7 +19,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import db
@@ -26,9 +26,9 @@ from bot.backoff import capped_backoff
 from bot.ecs.client import MAX_IDS_PER_CALL, EcsClient
 from bot.ecs.errors import EcsError
 from bot.requests import repository, service
-from bot.requests.models import DetachRequest
+from bot.requests.models import RequestTarget
+from bot.requests.polling import WATCHED
 from bot.requests.service import EniObservation, Policy
-from bot.requests.states import Status
 from bot.workers.schedule import next_poll_delay
 
 __all__ = ["PollStats", "Poller", "PollerConfig"]
@@ -44,7 +44,7 @@ class PollerConfig:
     # Renewed before each Describe, so it must outlast one Describe with the client's retries
     # (about 40 s, as for the executor's Detach), and stay under CONTRACT's 60 s takeover.
     lease_seconds: float = 45.0
-    batch: int = 1000  # requests per claim: ten Describe calls per region at most
+    batch: int = 1000  # targets per claim: ten Describe calls per region at most
     chunk: int = MAX_IDS_PER_CALL  # ENIs per Describe; its answers are recorded in one transaction
     trouble_base: float = 2.0
     trouble_cap: float = 60.0
@@ -96,9 +96,9 @@ class Poller:
                 limit=self._config.batch,
             )
         stats.claimed = len(claimed)
-        by_region: dict[str, list[DetachRequest]] = defaultdict(list)
-        for request in claimed:
-            by_region[request.region].append(request)
+        by_region: dict[str, list[RequestTarget]] = defaultdict(list)
+        for target in claimed:
+            by_region[target.region].append(target)
         stats.regions = len(by_region)
         waiting = {r.id for r in claimed}  # ours, not yet recorded
         size = max(1, min(self._config.chunk, MAX_IDS_PER_CALL))
@@ -128,8 +128,8 @@ class Poller:
     def release(self, ids: Sequence[int]) -> None:
         """Give leases back (shutdown)."""
         with db.transaction(self._sessions) as s:
-            for request_id in ids:
-                service.release(s, request_id=request_id, owner=self._owner)
+            for target_id in ids:
+                service.release(s, target_id=target_id, owner=self._owner)
 
     def _renew(self, ids: set[int]) -> set[int]:
         """Extend the lease of every row this cycle has yet to record; the ones still ours."""
@@ -141,14 +141,14 @@ class Poller:
                 s,
                 ids,
                 owner=self._owner,
-                statuses=(Status.DETACHING, Status.STUCK),
+                statuses=WATCHED,
                 lease_until=now + timedelta(seconds=self._config.lease_seconds),
             )
         if len(kept) < len(ids):
             log.info("poller: %d leases taken over during the cycle", len(ids) - len(kept))
         return kept
 
-    def _poll_chunk(self, region: str, part: list[DetachRequest], stats: PollStats) -> None:
+    def _poll_chunk(self, region: str, part: list[RequestTarget], stats: PollStats) -> None:
         """Describe ≤100 ENIs and record the answers in one transaction; EcsError is raised."""
         enis = self._ecs.describe_network_interfaces(region, [r.eni_id for r in part])
         self._trouble.pop(region, None)
@@ -164,27 +164,28 @@ class Poller:
         ]
         with db.transaction(self._sessions) as s:
             _reschedule(s, quiet, seen, owner=self._owner, now=now, cap=cap)
-            quiet_ids = {r.id for r in quiet}
-            for request in (r for r in part if r.id not in quiet_ids):
+            quiet_ids = {t.id for t in quiet}
+            for target in (t for t in part if t.id not in quiet_ids):
                 changed = service.record_poll(
                     s,
-                    request_id=request.id,
+                    target=target,
                     owner=self._owner,
-                    observed=seen.get(request.eni_id),
+                    observed=seen.get(target.eni_id),
                     policy=self._policy,
                     now=now,
-                    next_poll_at=now + timedelta(seconds=next_poll_delay(request.poll_count, cap)),
+                    next_poll_at=now + timedelta(seconds=next_poll_delay(target.poll_count, cap)),
                 )
                 if changed is not None:
                     stats.changed += 1
                     log.info(
-                        "request %d is now %s",
-                        request.id,
+                        "request %d: %s is now %s",
+                        target.request_id,
+                        target.eni_id,
                         changed,
-                        extra={"request_id": request.id, "eni_id": request.eni_id},
+                        extra={"request_id": target.request_id, "eni_id": target.eni_id},
                     )
 
-    def _troubled(self, region: str, requests: list[DetachRequest], exc: EcsError) -> None:
+    def _troubled(self, region: str, requests: list[RequestTarget], exc: EcsError) -> None:
         """ECS did not answer usefully: look again later, and say so once per request."""
         self._trouble[region] += 1
         cfg = self._config
@@ -198,13 +199,13 @@ class Poller:
         )  # fmt: skip
         now = self._clock()
         with db.transaction(self._sessions) as s:
-            for request in requests:
+            for target in requests:
                 service.note_ecs_trouble(
-                    s, request_id=request.id, code=exc.code, message=exc.message, now=now
+                    s, target_id=target.id, code=exc.code, message=exc.message, now=now
                 )
                 service.release(
                     s,
-                    request_id=request.id,
+                    target_id=target.id,
                     owner=self._owner,
                     retry_at=now + timedelta(seconds=delay),
                 )
@@ -212,31 +213,28 @@ class Poller:
 
 def _reschedule(
     s: Session,
-    requests: Sequence[DetachRequest],
+    targets: Sequence[RequestTarget],
     seen: dict[str, EniObservation],
     *,
     owner: str,
     now: datetime,
     cap: float,
 ) -> None:
-    """Record "no change" for many requests: one UPDATE per (ENI status, poll count) group."""
+    """Record "no change" for many targets: one UPDATE per (ENI status, poll count) group."""
     groups: dict[tuple[str, int], list[int]] = defaultdict(list)
-    for request in requests:
-        groups[(str(seen[request.eni_id].status), request.poll_count)].append(request.id)
+    for target in targets:
+        groups[(str(seen[target.eni_id].status), target.poll_count)].append(target.id)
     for (eni_status, polls), ids in groups.items():
-        s.execute(
-            update(DetachRequest)
-            .where(
-                DetachRequest.id.in_(ids),
-                DetachRequest.lease_owner == owner,
-                DetachRequest.status.in_([Status.DETACHING.value, Status.STUCK.value]),
-            )
-            .values(
-                eni_status=eni_status,
-                poll_count=polls + 1,
-                next_poll_at=now + timedelta(seconds=next_poll_delay(polls, cap)),
-                lease_owner=None,
-                lease_until=None,
-            )
-            .execution_options(synchronize_session=False)
+        repository.reschedule_targets(
+            s,
+            ids,
+            owner=owner,
+            statuses=WATCHED,
+            values={
+                "eni_status": eni_status,
+                "poll_count": polls + 1,
+                "next_poll_at": now + timedelta(seconds=next_poll_delay(polls, cap)),
+                "lease_owner": None,
+                "lease_until": None,
+            },
         )

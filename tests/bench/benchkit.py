@@ -333,12 +333,16 @@ class BotStack(Lifecycle):
             for n in numbers:
                 new = service.NewRequest(
                     region=REGION,
-                    eni_id=eni_id(n),
-                    instance_id=instance_id(n),
                     requester_id=REQUESTER,
                     channel_id=CHANNEL,
                     reason=f"bench request {n}",
-                    eni_snapshot={"name": f"app-{n}", "vpc_id": "vpc-bench1"},
+                    targets=(
+                        service.NewTarget(
+                            eni_id=eni_id(n),
+                            instance_id=instance_id(n),
+                            eni_snapshot={"name": f"app-{n}", "vpc_id": "vpc-bench1"},
+                        ),
+                    ),
                 )
                 request = service.submit(
                     session, new=new, policy=runtime.policy, now=runtime.clock()

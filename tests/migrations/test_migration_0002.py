@@ -26,7 +26,7 @@ def test_an_unanswered_intent_becomes_maybe_applied(db_url: str) -> None:
                 {"id": 1, "eni": "eni-a", "status": "executing", "intent": "2026-12-01 09:30:00"},
             )
             conn.execute(_INSERT, {"id": 2, "eni": "eni-b", "status": "approved", "intent": None})
-        db.upgrade(db_url)
+        db.upgrade(db_url, "0002")
         with engine.connect() as conn:
             rows = dict(
                 conn.execute(

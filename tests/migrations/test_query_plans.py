@@ -81,9 +81,9 @@ def test_status_by_eni_uses_the_eni_index(engine: Engine) -> None:
         with db.read(factory) as session:
             assert repository.latest_for_eni(session, "eni-bp100000000000000003") is not None
 
-    query = captured(engine, status, lambda sql: "detach_request.eni_id =" in sql)
+    query = captured(engine, status, lambda sql: "request_target.eni_id =" in sql)
     shown = plan(engine, query)
-    assert "ix_detach_request_eni" in shown, shown
+    assert "ix_request_target_eni" in shown, shown
     assert "TEMP B-TREE" not in shown and "Sort" not in shown, shown  # newest first, no sort
 
 

@@ -199,11 +199,10 @@ def test_an_undeliverable_card_is_given_up_and_does_not_block_others(env: Env) -
             s,
             new=service.NewRequest(
                 region="cn-hangzhou",
-                eni_id="eni-lost1",
-                instance_id="i-lost1",
                 requester_id="U0REQUESTER",
                 channel_id="C0GONE",
                 reason="x",
+                targets=(service.NewTarget(eni_id="eni-lost1", instance_id="i-lost1"),),
             ),
             policy=POLICY,
             now=db.utcnow(),

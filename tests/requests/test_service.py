@@ -14,7 +14,7 @@ from bot.outbox.models import MessageKind, OutboxMessage
 from bot.requests import repository, service
 from bot.requests.models import DetachRequest, RequestEvent
 from bot.requests.service import Outcome, Policy, Refusal
-from bot.requests.states import Status
+from bot.requests.states import Status, TargetStatus
 
 from support.store import NOW, new_request, submit
 
@@ -56,19 +56,34 @@ def db_count():  # type: ignore[no-untyped-def]
     return func.count(DetachRequest.id)
 
 
-def test_unique_index_itself_refuses_two_open_rows(factory: sessionmaker[Session]) -> None:
-    """The database, not Python, holds the one-open-request rule."""
-    submit(factory)
+def test_unique_index_itself_refuses_two_open_targets(factory: sessionmaker[Session]) -> None:
+    """The database, not Python, holds the one-open-request-per-ENI rule, across requests."""
+    first = submit(factory)
     with factory() as s, pytest.raises(IntegrityError):
         s.execute(
             text(
-                "INSERT INTO detach_request (region, eni_id, instance_id, requester_id, "
-                "channel_id, reason, status, approvals_needed, expires_at, eni_snapshot, "
-                "attempts, poll_count, ecs_trouble_reported, created_at, updated_at) VALUES "
-                "('cn-hangzhou', 'eni-bp1aaaaaaaaaaaaaaaa', 'i-x', 'U2', 'C', 'r', 'approved',"
-                " 1, :t, '{}', 0, 0, false, :t, :t)"
+                "INSERT INTO request_target (request_id, position, region, eni_id, instance_id, "
+                "status, eni_snapshot, attempts, poll_count, ecs_trouble_reported, created_at, "
+                "updated_at) VALUES (:r, 1, 'cn-hangzhou', 'eni-bp1aaaaaaaaaaaaaaaa', 'i-x', "
+                "'queued', '{}', 0, 0, false, :t, :t)"
             ),
-            {"t": NOW},
+            {"t": NOW, "r": first.id},
+        )
+        s.commit()
+
+
+def test_a_closed_target_does_not_hold_its_eni(factory: sessionmaker[Session]) -> None:
+    """Only open targets count: a skipped (or done, failed) one leaves the ENI free."""
+    first = submit(factory)
+    with factory() as s:
+        s.execute(
+            text(
+                "INSERT INTO request_target (request_id, position, region, eni_id, instance_id, "
+                "status, eni_snapshot, attempts, poll_count, ecs_trouble_reported, created_at, "
+                "updated_at) VALUES (:r, 1, 'cn-hangzhou', 'eni-bp1aaaaaaaaaaaaaaaa', 'i-x', "
+                "'skipped', '{}', 0, 0, false, :t, :t)"
+            ),
+            {"t": NOW, "r": first.id},
         )
         s.commit()
 
@@ -330,9 +345,9 @@ def test_claims_lease_each_request_to_one_owner_until_the_lease_expires(
         c = service.claim_for_execution(
             s, owner="C", now=NOW + timedelta(seconds=31), lease_seconds=30
         )
-    assert [r.id for r in a] == [rid]
+    assert [t.request_id for t in a] == [rid]
     assert b == []
-    assert [r.id for r in c] == [rid]
+    assert [t.request_id for t in c] == [rid]
 
 
 def test_full_execution_path_records_audit_for_every_transition(
@@ -341,13 +356,14 @@ def test_full_execution_path_records_audit_for_every_transition(
     rid = _approved(factory)
     policy = Policy()
     with db.transaction(factory) as s:
-        [_req] = service.claim_for_execution(s, owner="W", now=NOW, lease_seconds=30)
-        assert service.start_execution(s, request_id=rid, owner="W", policy=policy, now=NOW)
-        assert service.mark_detach_intent(s, request_id=rid, owner="W", now=NOW)
+        [target] = service.claim_for_execution(s, owner="W", now=NOW, lease_seconds=30)
+        assert target.request_id == rid
+        assert service.start_execution(s, target_id=target.id, owner="W", policy=policy, now=NOW)
+        assert service.mark_intent(s, target_id=target.id, owner="W", now=NOW)
     with db.transaction(factory) as s:
         assert service.record_detach_sent(
             s,
-            request_id=rid,
+            target_id=target.id,
             owner="W",
             ecs_request_id="REQ-1",
             policy=policy,
@@ -355,17 +371,17 @@ def test_full_execution_path_records_audit_for_every_transition(
             first_poll_at=NOW,
         )
     with db.transaction(factory) as s:
-        [_polled] = service.claim_for_polling(s, owner="P", now=NOW, lease_seconds=30)
+        [polled] = service.claim_for_polling(s, owner="P", now=NOW, lease_seconds=30)
         new = service.record_poll(
             s,
-            request_id=rid,
+            target=polled,
             owner="P",
             observed=service.EniObservation("Available", None),
             policy=policy,
             now=NOW + timedelta(seconds=3),
             next_poll_at=NOW,
         )
-    assert new is Status.DETACHED
+    assert new is TargetStatus.DONE
     moves = [(e.from_status, e.to_status) for e in _events(factory, rid) if e.kind == "transition"]
     assert moves == [
         (None, "pending"),
@@ -376,7 +392,11 @@ def test_full_execution_path_records_audit_for_every_transition(
     ]
     with factory() as s:
         final = repository.get(s, rid)
-    assert final is not None and final.ecs_request_id == "REQ-1" and final.lease_owner is None
+    assert (
+        final is not None
+        and final.target.ecs_request_id == "REQ-1"
+        and final.target.lease_owner is None
+    )
 
 
 def test_poll_still_detaching_past_stuck_after_marks_stuck_once(
@@ -385,11 +405,11 @@ def test_poll_still_detaching_past_stuck_after_marks_stuck_once(
     rid = _approved(factory)
     policy = Policy(stuck_after=60)
     with db.transaction(factory) as s:
-        service.claim_for_execution(s, owner="W", now=NOW, lease_seconds=30)
-        service.start_execution(s, request_id=rid, owner="W", policy=policy, now=NOW)
+        [target] = service.claim_for_execution(s, owner="W", now=NOW, lease_seconds=30)
+        service.start_execution(s, target_id=target.id, owner="W", policy=policy, now=NOW)
         service.record_detach_sent(
             s,
-            request_id=rid,
+            target_id=target.id,
             owner="W",
             ecs_request_id="R",
             policy=policy,
@@ -401,11 +421,11 @@ def test_poll_still_detaching_past_stuck_after_marks_stuck_once(
     for seconds in (10, 61, 90):
         t = NOW + timedelta(seconds=seconds)
         with db.transaction(factory) as s:
-            service.claim_for_polling(s, owner="P", now=t, lease_seconds=30)
+            [polled] = service.claim_for_polling(s, owner="P", now=t, lease_seconds=30)
             results.append(
                 service.record_poll(
                     s,
-                    request_id=rid,
+                    target=polled,
                     owner="P",
                     observed=detaching,
                     policy=policy,
@@ -413,7 +433,10 @@ def test_poll_still_detaching_past_stuck_after_marks_stuck_once(
                     next_poll_at=t,
                 )
             )
-    assert results == [None, Status.STUCK, None]
+    assert results == [None, TargetStatus.STUCK, None]
+    with factory() as s:
+        stuck = repository.get(s, rid)
+    assert stuck is not None and stuck.state is Status.STUCK  # the request follows its ENI
 
 
 def test_busy_refusals_retry_until_budget_then_fail(factory: sessionmaker[Session]) -> None:
@@ -423,13 +446,14 @@ def test_busy_refusals_retry_until_budget_then_fail(factory: sessionmaker[Sessio
     for seconds in (0, 30, 61):
         t = NOW + timedelta(seconds=seconds)
         with db.transaction(factory) as s:
-            claimed = service.claim_for_execution(s, owner="W", now=t, lease_seconds=10)
-            assert [r.id for r in claimed] == [rid]
-            service.start_execution(s, request_id=rid, owner="W", policy=policy, now=t)
+            [target] = service.claim_for_execution(s, owner="W", now=t, lease_seconds=10)
+            assert target.request_id == rid
+            if target.state is TargetStatus.QUEUED:
+                service.start_execution(s, target_id=target.id, owner="W", policy=policy, now=t)
             outcomes.append(
                 service.record_busy(
                     s,
-                    request_id=rid,
+                    target_id=target.id,
                     owner="W",
                     code="InvalidOperation.InvalidEniState",
                     message="busy",
@@ -443,11 +467,11 @@ def test_busy_refusals_retry_until_budget_then_fail(factory: sessionmaker[Sessio
     with factory() as s:
         req = repository.get(s, rid)
     assert req is not None and req.state is Status.FAILED
-    assert req.error_code == "InvalidOperation.InvalidEniState"
+    assert req.target.error_code == "InvalidOperation.InvalidEniState"
 
 
 def test_new_request_fixture_is_valid() -> None:
-    assert new_request().eni_id.startswith("eni-")
+    assert new_request().targets[0].eni_id.startswith("eni-")
 
 
 def test_session_sees_timezone_aware_times(factory: sessionmaker[Session]) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import db
 from bot.requests import repository, service
-from bot.requests.states import Status, can_move
+from bot.requests.states import Status, TargetStatus, can_move
 
 from support.store import NOW, new_request
 
@@ -103,20 +103,22 @@ class RequestLifecycle(RuleBasedStateMachine):
     def executor_runs(self, outcome: str) -> None:
         with db.transaction(self.factory) as s:
             claimed = service.claim_for_execution(s, owner="W", now=self.now, lease_seconds=30)
-        for req in claimed:
+        for target in claimed:
+            rid = target.request_id
             with db.transaction(self.factory) as s:
-                service.start_execution(
-                    s, request_id=req.id, owner="W", policy=POLICY, now=self.now
-                )
-                current = repository.get(s, req.id)
+                if target.state is TargetStatus.QUEUED:
+                    service.start_execution(
+                        s, target_id=target.id, owner="W", policy=POLICY, now=self.now
+                    )
+                current = repository.get_target(s, target.id)
                 assert current is not None
-                if current.state is not Status.EXECUTING or current.lease_owner != "W":
+                if current.state is not TargetStatus.SENDING or current.lease_owner != "W":
                     continue
-                if current.detach_intent_at is not None:
+                if current.intent_at is not None:
                     # A previous attempt may have reached ECS: reconcile, never re-send.
                     service.record_detach_sent(
                         s,
-                        request_id=req.id,
+                        target_id=target.id,
                         owner="W",
                         ecs_request_id=None,
                         policy=POLICY,
@@ -125,15 +127,15 @@ class RequestLifecycle(RuleBasedStateMachine):
                         reconciled=True,
                     )
                     continue
-                assert service.mark_detach_intent(s, request_id=req.id, owner="W", now=self.now)
+                assert service.mark_intent(s, target_id=target.id, owner="W", now=self.now)
             if outcome == "crash":
                 continue  # died after the intent was committed; the lease will expire
             with db.transaction(self.factory) as s:
                 if outcome == "accepted":
-                    self.sends[req.id] += 1
+                    self.sends[rid] += 1
                     service.record_detach_sent(
                         s,
-                        request_id=req.id,
+                        target_id=target.id,
                         owner="W",
                         ecs_request_id="R",
                         policy=POLICY,
@@ -143,7 +145,7 @@ class RequestLifecycle(RuleBasedStateMachine):
                 elif outcome == "busy":
                     service.record_busy(
                         s,
-                        request_id=req.id,
+                        target_id=target.id,
                         owner="W",
                         code="OperationConflict",
                         message="busy",
@@ -155,8 +157,8 @@ class RequestLifecycle(RuleBasedStateMachine):
                 else:
                     service.record_failure(
                         s,
-                        request_id=req.id,
-                        expected=(Status.EXECUTING,),
+                        target_id=target.id,
+                        expected=(TargetStatus.SENDING,),
                         owner="W",
                         code="Forbidden.SubUser",
                         message="no",
@@ -169,18 +171,18 @@ class RequestLifecycle(RuleBasedStateMachine):
     def poller_runs(self, eni_status: str) -> None:
         with db.transaction(self.factory) as s:
             claimed = service.claim_for_polling(s, owner="P", now=self.now, lease_seconds=30)
-        for req in claimed:
+        for target in claimed:
             observed = (
                 None
                 if eni_status == "gone"
                 else service.EniObservation(
-                    eni_status, req.instance_id if eni_status != "Available" else None
+                    eni_status, target.instance_id if eni_status != "Available" else None
                 )
             )
             with db.transaction(self.factory) as s:
                 service.record_poll(
                     s,
-                    request_id=req.id,
+                    target=target,
                     owner="P",
                     observed=observed,
                     policy=POLICY,
@@ -227,7 +229,7 @@ class RequestLifecycle(RuleBasedStateMachine):
                 ],
                 limit=1000,
             )
-        enis = [r.eni_id for r in open_]
+        enis = [t.eni_id for r in open_ for t in r.targets]
         assert len(enis) == len(set(enis))
 
 

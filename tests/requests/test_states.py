@@ -35,6 +35,8 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
         ("approved", "cancelled"),
         ("executing", "detaching"),
         ("executing", "failed"),
+        ("executing", "stuck"),  # a retried ENI failed; the request's other ENIs are stuck
+        ("executing", "detached"),  # every ENI found detached already
         ("detaching", "detached"),
         ("detaching", "stuck"),
         ("detaching", "failed"),

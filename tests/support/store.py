@@ -32,12 +32,16 @@ def new_request(
     """A valid pre-flighted request."""
     return service.NewRequest(
         region="cn-hangzhou",
-        eni_id=eni,
-        instance_id="i-bp1bbbbbbbbbbbbbbbb",
         requester_id=requester,
         channel_id="COPS",
         reason="rotate the NIC",
-        eni_snapshot={"name": "web-1", "private_ip": "10.0.0.5"},
+        targets=(
+            service.NewTarget(
+                eni_id=eni,
+                instance_id="i-bp1bbbbbbbbbbbbbbbb",
+                eni_snapshot={"name": "web-1", "private_ip": "10.0.0.5"},
+            ),
+        ),
     )
 
 

@@ -132,19 +132,23 @@ def submit_and_approve(
                 s,
                 new=service.NewRequest(
                     region=REGION,
-                    eni_id=eni_id(n),
-                    instance_id=instance_id(n),
                     requester_id=REQUESTER,
                     channel_id=channel(n),
                     reason=f"rotate NIC {n}",
-                    eni_snapshot={
-                        "name": f"app-{n}",
-                        "private_ip": "10.0.0.1",
-                        "vpc_id": "vpc-test1",
-                        "vswitch_id": "vsw-test1",
-                        "security_group_ids": ["sg-test1"],
-                        "tags": {"team": "web"},
-                    },
+                    targets=(
+                        service.NewTarget(
+                            eni_id=eni_id(n),
+                            instance_id=instance_id(n),
+                            eni_snapshot={
+                                "name": f"app-{n}",
+                                "private_ip": "10.0.0.1",
+                                "vpc_id": "vpc-test1",
+                                "vswitch_id": "vsw-test1",
+                                "security_group_ids": ["sg-test1"],
+                                "tags": {"team": "web"},
+                            },
+                        ),
+                    ),
                 ),
                 policy=policy,
                 now=db.utcnow(),

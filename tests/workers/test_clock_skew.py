@@ -73,7 +73,7 @@ def test_a_host_ahead_does_not_steal_the_live_leases_of_a_host_behind(
     bot.ecs.faults.add(FaultSpec(kind="latency", action=DESCRIBE_ENIS, seconds=STALL))
     thread, cycle = _polling(behind)  # the host behind claims both rows, then waits on ECS
     try:
-        wait_until(lambda: all(request(bot.runtime.sessions, r).lease_owner for r in ids), 5)
+        wait_until(lambda: all(request(bot.runtime.sessions, r).target.lease_owner for r in ids), 5)
         assert ahead.poller.run_once().claimed == 0
     finally:
         thread.join(15)
@@ -90,7 +90,7 @@ def test_a_host_behind_takes_over_from_a_stalled_host_once_its_lease_is_over(
     thread, _ = _polling(ahead)  # the host ahead claims both rows and stalls past its lease
     taken = 0
     try:
-        wait_until(lambda: all(request(bot.runtime.sessions, r).lease_owner for r in ids), 5)
+        wait_until(lambda: all(request(bot.runtime.sessions, r).target.lease_owner for r in ids), 5)
         while not taken and thread.is_alive():
             taken = behind.poller.run_once().claimed
             time.sleep(0.05)

@@ -54,9 +54,9 @@ def test_every_seed_code_reaches_the_thread_in_plain_words(make_bot: StackFactor
             what
             for what, ok in [
                 ("status failed", req.status == "failed"),
-                ("stored code", req.error_code == code),
+                ("stored code", req.target.error_code == code),
                 ("code in reply", code in last),
-                ("ECS request ID in reply", (req.ecs_request_id or "?") in last),
+                ("ECS request ID in reply", (req.target.ecs_request_id or "?") in last),
                 ("plain-words meaning in reply", escape(entry.meaning) in last),
                 ("remedy in reply", escape(entry.remedy) in last),
             ]

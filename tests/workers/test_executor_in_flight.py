@@ -92,9 +92,10 @@ def _intent_committed_by_a_holder_that_died(rig: Rig, rid: int) -> None:
     rig.clock.now = db.utcnow() + timedelta(seconds=1)  # after the approval
     now = rig.clock()
     with db.transaction(rig.sessions) as s:
-        assert service.claim_for_execution(s, owner="A", now=now, lease_seconds=45)
-        assert service.start_execution(s, request_id=rid, owner="A", policy=POLICY, now=now)
-        assert service.mark_detach_intent(s, request_id=rid, owner="A", now=now)
+        [taken] = service.claim_for_execution(s, owner="A", now=now, lease_seconds=45)
+        assert taken.request_id == rid
+        assert service.start_execution(s, target_id=taken.id, owner="A", policy=POLICY, now=now)
+        assert service.mark_intent(s, target_id=taken.id, owner="A", now=now)
 
 
 def test_no_second_detach_while_the_first_may_still_be_in_flight(rig: Rig) -> None:
@@ -118,7 +119,7 @@ def test_lost_answer_then_busy_instance_keeps_the_intent(rig: Rig) -> None:
     rig.clock.advance(61)
     rig.executor.run_once()
     assert request(rig.sessions, rid).status == "executing"
-    assert request(rig.sessions, rid).detach_intent_at is not None
+    assert request(rig.sessions, rid).target.intent_at is not None
     # The first Detach took effect after all; the instance settles.
     rig.sim.world.update_network_interface(eni_id(1), {"status": "Available"})
     rig.sim.world.update_instance(instance_id(1), {"status": "Running"})
@@ -154,7 +155,7 @@ def test_answers_that_keep_getting_lost_end_in_failure_not_a_loop(rig: Rig) -> N
         losing.close()
     final = request(rig.sessions, rid)
     assert final.status == "failed"
-    assert final.error_code == "Transport.DetachOutcomeUnknown"
+    assert final.target.error_code == "Transport.DetachOutcomeUnknown"
     # One send per in-flight window at most, for at most stuck_after.
     assert 1 < losing.sent <= POLICY.stuck_after // CONFIG.in_flight_window + 1
 
@@ -171,7 +172,7 @@ def test_server_error_after_the_detach_applied_is_reconciled_not_resent(rig: Rig
     assert rig.detaches() == 1
     final = request(rig.sessions, rid)
     assert final.status == "detaching"
-    assert final.ecs_request_id  # the InternalError answer's RequestId, for people to quote
+    assert final.target.ecs_request_id  # the InternalError answer's RequestId, for people to quote
     # Finishing later changes nothing: the ENI is Available because of this request.
     rig.sim.world.update_network_interface(eni_id(0), {"status": "Available", "instance_id": None})
     rig.clock.advance(10)
@@ -220,8 +221,8 @@ def test_a_later_refusal_never_erases_a_call_that_may_have_applied(rig: Rig) -> 
     finally:
         late.close()
     final = request(rig.sessions, rid)
-    assert final.status == "detaching", (final.status, final.error_code)
-    assert final.error_code != "WorldChanged"
+    assert final.status == "detaching", (final.status, final.target.error_code)
+    assert final.target.error_code != "WorldChanged"
     assert late.sent == 2
 
 
@@ -238,8 +239,8 @@ class HijackedDescribes(EcsClient):
         now = self.rig.clock()
         with db.transaction(self.rig.sessions) as s:
             [taken] = service.claim_for_execution(s, owner="B", now=now, lease_seconds=45)
-            assert taken.id == self.rid
-            assert service.mark_detach_intent(s, request_id=self.rid, owner="B", now=now)
+            assert taken.request_id == self.rid
+            assert service.mark_intent(s, target_id=taken.id, owner="B", now=now)
         return []  # "the instance is gone": A would fail the request B is detaching
 
 
@@ -254,8 +255,8 @@ def test_a_lapsed_lease_cannot_fail_a_request_another_replica_holds(rig: Rig) ->
         slow.close()
     final = request(rig.sessions, rid)
     assert final.status == "executing"
-    assert final.lease_owner == "B"
-    assert final.error_code is None
+    assert final.target.lease_owner == "B"
+    assert final.target.error_code is None
 
 
 # ---- credentials mid-rotation are waited out, within the busy budget ----
@@ -287,7 +288,7 @@ def test_an_expired_sts_token_during_rotation_is_retried_not_failed(rig: Rig) ->
         executor.run_once()
         waiting = request(rig.sessions, rid)
         assert waiting.status == "executing"
-        assert waiting.error_code == "InvalidSecurityToken.Expired"
+        assert waiting.target.error_code == "InvalidSecurityToken.Expired"
         # The rotation lands: the next round uses the new token (read per call).
         environ.update(
             ALIBABA_CLOUD_ACCESS_KEY_ID="sts-new",
@@ -320,7 +321,7 @@ def test_credentials_that_never_come_back_fail_after_the_budget(rig: Rig) -> Non
             rounds += 1
         final = request(rig.sessions, rid)
         assert final.status == "failed"
-        assert final.error_code == "InvalidSecurityToken.Expired"
+        assert final.target.error_code == "InvalidSecurityToken.Expired"
         assert rounds > POLICY.stuck_after / (CONFIG.busy_cap + 1) - 2
         assert sim.calls.total("DetachNetworkInterface") == 0
 
@@ -372,7 +373,7 @@ def test_a_spent_budget_fails_once_no_detach_can_still_land(rig: Rig) -> None:
         lost.close()
     final = request(rig.sessions, rid)
     assert final.status == "failed"
-    assert final.error_code == "Transport.DetachOutcomeUnknown"
+    assert final.target.error_code == "Transport.DetachOutcomeUnknown"
     assert lost.sent == 1  # no second Detach once the budget was spent
 
 
@@ -409,7 +410,7 @@ def test_a_refused_describe_after_an_unknown_detach_never_fails_the_request(rig:
         ecs.close()
     assert rig.detaches() == 1
     final = request(rig.sessions, rid)
-    assert final.status == "executing", (final.status, final.error_code)
+    assert final.status == "executing", (final.status, final.target.error_code)
     assert final.ecs_trouble_reported  # people are told once what keeps it from finishing
 
 
@@ -421,10 +422,10 @@ def test_a_throttled_detach_answers_its_intent(rig: Rig) -> None:
     rig.executor.run_once()  # throttled after the client's own retries
     throttled = request(rig.sessions, rid)
     assert throttled.status == "executing"
-    assert throttled.detach_intent_at is None
-    assert throttled.detach_maybe_applied_at is None
+    assert throttled.target.intent_at is None
+    assert throttled.target.maybe_applied_at is None
     rig.clock.advance(CONFIG.trouble_cap + 1)
     rig.executor.run_once()
     after = request(rig.sessions, rid)
     assert after.status == "detaching"
-    assert after.detach_maybe_applied_at is None
+    assert after.target.maybe_applied_at is None

@@ -154,7 +154,7 @@ def test_ambiguous_answers_never_fail_a_detached_eni_or_apply_twice(
         finally:
             engine.dispose()
     if world.applied:
-        assert final.status != "failed", (final.status, final.error_code, answers)
+        assert final.status != "failed", (final.status, final.target.error_code, answers)
     if final.status == "failed":
         assert world.applied == 0 and not world.landing
     assert world.applied <= 1

@@ -35,13 +35,13 @@ def test_approved_request_is_detached_with_one_reply_per_state_and_a_final_card(
     _finished(bot, rid)
 
     req = request(bot.runtime.sessions, rid)
-    assert req.card_ts is not None and req.ecs_request_id
+    assert req.card_ts is not None and req.target.ecs_request_id
     card, replies = card_and_thread(bot.slack, req.card_ts)
     texts = [block_text(m) for m in replies]
     assert len(texts) == 3, texts
     assert "Approved by <@U0APPROVER1>" in texts[0]
     assert "Detach sent" in texts[1] and "Detaching" in texts[1]
-    assert req.ecs_request_id in texts[1]
+    assert req.target.ecs_request_id in texts[1]
     assert "Available" in texts[2]
     shown = block_text(card)
     assert eni_id(3) in shown and "rotate NIC 3" in shown and "app-3" in shown
@@ -116,10 +116,10 @@ def test_refusal_fails_with_code_meaning_and_ecs_request_id(make_bot: StackFacto
     bot.ring()
     _finished(bot, rid, "failed")
     req = request(bot.runtime.sessions, rid)
-    assert req.error_code == "Forbidden.RAM" and req.ecs_request_id
+    assert req.target.error_code == "Forbidden.RAM" and req.target.ecs_request_id
     _, replies = card_and_thread(bot.slack, req.card_ts or "")
     text = block_text(replies[-1])
-    assert "Failed" in text and "Forbidden.RAM" in text and req.ecs_request_id in text
+    assert "Failed" in text and "Forbidden.RAM" in text and req.target.ecs_request_id in text
     assert "What it means" in text and "What to do" in text
     [summary] = bot.slack.messages(INCIDENTS)
     assert "Forbidden.RAM" in block_text(summary)

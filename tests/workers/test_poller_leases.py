@@ -57,11 +57,14 @@ def _submit_all(bot: Stack) -> list[int]:
             for n in range(2):
                 new = service.NewRequest(
                     region=region,
-                    eni_id=f"eni-test{k:02d}{n:04d}",
-                    instance_id=f"i-test{k:05d}",
                     requester_id=REQUESTER,
                     channel_id=CHANNEL,
                     reason="rotate",
+                    targets=(
+                        service.NewTarget(
+                            eni_id=f"eni-test{k:02d}{n:04d}", instance_id=f"i-test{k:05d}"
+                        ),
+                    ),
                 )
                 ids.append(service.submit(s, new=new, policy=policy, now=db.utcnow()).id)
     approve_all(sessions, policy, ids)
@@ -88,7 +91,7 @@ def test_a_cycle_slower_than_the_lease_keeps_its_rows_and_records_its_answers(
     poll = threading.Thread(target=lambda: cycle.append(here.poller.run_once()))
     began = time.monotonic()
     poll.start()
-    wait_until(lambda: all(request(sessions, rid).lease_owner for rid in ids))
+    wait_until(lambda: all(request(sessions, rid).target.lease_owner for rid in ids))
     taken = 0
     while poll.is_alive():  # another replica's poller tries all along
         taken += there.poller.run_once().claimed

@@ -162,7 +162,7 @@ def test_killed_after_detach_sent_before_recorded_is_reconciled_not_resent(
     )
     ids = c.approve([2])
     first = c.spawn()
-    wait_until(lambda: request(c.sessions, ids[0]).detach_intent_at is not None)
+    wait_until(lambda: request(c.sessions, ids[0]).target.intent_at is not None)
     c.kill(first)
     c.spawn()
     c.wait_done(ids)

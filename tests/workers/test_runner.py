@@ -51,7 +51,7 @@ def test_retention_days_come_from_the_settings(make_bot: StackFactory) -> None:
 
 def _lease(sessions: sessionmaker[Session], rid: int) -> tuple[str | None, datetime | None]:
     found = request(sessions, rid)
-    return found.lease_owner, found.lease_until
+    return found.target.lease_owner, found.target.lease_until
 
 
 def test_the_executor_cannot_release_a_lease_its_own_process_poller_holds(

@@ -37,7 +37,7 @@ def test_executor_lines_carry_request_and_ecs_request_ids(
     sessions = bot.runtime.sessions
     wait_until(lambda: request(sessions, rid).status == "detached")
     wait_until(lambda: unsent(sessions) == 0)
-    ecs_request_id = request(sessions, rid).ecs_request_id
+    ecs_request_id = request(sessions, rid).target.ecs_request_id
     lines = [json.loads(line) for line in json_log.getvalue().splitlines() if line.strip()]
     detach_lines = [
         line

@@ -31,24 +31,25 @@ class Decider:
 def approval_card(request: DetachRequest, deciders: Sequence[Decider] = ()) -> Message:
     """The approval card, rendered from the request's current state (buttons only while pending)."""
     status = request.state
+    target = request.target
     title = f"ENI detach request #{request.id}"
     blocks: list[Block] = [
         kit.header(title),
         kit.fields(
-            _field("ENI", code(request.eni_id)),
-            _field("Instance", code(request.instance_id)),
+            _field("ENI", code(target.eni_id)),
+            _field("Instance", code(target.instance_id)),
             _field("Region", code(request.region)),
             _field("Requested by", mention(request.requester_id)),
         ),
         kit.section(f"*Reason:* {escape_inline(request.reason) or '_none given_'}"),
     ]
-    details = _eni_details(request.eni_snapshot or {})
+    details = _eni_details(target.eni_snapshot or {})
     if details:
         blocks.append(kit.context(*details))
     blocks.append(kit.section(_state_line(request, deciders)))
     if status is Status.PENDING:
         blocks.append(decide_buttons(request.id, block_id=f"decide:{request.id}"))
-    text = f"{title}: detach {request.eni_id} from {request.instance_id} ({words.label(status)})"
+    text = f"{title}: detach {target.eni_id} from {target.instance_id} ({words.label(status)})"
     return kit.message(text, blocks)
 
 
@@ -77,10 +78,11 @@ def _state_line(request: DetachRequest, deciders: Sequence[Decider]) -> str:
         line += "\nApproved by " + ", ".join(mention(u) for u in approvers)
     if rejecters:
         line += "\nRejected by " + ", ".join(mention(u) for u in rejecters)
-    if request.ecs_request_id:
-        line += f"\nECS request ID {code(request.ecs_request_id)}"
-    if status is Status.FAILED and request.error_code:
-        line += f"\nError {code(request.error_code)}: {words.failure_meaning(request.error_code)}"
+    target = request.target
+    if target.ecs_request_id:
+        line += f"\nECS request ID {code(target.ecs_request_id)}"
+    if status is Status.FAILED and target.error_code:
+        line += f"\nError {code(target.error_code)}: {words.failure_meaning(target.error_code)}"
     return line
 
 

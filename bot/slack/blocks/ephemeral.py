@@ -30,9 +30,10 @@ def checking(eni_id: str, region: str) -> Message:
 
 def request_accepted(request: DetachRequest) -> Message:
     """The requester's confirmation: the request ID and where approvers will decide."""
+    target = request.target
     return kit.note(
         f":white_check_mark: Request *{request_ref(request.id)}* to detach "
-        f"{code(request.eni_id)} from {code(request.instance_id)} in {code(request.region)} is "
+        f"{code(target.eni_id)} from {code(target.instance_id)} in {code(request.region)} is "
         f"waiting for approval; its card is being posted in {channel(request.channel_id)}.",
         kit.context(
             f"Follow it with `/eni status {request.id}`; withdraw it with "

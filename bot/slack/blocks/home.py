@@ -40,7 +40,7 @@ def home_view(
             blocks.append(
                 kit.section(
                     f"{request_line(request)}\n"
-                    f"Detach from {code(request.instance_id)} · "
+                    f"Detach from {code(request.target.instance_id)} · "
                     f"*Reason:* {escape_inline(request.reason, limit=300)}"
                 )
             )

@@ -22,7 +22,7 @@ SCOPE_TITLES: Mapping[ListScope, str] = {
 def request_line(request: DetachRequest) -> str:
     """One request in a list."""
     return (
-        f"*{request_ref(request.id)}* · {code(request.eni_id)} · {code(request.region)} · "
+        f"*{request_ref(request.id)}* · {code(request.target.eni_id)} · {code(request.region)} · "
         f"{words.label(request.state)} · {mention(request.requester_id)} · "
         f"{when(request.created_at)}"
     )

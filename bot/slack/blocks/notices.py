@@ -39,7 +39,7 @@ def card_undeliverable(request: DetachRequest, problem: str, *, cancelled: bool)
     """Why the card is not in the channel, what became of the request, and how to ask again."""
     channel = request.channel_id
     why, fix = _why_and_fix(problem, channel)
-    what = f"request *#{request.id}* to detach {code(request.eni_id)}"
+    what = f"request *#{request.id}* to detach {code(request.target.eni_id)}"
     if cancelled:
         outcome = (
             f"so {what} was cancelled. Nothing was changed, and the ENI is free for a new request."

@@ -40,7 +40,7 @@ def status_message(
     state = request.state
     head = (
         f"*Request {request_ref(request.id)}* — {words.label(state)}\n"
-        f"Detach {code(request.eni_id)} from {code(request.instance_id)} in "
+        f"Detach {code(request.target.eni_id)} from {code(request.target.instance_id)} in "
         f"{code(request.region)}, requested by {mention(request.requester_id)} in "
         f"{channel(request.channel_id)}.\n*Reason:* {escape_inline(request.reason)}"
     )
@@ -52,12 +52,12 @@ def status_message(
         extra.append("Approved by " + ", ".join(mention(a) for a in approvers) + ".")
     if rejecters:
         extra.append("Rejected by " + ", ".join(mention(a) for a in rejecters) + ".")
-    if request.ecs_request_id:
-        extra.append(f"Last ECS request ID {code(request.ecs_request_id)}.")
-    if request.error_code:
+    if request.target.ecs_request_id:
+        extra.append(f"Last ECS request ID {code(request.target.ecs_request_id)}.")
+    if request.target.error_code:
         extra.append(
-            f"Error {code(request.error_code)}: "
-            f"{escape_inline(request.error_message or '', limit=300)}"
+            f"Error {code(request.target.error_code)}: "
+            f"{escape_inline(request.target.error_message or '', limit=300)}"
         )
     if extra:
         head += "\n" + "\n".join(extra)

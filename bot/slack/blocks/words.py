@@ -164,25 +164,25 @@ def _detaching_reply(_: DetachRequest, _who: str, detail: Detail) -> str:
 
 def _detached_reply(request: DetachRequest, _who: str, _detail: Detail) -> str:
     return (
-        f":large_green_circle: Available: {code(request.eni_id)} is detached from "
-        f"{code(request.instance_id)}. Done."
+        f":large_green_circle: Available: {code(request.target.eni_id)} is detached from "
+        f"{code(request.target.instance_id)}. Done."
     )
 
 
 def _stuck_reply(request: DetachRequest, _who: str, detail: Detail) -> str:
     return (
-        f":warning: Stuck: {code(request.eni_id)} has been Detaching for about "
+        f":warning: Stuck: {code(request.target.eni_id)} has been Detaching for about "
         f"{duration(float(detail.get('stuck_for_seconds') or 0))}.\n"
         f"*What to do:* re-initiate the detach with the button below (or `/eni retry "
         f"{request.id}`). If it is still stuck after that, restart the instance "
-        f"{code(request.instance_id)} and retry again."
+        f"{code(request.target.instance_id)} and retry again."
     )
 
 
 def _failed_reply(request: DetachRequest, _who: str, detail: Detail) -> str:
-    err = str(detail.get("error_code") or request.error_code or "Unknown")
-    ecs_id = detail.get("ecs_request_id") or request.ecs_request_id
-    message = detail.get("error_message") or request.error_message
+    err = str(detail.get("error_code") or request.target.error_code or "Unknown")
+    ecs_id = detail.get("ecs_request_id") or request.target.ecs_request_id
+    message = detail.get("error_message") or request.target.error_message
     lines = [f":x: Failed: {code(err)}"]
     if err in OWN_FAILURES:
         lines.append(escape(OWN_FAILURES[err]))

@@ -135,7 +135,7 @@ def request_detach(
     log.info(
         "request %s stored eni=%s region=%s requester=%s",
         request.id,
-        request.eni_id,
+        request.target.eni_id,
         request.region,
         user_id,
     )
