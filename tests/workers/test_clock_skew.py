@@ -19,7 +19,7 @@ from sqlalchemy import update
 from bot import db
 from bot.bootstrap import build_workers
 from bot.ecs.client import DESCRIBE_ENIS
-from bot.requests.models import DetachRequest
+from bot.requests.models import RequestTarget
 from bot.sim.ecs.faults import FaultSpec
 from bot.workers import Workers
 from bot.workers.poller import PollerConfig, PollStats
@@ -49,8 +49,8 @@ def _detaching(bot: Stack, count: int) -> list[int]:
     assert set(statuses(sessions, ids).values()) == {"detaching"}
     with db.transaction(sessions) as s:
         s.execute(
-            update(DetachRequest)
-            .where(DetachRequest.id.in_(ids))
+            update(RequestTarget)
+            .where(RequestTarget.request_id.in_(ids))
             .values(next_poll_at=db.utcnow() - 2 * SKEW)
         )
     return ids

@@ -411,7 +411,7 @@ def test_a_refused_describe_after_an_unknown_detach_never_fails_the_request(rig:
     assert rig.detaches() == 1
     final = request(rig.sessions, rid)
     assert final.status == "executing", (final.status, final.target.error_code)
-    assert final.ecs_trouble_reported  # people are told once what keeps it from finishing
+    assert final.target.ecs_trouble_reported  # people are told once what keeps it from finishing
 
 
 def test_a_throttled_detach_answers_its_intent(rig: Rig) -> None:

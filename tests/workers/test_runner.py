@@ -88,7 +88,7 @@ def test_the_executor_cannot_release_a_lease_its_own_process_poller_holds(
         wait_until(lambda: (until := _lease(sessions, b)[1]) is not None and until < db.utcnow())
         assert there.executor.run_once() == 1  # the other replica takes B and detaches it
         assert request(sessions, b).status == "detaching"
-        wait_until(lambda: (due := request(sessions, b).next_poll_at) and due <= db.utcnow())
+        wait_until(lambda: (due := request(sessions, b).target.next_poll_at) and due <= db.utcnow())
         bot.ecs.faults.add(FaultSpec(kind="latency", action=DESCRIBE_ENIS, seconds=2.0))
         poll.start()  # this process's poller claims A and B, then waits on a slow Describe
         owner = wait_until(lambda: _lease(sessions, b)[0])
