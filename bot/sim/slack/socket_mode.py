@@ -29,6 +29,7 @@ from websockets.http11 import Request, Response
 from websockets.sync.server import Server, ServerConnection, serve
 
 from bot.sim.http import Lifecycle, ServerThread
+from bot.sim.slack.arguments import ApiError, Params
 from bot.sim.slack.envelopes import (
     Ack,
     Closed,
@@ -41,7 +42,6 @@ from bot.sim.slack.envelopes import (
     hello_message,
 )
 from bot.sim.slack.ledger import Ledger
-from bot.sim.slack.state import ApiError, Params
 from bot.sim.slack.valve import Valve, ValvedConnection
 from bot.sim.slack.webapi import SlackWebApiStandIn
 
