@@ -11,9 +11,10 @@ render                          Block Kit and mrkdwn as terminal lines
 
 from __future__ import annotations
 
+from bot.sim.slack.delivery import Delivery, Sent
 from bot.sim.slack.faults import FaultKind
 from bot.sim.slack.records import Ephemeral, Message, RecordedCall, ResponsePost, View
-from bot.sim.slack.sender import Delivery, Sent, SlackSender
+from bot.sim.slack.sender import SlackSender
 from bot.sim.slack.signing import Forgery, SignedRequest, sign, signed_request
 from bot.sim.slack.socket_mode import DEFAULT_APP_TOKEN, SocketModeStandIn
 from bot.sim.slack.socket_sender import SocketModeSender
