@@ -5,6 +5,7 @@ sender.SlackSender              what calls the bot (commands, clicks, submission
 socket_mode.SocketModeStandIn   Socket Mode: apps.connections.open, a WebSocket server, envelopes
 socket_sender.SocketModeSender  the same commands and clicks as SlackSender, as envelopes
 payloads                        pure builders of Slack's request payloads
+limits, blockcheck              Slack's rate limits and Block Kit limits, as the stand-in holds to
 signing.sign                    Slack's v0 signature
 render                          Block Kit and mrkdwn as terminal lines
 """
