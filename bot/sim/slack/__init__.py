@@ -5,15 +5,17 @@ sender.SlackSender              what calls the bot (commands, clicks, submission
 socket_mode.SocketModeStandIn   Socket Mode: apps.connections.open, a WebSocket server, envelopes
 socket_sender.SocketModeSender  the same commands and clicks as SlackSender, as envelopes
 payloads                        pure builders of Slack's request payloads
+limits, blockcheck              Slack's rate limits and Block Kit limits, as the stand-in holds to
 signing.sign                    Slack's v0 signature
 render                          Block Kit and mrkdwn as terminal lines
 """
 
 from __future__ import annotations
 
+from bot.sim.slack.delivery import Delivery, Sent
 from bot.sim.slack.faults import FaultKind
 from bot.sim.slack.records import Ephemeral, Message, RecordedCall, ResponsePost, View
-from bot.sim.slack.sender import Delivery, Sent, SlackSender
+from bot.sim.slack.sender import SlackSender
 from bot.sim.slack.signing import Forgery, SignedRequest, sign, signed_request
 from bot.sim.slack.socket_mode import DEFAULT_APP_TOKEN, SocketModeStandIn
 from bot.sim.slack.socket_sender import SocketModeSender

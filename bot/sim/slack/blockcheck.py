@@ -1,7 +1,20 @@
 """Block Kit checks Slack applies before accepting blocks, so a malformed card fails in tests.
 
 Not the whole Block Kit schema: the limits and required fields a real bot most often trips on.
-Each problem is one string in the style of Slack's `response_metadata.messages`.
+Each problem is one string in the style of Slack's `response_metadata.messages`. The limits are
+those of Slack's Block Kit reference (docs.slack.dev/reference/block-kit/...):
+
+    blocks            at most 50 in a message, 100 in a modal or Home tab       (blocks)
+    text object       1 to 3,000 characters                   (composition-objects/text-object)
+    section           text 3,000; at most 10 fields of 2,000 each           (blocks/section-block)
+    header            plain_text, at most 150 characters                     (blocks/header-block)
+    context           1 to 10 elements, each an image or a text object      (blocks/context-block)
+    actions           1 to 25 elements                                      (blocks/actions-block)
+    button            plain_text of at most 75; value 2,000   (block-elements/button-element)
+    static select     at most 100 options; placeholder plain_text of at most 150
+                                                                (block-elements/select-menu-element)
+    option            text plain_text of at most 75; value at most 150  (composition-objects/option)
+    block_id          1 to 255 characters, unique in its message; action_id at most 255
 
 `auto_parsed` is not a refusal (Slack accepts such blocks): it names text in mrkdwn objects
 without `verbatim: true` that Slack's automatic parsing would turn into links or mentions, so
@@ -29,6 +42,8 @@ _KNOWN_BLOCKS = {
     "markdown",
 }
 _TEXT_TYPES = {"plain_text", "mrkdwn"}
+TEXT_OBJECT_LIMIT = 3000
+_SELECTS = {"static_select", "multi_static_select"}
 
 
 def _text_problem(text: Any, where: str, *, limit: int, plain_only: bool = False) -> str | None:
@@ -61,6 +76,50 @@ def _element_problems(element: Any, where: str) -> list[str]:
             problems.append(f"{where}.value must be a string of at most 2000 characters")
         if element.get("style") not in (None, "primary", "danger"):
             problems.append(f"{where}.style must be primary or danger")
+    elif element["type"] in _SELECTS:
+        problems.extend(_select_problems(element, where))
+    return problems
+
+
+def _select_problems(element: dict[str, Any], where: str) -> list[str]:
+    problems: list[str] = []
+    placeholder = element.get("placeholder")
+    if placeholder is not None and (
+        p := _text_problem(placeholder, f"{where}.placeholder", limit=150, plain_only=True)
+    ):
+        problems.append(p)
+    options = element.get("options")
+    if "option_groups" in element:
+        return problems  # grouped options: not checked further
+    if not isinstance(options, list) or not 0 < len(options) <= 100:
+        return [*problems, f"{where}.options must be a list of 1 to 100 items"]
+    for i, option in enumerate(options):
+        at = f"{where}.options[{i}]"
+        if not isinstance(option, dict):
+            problems.append(f"{at} must be an object")
+            continue
+        if p := _text_problem(option.get("text"), f"{at}.text", limit=75, plain_only=True):
+            problems.append(p)
+        value = option.get("value")
+        if not isinstance(value, str) or not 0 < len(value) <= 150:
+            problems.append(f"{at}.value must be a string of 1 to 150 characters")
+    return problems
+
+
+def _context_problems(elements: Any, where: str) -> list[str]:
+    if not isinstance(elements, list) or not 0 < len(elements) <= 10:
+        return [f"{where}.elements must be a list of 1 to 10 items"]
+    problems: list[str] = []
+    for i, element in enumerate(elements):
+        at = f"{where}.elements[{i}]"
+        kind = element.get("type") if isinstance(element, dict) else None
+        if kind == "image":
+            if not element.get("alt_text") or not (
+                element.get("image_url") or element.get("slack_file")
+            ):
+                problems.append(f"{at} must have alt_text and image_url or slack_file")
+        elif p := _text_problem(element, at, limit=TEXT_OBJECT_LIMIT):
+            problems.append(p)
     return problems
 
 
@@ -92,9 +151,7 @@ def _block_problems(block: Any, where: str) -> list[str]:
         if p := _text_problem(block.get("text"), f"{where}.text", limit=150, plain_only=True):
             problems.append(p)
     elif kind == "context":
-        elements = block.get("elements")
-        if not isinstance(elements, list) or not 0 < len(elements) <= 10:
-            problems.append(f"{where}.elements must be a list of 1 to 10 items")
+        problems.extend(_context_problems(block.get("elements"), where))
     elif kind == "actions":
         elements = block.get("elements")
         if not isinstance(elements, list) or not 0 < len(elements) <= 25:

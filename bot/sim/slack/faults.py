@@ -1,12 +1,11 @@
-"""Injected failures: queued one-shot faults and Slack's per-channel posting limit.
+"""Injected failures: one-shot faults queued for the next calls of a method.
 
-Both are plain state guarded by the stand-in's lock; the HTTP layer asks them what to do.
+Plain state guarded by the stand-in's lock; the dispatcher asks it what to do. Slack's own rate
+limits are not faults (they follow from the calls made): see `limits`.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -63,29 +62,3 @@ class FaultPlan:
     def pending(self) -> int:
         """How many faulty answers are still queued."""
         return sum(f.remaining for f in self._faults)
-
-
-class ChannelRateLimiter:
-    """Slack's `chat.postMessage` limit: about one message per second per channel, with bursts.
-
-    A token bucket per channel; `clock` is injectable so tests need not sleep.
-    """
-
-    def __init__(self, per_second: float, burst: int, clock: Callable[[], float]) -> None:
-        if per_second <= 0 or burst < 1:
-            raise ValueError("per_second must be positive and burst at least 1")
-        self.per_second = per_second
-        self.burst = burst
-        self._clock = clock
-        self._buckets: dict[str, tuple[float, float]] = {}
-
-    def admit(self, channel: str) -> int | None:
-        """None when a post may go through now, else the whole seconds to wait (Retry-After)."""
-        now = self._clock()
-        tokens, last = self._buckets.get(channel, (float(self.burst), now))
-        tokens = min(float(self.burst), tokens + (now - last) * self.per_second)
-        if tokens >= 1.0:
-            self._buckets[channel] = (tokens - 1.0, now)
-            return None
-        self._buckets[channel] = (tokens, now)
-        return max(1, math.ceil((1.0 - tokens) / self.per_second))

@@ -11,17 +11,20 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
 
 import httpx
 
 from bot.sim.slack import payloads
+from bot.sim.slack.delivery import ON_TIME, Delivery, Sent, json_answer
 from bot.sim.slack.records import Ephemeral, Message
-from bot.sim.slack.signing import Forgery, SignedRequest, signed_request
+from bot.sim.slack.signing import SignedRequest, signed_request
 from bot.sim.slack.webapi import SlackWebApiStandIn
 from bot.sim.slack.workspace import DEFAULT_WORKSPACE, Workspace
+
+# Delivery, Sent and ON_TIME live in `delivery`; importers of this module keep finding them here.
+__all__ = ["DEFAULT_CHANNEL", "ON_TIME", "Delivery", "Sent", "SlackSender"]
 
 DEFAULT_CHANNEL = "C0ENIOPS"
 # Slack's own request headers, so a bot that inspects them sees what production sends.
@@ -30,38 +33,6 @@ _SLACK_HEADERS = {
     "Accept": "application/json,*/*",
     "Accept-Encoding": "gzip,deflate",
 }
-
-
-def _json_answer(response: httpx.Response) -> dict[str, Any]:
-    """The JSON object an app answered with; {} for an empty or non-JSON body (plain ack)."""
-    try:
-        answer = response.json() if response.content else {}
-    except ValueError:
-        return {}
-    return answer if isinstance(answer, dict) else {}
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """How one request is delivered: Slack's retry headers, a forged signature, a fixed time."""
-
-    retry_num: int | None = None
-    retry_reason: str | None = None
-    forgery: Forgery | None = None
-    timestamp: int | None = None
-
-
-ON_TIME = Delivery()
-
-
-@dataclass(frozen=True)
-class Sent:
-    """What the sender last sent: the payload before encoding and the URLs it handed over."""
-
-    payload: Mapping[str, Any]
-    request: SignedRequest
-    response_url: str | None = None
-    trigger_id: str | None = None
 
 
 class SlackSender:
@@ -130,6 +101,10 @@ class SlackSender:
     def _post(self, signed: SignedRequest) -> httpx.Response:
         return self._client.post(self.events_url, content=signed.body, headers=signed.headers)
 
+    def _carry(self, payload: Mapping[str, Any], signed: SignedRequest) -> httpx.Response:
+        """Take one request to the bot and bring back its answer: a signed POST here."""
+        return self._post(signed)
+
     def _deliver(
         self,
         payload: Mapping[str, Any],
@@ -142,7 +117,21 @@ class SlackSender:
     ) -> httpx.Response:
         signed = self.prepare(body, content_type, delivery)
         self.last = Sent(payload, signed, response_url=response_url, trigger_id=trigger_id)
-        return self._post(signed)
+        return self._carry(payload, signed)
+
+    def _interact(
+        self,
+        payload: Mapping[str, Any],
+        delivery: Delivery,
+        *,
+        response_url: str | None = None,
+        trigger_id: str | None = None,
+    ) -> httpx.Response:
+        """Deliver an interaction as Slack does: a form with the payload as JSON in `payload`."""
+        body = payloads.interaction_body(payload)
+        return self._deliver(
+            payload, body, payloads.FORM, delivery, response_url=response_url, trigger_id=trigger_id
+        )
 
     def _seq(self) -> int:
         return next(self._counter)
@@ -276,14 +265,7 @@ class SlackSender:
             response_url=response_url,
             is_ephemeral=is_ephemeral,
         )
-        return self._deliver(
-            payload,
-            payloads.interaction_body(payload),
-            payloads.FORM,
-            delivery,
-            response_url=response_url,
-            trigger_id=trigger_id,
-        )
+        return self._interact(payload, delivery, response_url=response_url, trigger_id=trigger_id)
 
     def click_view(
         self,
@@ -302,13 +284,7 @@ class SlackSender:
         payload = payloads.view_block_actions(
             self.workspace, user_id=user_id, view=view_obj, actions=[action], trigger_id=trigger_id
         )
-        return self._deliver(
-            payload,
-            payloads.interaction_body(payload),
-            payloads.FORM,
-            delivery,
-            trigger_id=trigger_id,
-        )
+        return self._interact(payload, delivery, trigger_id=trigger_id)
 
     def click_home(
         self,
@@ -353,16 +329,10 @@ class SlackSender:
         payload = payloads.view_submission(
             self.workspace, user_id=user_id, view=view_obj, values=values, trigger_id=trigger_id
         )
-        response = self._deliver(
-            payload,
-            payloads.interaction_body(payload),
-            payloads.FORM,
-            delivery,
-            trigger_id=trigger_id,
-        )
+        response = self._interact(payload, delivery, trigger_id=trigger_id)
         view_id = str(view_obj.get("id") or "")
         if self.stand_in is not None and response.status_code == 200 and view_id:
-            self.stand_in.apply_view_answer(view_id, _json_answer(response))
+            self.stand_in.apply_view_answer(view_id, json_answer(response))
         return response
 
     # -- events --------------------------------------------------------------------------------

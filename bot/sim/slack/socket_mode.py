@@ -19,16 +19,15 @@ import json
 import logging
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from typing import Any, Self, TypeVar
-from urllib.parse import parse_qs, urlsplit
 
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.sync.server import Server, ServerConnection, serve
 
 from bot.sim.http import Lifecycle, ServerThread
+from bot.sim.slack.arguments import ApiError, Params
 from bot.sim.slack.envelopes import (
     Ack,
     Closed,
@@ -41,8 +40,9 @@ from bot.sim.slack.envelopes import (
     hello_message,
 )
 from bot.sim.slack.ledger import Ledger
-from bot.sim.slack.state import ApiError, Params
+from bot.sim.slack.tickets import Tickets
 from bot.sim.slack.valve import Valve, ValvedConnection
+from bot.sim.slack.waiting import wait_until
 from bot.sim.slack.webapi import SlackWebApiStandIn
 
 log = logging.getLogger(__name__)
@@ -84,14 +84,12 @@ class SocketModeStandIn(Lifecycle):
         self.web_api = web_api
         self.workspace = web_api.workspace
         self._app_token = app_token
-        self._ticket_lifetime = ticket_lifetime
         self._disconnect_grace = disconnect_grace
         self._host = host
         self._port = port
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
-        self._tickets: dict[str, float] = {}
-        self._refused_tickets: list[str] = []
+        self._tickets = Tickets(ticket_lifetime)
         self._records: list[ConnectionRecord] = []
         self._sockets: dict[int, ServerConnection] = {}
         self._valves: dict[int, Valve] = {}
@@ -161,8 +159,7 @@ class SocketModeStandIn(Lifecycle):
         with self._lock:
             if not self._running:
                 raise ApiError("internal_error")
-            ticket = uuid.uuid4().hex
-            self._tickets[ticket] = time.monotonic()
+            ticket = self._tickets.issue()
         return {
             "ok": True,
             "url": f"{self.url}/link/?ticket={ticket}&app_id={self.workspace.app_id}",
@@ -170,13 +167,9 @@ class SocketModeStandIn(Lifecycle):
 
     def _check_ticket(self, connection: ServerConnection, request: Request) -> Response | None:
         """Accept a ticket once and only within its lifetime, as Slack's link URLs are."""
-        parts = urlsplit(request.path)
-        ticket = (parse_qs(parts.query).get("ticket") or [""])[0]
         with self._lock:
-            issued = self._tickets.pop(ticket, None)
-            fresh = issued is not None and time.monotonic() - issued <= self._ticket_lifetime
-            if parts.path.rstrip("/") != "/link" or not fresh:
-                self._refused_tickets.append(ticket)
+            ticket, accepted = self._tickets.redeem(request.path)
+            if not accepted:
                 self._changed.notify_all()
                 return connection.respond(401, "invalid or used ticket\n")
             if isinstance(connection, ValvedConnection):
@@ -353,7 +346,7 @@ class SocketModeStandIn(Lifecycle):
     def refused_tickets(self) -> list[str]:
         """Tickets a handshake presented that were unknown, used or expired."""
         with self._lock:
-            return list(self._refused_tickets)
+            return list(self._tickets.refused)
 
     def envelope(self, envelope_id: str) -> Envelope:
         """One envelope as it is now (deliveries and acks so far)."""
@@ -379,16 +372,7 @@ class SocketModeStandIn(Lifecycle):
         self, predicate: Callable[[SocketModeStandIn], T | None], timeout: float = 5.0
     ) -> T:
         """Block until `predicate(self)` is truthy and return it; TimeoutError after `timeout`."""
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while True:
-                value = predicate(self)
-                if value:
-                    return value
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise TimeoutError(f"condition not met within {timeout} s")
-                self._changed.wait(remaining)
+        return wait_until(self._changed, lambda: predicate(self), timeout)
 
     def wait_connected(self, count: int = 1, timeout: float = 10.0) -> ConnectionRecord:
         """Wait until `count` connections have been opened and one is live; returns that one."""

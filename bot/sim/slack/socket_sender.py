@@ -16,8 +16,10 @@ from typing import Any
 
 import httpx
 
+from bot.sim.slack.delivery import ON_TIME, Delivery
 from bot.sim.slack.envelopes import Envelope
-from bot.sim.slack.sender import ON_TIME, Delivery, Sent, SlackSender
+from bot.sim.slack.sender import SlackSender
+from bot.sim.slack.signing import SignedRequest
 from bot.sim.slack.socket_mode import SocketModeStandIn
 
 
@@ -51,27 +53,18 @@ class SocketModeSender(SlackSender):
         """Raw bodies have no Socket Mode form: envelopes carry payloads."""
         raise TypeError("Socket Mode carries payloads, not raw HTTP bodies; use command(), click()")
 
-    def _deliver(
-        self,
-        payload: Mapping[str, Any],
-        body: bytes,
-        content_type: str,
-        delivery: Delivery,
-        *,
-        response_url: str | None = None,
-        trigger_id: str | None = None,
-    ) -> httpx.Response:
+    def prepare(
+        self, body: bytes, content_type: str, delivery: Delivery = ON_TIME
+    ) -> SignedRequest:
+        """As `SlackSender.prepare`; a forged signature or a faked retry has no meaning here."""
         if delivery.forgery is not None or delivery.retry_num is not None:
             # Signatures do not exist here, and the stand-in redelivers on its own.
             raise ValueError("Socket Mode has no signature to forge and no retry to fake")
+        return super().prepare(body, content_type, delivery)
+
+    def _carry(self, payload: Mapping[str, Any], signed: SignedRequest) -> httpx.Response:
         envelope = self.socket_mode.deliver(dict(payload))
         self.last_envelope = envelope
-        self.last = Sent(
-            payload,
-            self.prepare(body, content_type, delivery),
-            response_url=response_url,
-            trigger_id=trigger_id,
-        )
         request = httpx.Request("POST", f"{self.socket_mode.url}#{envelope.envelope_id}")
         try:
             ack = self.socket_mode.wait_for_ack(envelope.envelope_id, self.ack_wait)

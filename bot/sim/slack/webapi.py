@@ -3,172 +3,38 @@
 Point `slack_sdk.WebClient(base_url=stand_in.api_url)` at it. It keeps state (messages, threads,
 ephemerals, views, App Home), records every call for tests to query, wakes waiters through a
 Condition, and fails on demand: queued faults (`fail_next`), a whole outage (`outage`) after which
-it listens again on the same port, and Slack's per-channel posting limit (`set_channel_rate_limit`).
-Channels can be private without the bot, archived, or DMs it is not in (`add_conversation`), and
-read methods ignore a JSON body as Slack does (their arguments are form or query parameters).
+it listens again on the same port, and Slack's rate limits (`set_channel_rate_limit`,
+`set_method_rate_limit`, `use_documented_rate_limits`). Channels can be private without the bot,
+archived, or DMs it is not in (`add_conversation`), and read methods ignore a JSON body as Slack
+does (their arguments are form or query parameters).
+
+The parts: `transport` (the HTTP server and its outages), `dispatch` (the order in which a call
+is answered, and recording), `arguments` and `auth` (what a call carries), `limits`, `faults`,
+`state` with the method families `chat`, `views`, `reads` (table: `methods`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import json
-import logging
-import socket
-import struct
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from typing import Any, Self, TypeVar
-from urllib.parse import parse_qsl
 
-from bot.sim.http import Lifecycle, ServerThread, TrackingHTTPServer
+from bot.sim.http import Lifecycle
+from bot.sim.slack import views
 from bot.sim.slack.conversations import Conversation, ConversationKind
-from bot.sim.slack.faults import ChannelRateLimiter, Fault, FaultKind, FaultPlan
-from bot.sim.slack.records import (
-    RESPONSE_URL_METHOD,
-    Ephemeral,
-    Message,
-    RecordedCall,
-    ResponsePost,
-    View,
-)
-from bot.sim.slack.state import (
-    FORM_ONLY_METHODS,
-    ApiError,
-    Params,
-    SlackState,
-    decode_json_params,
-)
+from bot.sim.slack.dispatch import AppMethod, CallListener, Dispatcher
+from bot.sim.slack.faults import Fault, FaultKind
+from bot.sim.slack.limits import POST_BURST, POST_PER_SECOND
+from bot.sim.slack.records import Ephemeral, Message, RecordedCall, ResponsePost, View
+from bot.sim.slack.state import SlackState
+from bot.sim.slack.transport import Listener
+from bot.sim.slack.waiting import wait_until
 from bot.sim.slack.workspace import DEFAULT_WORKSPACE, Workspace
 
-log = logging.getLogger(__name__)
-
 T = TypeVar("T")
-CallListener = Callable[[RecordedCall], None]
-AppMethod = Callable[[Params], dict[str, Any]]
 
 DEFAULT_BOT_TOKEN = "xoxb-sim-bot-token"  # noqa: S105 - a fixed fake for the sandbox
-_SERVE_POLL = 0.05
-
-
-@dataclass
-class _Outcome:
-    """What the HTTP layer sends back for one request."""
-
-    status: int
-    body: bytes
-    content_type: str = "application/json; charset=utf-8"
-    headers: dict[str, str] = field(default_factory=dict)
-    reset_before: bool = False
-    reset_after: bool = False
-
-
-def _json_outcome(
-    status: int, body: Mapping[str, Any], headers: Mapping[str, str] | None = None
-) -> _Outcome:
-    return _Outcome(status, json.dumps(body).encode(), headers=dict(headers or {}))
-
-
-class _Server(TrackingHTTPServer):
-    """The listening side; an outage cuts its open connections."""
-
-    allow_reuse_address = True
-
-    def __init__(self, address: tuple[str, int], stand_in: SlackWebApiStandIn) -> None:
-        self.stand_in = stand_in
-        super().__init__(address, _Handler)
-
-    def reset_connections(self) -> None:
-        """Cut every open keep-alive connection with a TCP reset, as a dying server would."""
-        for conn in self.take_connections():
-            _reset(conn)
-
-
-def _reset(conn: socket.socket) -> None:
-    """Abort a connection: linger 0 makes the final close a TCP reset, not a clean FIN.
-
-    `shutdown` acts at once even while the handler thread still holds the socket's files
-    (a bare `close` would wait for them); the handler then sees EOF and closes for good.
-    """
-    with contextlib.suppress(OSError):
-        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        conn.shutdown(socket.SHUT_RDWR)
-    with contextlib.suppress(OSError):
-        conn.close()
-
-
-class _Handler(BaseHTTPRequestHandler):
-    """Reads one request, lets the stand-in answer it, writes the answer."""
-
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out in separate writes; with Nagle on, a kept-alive client waits
-    # ~40 ms for each answer (delayed ACK).
-    disable_nagle_algorithm = True
-    server: _Server
-
-    def do_GET(self) -> None:
-        self._handle("GET")
-
-    def do_POST(self) -> None:
-        self._handle("POST")
-
-    def _handle(self, verb: str) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        headers = dict(self.headers.items())
-        peer = f"{self.client_address[0]}:{self.client_address[1]}"
-        outcome = self.server.stand_in._answer(verb, self.path, headers, raw, peer)
-        if outcome.reset_before or outcome.reset_after:
-            # Linger 0: when the server closes this socket after we return, the peer gets a RST.
-            self.close_connection = True
-            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            return
-        self.send_response(outcome.status)
-        self.send_header("Content-Type", outcome.content_type)
-        self.send_header("Content-Length", str(len(outcome.body)))
-        for name, value in outcome.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(outcome.body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        # The default writes every request to stderr; tests and the console want quiet.
-        log.debug("slack stand-in: " + format, *args)
-
-
-def _parse_params(method: str, query: str, headers: Mapping[str, str], raw: bytes) -> Params:
-    params: Params = dict(parse_qsl(query, keep_blank_values=True))
-    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
-    is_json = "json" in content_type
-    # Slack reads a read method's arguments from the query string or a form body only: a JSON
-    # body is ignored, so the call is answered as if it had no arguments (channel_not_found…).
-    if raw and not (is_json and method in FORM_ONLY_METHODS):
-        if is_json:
-            try:
-                decoded = json.loads(raw)
-            except ValueError:
-                decoded = None
-            if isinstance(decoded, dict):
-                params.update(decoded)
-            else:
-                params["__invalid_json__"] = True
-        else:
-            params.update(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
-    return decode_json_params(params)
-
-
-def _redacted_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for name, value in headers.items():
-        if name.lower() == "authorization":
-            scheme = value.split(" ", 1)[0] if " " in value else ""
-            out[name] = f"{scheme} [redacted]".strip()
-        else:
-            out[name] = value
-    return out
 
 
 class SlackWebApiStandIn(Lifecycle):
@@ -192,85 +58,48 @@ class SlackWebApiStandIn(Lifecycle):
             channels: known channel IDs; when given, others answer `channel_not_found`.
             usergroups: user group ID -> member user IDs for `usergroups.users.list`.
             strict_triggers: only trigger IDs from `issue_trigger()`, once each, within 3 s.
-            clock: monotonic clock for the per-channel rate limit (injectable for tests).
+            clock: monotonic clock for the rate limits (injectable for tests).
         """
         self.workspace = workspace
-        self._bot_token = bot_token
-        self._host = host
-        self._port = port
-        self._clock = clock
-        self._lock = threading.RLock()
-        self._changed = threading.Condition(self._lock)
-        self._lifecycle = threading.Lock()
-        self._state = SlackState(
+        state = SlackState(
             workspace, channels=channels, usergroups=usergroups, strict_triggers=strict_triggers
         )
-        self._calls: list[RecordedCall] = []
-        self._responses: list[ResponsePost] = []
-        self._faults = FaultPlan()
-        self._limiter: ChannelRateLimiter | None = None
-        self._listeners: list[CallListener] = []
-        # Methods called with the app-level token (`apps.connections.open`), and that token.
-        self._app_methods: dict[str, AppMethod] = {}
-        self._app_token: str | None = None
-        self._server: _Server | None = None
-        self._serving: ServerThread | None = None
-        self._outage_timer: threading.Timer | None = None
-        self._in_outage = False
-        self._stopped = False
+        self._hub = Dispatcher(state, bot_token=bot_token, clock=clock)
+        self._state = state
+        self._lock = self._hub.lock
+        self._listener = Listener(self._hub.answer, host=host, port=port)
 
     def __repr__(self) -> str:
         # Never show the token.
-        return f"SlackWebApiStandIn(port={self._port}, listening={self._server is not None})"
+        return f"SlackWebApiStandIn(port={self.port}, listening={self._listener.listening})"
 
     # -- lifecycle -----------------------------------------------------------------------------
 
     def start(self) -> Self:
         """Listen on the configured port (a free one for 0) and serve in a daemon thread."""
-        with self._lifecycle:
-            if self._server is None and not self._in_outage:
-                self._stopped = False
-                self._listen()
+        self._listener.start()
         return self
-
-    def _listen(self) -> None:
-        server = _Server((self._host, self._port), self)
-        self._port = server.server_address[1]
-        self._server = server
-        self._serving = ServerThread(server, name=f"slack-stand-in-{self._port}", poll=_SERVE_POLL)
-
-    def _close_listener(self) -> None:
-        server, serving = self._server, self._serving
-        self._server = self._serving = None
-        if server is not None and serving is not None:
-            serving.stop(cut=server.reset_connections)
 
     def stop(self) -> None:
         """Stop listening, cut open connections and cancel a pending outage end."""
-        with self._lifecycle:
-            self._stopped = True
-            self._in_outage = False
-            if self._outage_timer is not None:
-                self._outage_timer.cancel()
-                self._outage_timer = None
-            self._close_listener()
+        self._listener.stop()
 
     @property
     def port(self) -> int:
         """The TCP port; stays the same across outages."""
-        return self._port
+        return self._listener.port
 
     @property
     def base_url(self) -> str:
         """`http://127.0.0.1:<port>` with no trailing slash."""
-        return f"http://{self._host}:{self._port}"
+        return f"http://{self._listener.host}:{self.port}"
 
     @property
     def api_url(self) -> str:
         """The Web API base URL for `WebClient(base_url=...)` and `ENIBOT_SLACK_API_URL`."""
         return f"{self.base_url}/api/"
 
-    # -- faults --------------------------------------------------------------------------------
+    # -- faults and limits ---------------------------------------------------------------------
 
     def outage(self, seconds: float | None) -> None:
         """Stop listening and reset open connections; come back on the same port after `seconds`.
@@ -278,30 +107,16 @@ class SlackWebApiStandIn(Lifecycle):
         With `seconds=None` the outage lasts until `end_outage()`. Connections made meanwhile
         are refused, as when Slack (or the network to it) is down.
         """
-        with self._lifecycle:
-            if self._stopped or self._server is None:
-                raise RuntimeError("the stand-in is not running")
-            self._in_outage = True
-            self._close_listener()
-            if seconds is not None:
-                timer = threading.Timer(seconds, self.end_outage)
-                timer.daemon = True
-                self._outage_timer = timer
-                timer.start()
+        self._listener.outage(seconds)
 
     def end_outage(self) -> None:
         """Listen again on the same port (no-op when not in an outage)."""
-        with self._lifecycle:
-            if not self._in_outage or self._stopped:
-                return
-            self._in_outage = False
-            self._outage_timer = None
-            self._listen()
+        self._listener.end_outage()
 
     @property
     def in_outage(self) -> bool:
         """Whether connections are being refused right now."""
-        return self._in_outage
+        return self._listener.in_outage
 
     def fail_next(
         self,
@@ -320,21 +135,34 @@ class SlackWebApiStandIn(Lifecycle):
         as method "response_url".
         """
         with self._lock:
-            self._faults.add(
+            self._hub.faults.add(
                 Fault(method, n, FaultKind(kind), retry_after=retry_after, status=status)
             )
 
     def clear_faults(self) -> None:
         """Forget queued faults."""
         with self._lock:
-            self._faults.clear()
+            self._hub.faults.clear()
 
-    def set_channel_rate_limit(self, per_second: float | None = 1.0, burst: int = 3) -> None:
+    def set_channel_rate_limit(
+        self, per_second: float | None = POST_PER_SECOND, burst: int = POST_BURST
+    ) -> None:
         """Answer `chat.postMessage` with 429 beyond `per_second` per channel; None switches off."""
         with self._lock:
-            self._limiter = (
-                None if per_second is None else ChannelRateLimiter(per_second, burst, self._clock)
-            )
+            self._hub.limits.set_channel_limit(per_second, burst)
+
+    def set_method_rate_limit(self, method: str, per_minute: float | None, burst: int) -> None:
+        """Answer `method` with 429 beyond `per_minute` (all its calls together); None: off.
+
+        Slack's tiers (bot/sim/slack/limits.py): e.g. `chat.update` is Tier 3, 50+ per minute.
+        """
+        with self._lock:
+            self._hub.limits.set_method_limit(method, per_minute, burst)
+
+    def use_documented_rate_limits(self) -> None:
+        """Switch on Slack's documented limits: one post a second per channel, the method tiers."""
+        with self._lock:
+            self._hub.limits.use_documented()
 
     def set_usergroups_error(self, error: str | None) -> None:
         """Make `usergroups.users.list` answer e.g. `plan_upgrade_required` or `missing_scope`."""
@@ -381,8 +209,8 @@ class SlackWebApiStandIn(Lifecycle):
         `apps.connections.open` this way; `handler` runs with this stand-in's lock held.
         """
         with self._lock:
-            self._app_methods[method] = handler
-            self._app_token = app_token
+            self._hub.app_methods[method] = handler
+            self._hub.app_token = app_token
 
     # -- minting what Slack hands to the app ---------------------------------------------------
 
@@ -418,13 +246,14 @@ class SlackWebApiStandIn(Lifecycle):
 
         Listeners run on the server's request thread; their exceptions are logged and dropped.
         """
+        listeners = self._hub.listeners
         with self._lock:
-            self._listeners.append(listener)
+            listeners.append(listener)
 
         def unsubscribe() -> None:
             with self._lock:
-                if listener in self._listeners:
-                    self._listeners.remove(listener)
+                if listener in listeners:
+                    listeners.remove(listener)
 
         return unsubscribe
 
@@ -435,18 +264,7 @@ class SlackWebApiStandIn(Lifecycle):
 
         Woken by each recorded call, so there is no polling.
         """
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while True:
-                value = predicate(self)
-                if value:
-                    return value
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or not self._changed.wait(remaining):
-                    value = predicate(self)
-                    if value:
-                        return value
-                    raise TimeoutError(f"condition not met within {timeout} s")
+        return wait_until(self._hub.changed, lambda: predicate(self), timeout)
 
     def wait_for_calls(
         self, method: str, count: int = 1, timeout: float = 5.0
@@ -461,7 +279,7 @@ class SlackWebApiStandIn(Lifecycle):
     def calls(self, method: str | None = None) -> list[RecordedCall]:
         """Recorded calls in arrival order, of one method or all (failed ones included)."""
         with self._lock:
-            return [c for c in self._calls if method is None or c.method == method]
+            return [c for c in self._hub.calls if method is None or c.method == method]
 
     def messages(self, channel: str, *, include_replies: bool = False) -> list[Message]:
         """Messages in a channel, oldest first; thread replies only when asked."""
@@ -472,8 +290,7 @@ class SlackWebApiStandIn(Lifecycle):
     def message(self, channel: str, ts: str) -> Message | None:
         """One message as it is now (after any `chat.update`)."""
         with self._lock:
-            found = self._state.find(channel, ts)
-            return copy.deepcopy(found) if found is not None else None
+            return _copy(self._state.find(channel, ts))
 
     def thread(self, channel: str, ts: str) -> list[Message]:
         """The replies in the thread of the message at `ts`, oldest first (parent excluded)."""
@@ -494,7 +311,7 @@ class SlackWebApiStandIn(Lifecycle):
         if token is not None:
             token = token.rstrip("/").rsplit("/", 1)[-1]
         with self._lock:
-            return [r for r in self._responses if token is None or r.token == token]
+            return [r for r in self._hub.responses if token is None or r.token == token]
 
     def views(self, *, kind: str | None = None) -> list[View]:
         """Opened modals and published homes, oldest first; `kind` is `modal` or `home`."""
@@ -508,14 +325,12 @@ class SlackWebApiStandIn(Lifecycle):
     def view(self, view_id: str) -> View | None:
         """One view as it is now."""
         with self._lock:
-            found = self._state.views.get(view_id)
-            return copy.deepcopy(found) if found is not None else None
+            return _copy(self._state.views.get(view_id))
 
     def home(self, user_id: str) -> View | None:
         """The App Home view last published for a user."""
         with self._lock:
-            found = self._state.views.get(self._state.home_views.get(user_id, ""))
-            return copy.deepcopy(found) if found is not None else None
+            return _copy(self._state.views.get(self._state.home_views.get(user_id, "")))
 
     def apply_view_answer(self, view_id: str, answer: Mapping[str, Any]) -> View | None:
         """Apply an app's view_submission answer (close, errors, update, push, clear).
@@ -524,9 +339,9 @@ class SlackWebApiStandIn(Lifecycle):
         calls this, so tests and the console see the modal as Slack would show it.
         """
         with self._lock:
-            shown = self._state.apply_view_answer(view_id, answer)
-            self._changed.notify_all()
-            return copy.deepcopy(shown) if shown is not None else None
+            shown = views.apply_view_answer(self._state, view_id, answer)
+            self._hub.changed.notify_all()
+            return _copy(shown)
 
     def view_payload(self, view_id: str) -> dict[str, Any]:
         """The view object Slack would put in an interaction payload for this view."""
@@ -534,158 +349,9 @@ class SlackWebApiStandIn(Lifecycle):
             found = self._state.views.get(view_id)
             if found is None:
                 raise KeyError(view_id)
-            ws = self.workspace
-            return found.as_api(team_id=ws.team_id, app_id=ws.app_id, bot_id=ws.bot_id)
+            return self._state.api_view(found)
 
-    # -- answering -----------------------------------------------------------------------------
 
-    def _answer(
-        self, verb: str, target: str, headers: Mapping[str, str], raw: bytes, peer: str
-    ) -> _Outcome:
-        path, _, query = target.partition("?")
-        if path.startswith("/api/"):
-            return self._answer_api(verb, path[len("/api/") :], query, headers, raw, peer)
-        if path.startswith("/response/") and verb == "POST":
-            return self._answer_response(path[len("/response/") :], headers, raw, peer)
-        return _Outcome(404, b"not found", content_type="text/plain")
-
-    def _token_error(
-        self, params: Params, headers: Mapping[str, str], *, app_level: bool
-    ) -> ApiError | None:
-        auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
-        token = auth[7:] if auth.lower().startswith("bearer ") else str(params.get("token") or "")
-        if not token:
-            return ApiError("not_authed")
-        expected, other = (
-            (self._app_token, self._bot_token) if app_level else (self._bot_token, self._app_token)
-        )
-        if token == expected:
-            return None
-        if token == other:
-            return ApiError("not_allowed_token_type")
-        return ApiError("invalid_auth")
-
-    def _answer_api(
-        self,
-        verb: str,
-        method: str,
-        query: str,
-        headers: Mapping[str, str],
-        raw: bytes,
-        peer: str,
-    ) -> _Outcome:
-        params = _parse_params(method, query, headers, raw)
-        invalid_json = bool(params.pop("__invalid_json__", False))
-        recorded_params = {k: v for k, v in params.items() if k != "token"}
-        with self._lock:
-            outcome, response, fault = self._run_method(method, params, headers, invalid_json)
-            call = RecordedCall(
-                method=method,
-                params=recorded_params,
-                headers=_redacted_headers(headers),
-                time=time.time(),
-                http_method=verb,
-                status=outcome.status,
-                response=response,
-                fault=fault,
-                peer=peer,
-            )
-            self._record(call)
-        self._notify(call)
-        return outcome
-
-    def _run_method(
-        self, method: str, params: Params, headers: Mapping[str, str], invalid_json: bool
-    ) -> tuple[_Outcome, dict[str, Any], str | None]:
-        fault = self._faults.take(method)
-        if fault is not None and fault.kind is not FaultKind.RESPONSE_LOST:
-            return self._fault_outcome(fault), {}, fault.kind.value
-        app_level = method in self._app_methods
-        handler = self._app_methods[method] if app_level else self._state.handler(method)
-        body: dict[str, Any]
-        extra_headers: dict[str, str] = {}
-        status = 200
-        if handler is None:
-            body = {"ok": False, "error": "unknown_method"}
-        elif invalid_json:
-            body = {"ok": False, "error": "invalid_json"}
-        elif (token_error := self._token_error(params, headers, app_level=app_level)) is not None:
-            body = token_error.body()
-        elif (wait := self._rate_limited(method, params)) is not None:
-            status, body = 429, {"ok": False, "error": "ratelimited"}
-            extra_headers["Retry-After"] = str(wait)
-        else:
-            try:
-                body = handler(params)
-            except ApiError as exc:
-                body = exc.body()
-            if body.get("ok"):
-                self._changed.notify_all()
-        outcome = _json_outcome(status, body, extra_headers)
-        if fault is not None:
-            outcome.reset_after = True
-            return outcome, body, fault.kind.value
-        return outcome, body, None
-
-    def _rate_limited(self, method: str, params: Params) -> int | None:
-        if self._limiter is None or method != "chat.postMessage":
-            return None
-        return self._limiter.admit(str(params.get("channel") or ""))
-
-    @staticmethod
-    def _fault_outcome(fault: Fault) -> _Outcome:
-        if fault.kind is FaultKind.RATE_LIMITED:
-            retry_after = {"Retry-After": str(fault.retry_after)}
-            return _json_outcome(429, {"ok": False, "error": "ratelimited"}, retry_after)
-        if fault.kind is FaultKind.SERVER_ERROR:
-            return _json_outcome(fault.status, {"ok": False, "error": "fatal_error"})
-        return _Outcome(0, b"", reset_before=True)
-
-    def _answer_response(
-        self, token: str, headers: Mapping[str, str], raw: bytes, peer: str
-    ) -> _Outcome:
-        try:
-            body = json.loads(raw) if raw else None
-        except ValueError:
-            body = None
-        with self._lock:
-            fault = self._faults.take(RESPONSE_URL_METHOD)
-            if fault is not None and fault.kind is not FaultKind.RESPONSE_LOST:
-                outcome = self._fault_outcome(fault)
-                status, text = outcome.status, fault.kind.value
-            elif not isinstance(body, dict):
-                status, text = 400, "invalid_payload"
-            else:
-                status, text, _ = self._state.apply_response(token, body)
-                if status == 200:
-                    self._responses.append(ResponsePost(token=token, body=body, time=time.time()))
-                    self._changed.notify_all()
-                outcome = _Outcome(status, text.encode(), content_type="text/html")
-                if fault is not None:
-                    outcome.reset_after = True
-            call = RecordedCall(
-                method=RESPONSE_URL_METHOD,
-                params={"token": token, **(body if isinstance(body, dict) else {})},
-                headers=_redacted_headers(headers),
-                time=time.time(),
-                status=status,
-                response={"ok": status == 200, "body": text},
-                fault=fault.kind.value if fault is not None else None,
-                peer=peer,
-            )
-            self._record(call)
-        self._notify(call)
-        return outcome
-
-    def _record(self, call: RecordedCall) -> None:
-        self._calls.append(call)
-        self._changed.notify_all()
-
-    def _notify(self, call: RecordedCall) -> None:
-        with self._lock:
-            listeners = list(self._listeners)
-        for listener in listeners:
-            try:
-                listener(call)
-            except Exception:
-                log.exception("slack stand-in listener failed on %s", call.method)
+def _copy(found: T | None) -> T | None:
+    """A copy the caller may keep while the stand-in goes on changing its own."""
+    return copy.deepcopy(found) if found is not None else None
