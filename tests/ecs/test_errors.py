@@ -71,7 +71,8 @@ GATEWAY = [
     ("NoPermission", 403, Reaction.FAIL),
     ("Forbidden", 403, Reaction.FAIL),
     ("OperationConflict", 409, Reaction.RETRY_LATER),
-    ("InvalidOperation.Conflict", 403, Reaction.FAIL),
+    ("InvalidOperation.Conflict", 403, Reaction.RETRY_LATER),
+    ("Operation.Conflict", 409, Reaction.RETRY_LATER),
     ("InvalidRegionId.NotFound", 404, Reaction.FAIL),
 ]
 
