@@ -10,15 +10,10 @@ attached and the call was sent once.
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from attach_world import FREE, KEY_ID, REGION, RUNNING, SECRET, attach_world
 
 from bot.ecs.catalogue import ATTACH, ATTACH_CODES, CONFLICT_CODES, Reaction, lookup

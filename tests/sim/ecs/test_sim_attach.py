@@ -3,15 +3,10 @@ faults every write knows, and the natural triggers the code table leaves to raw 
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from attach_world import ATTACH_DELAY, FREE, KEY_ID, REGION, RUNNING, SECRET, attach_world
 from sim_helpers import RawCaller
 
