@@ -2,8 +2,9 @@
 
     EcsError                  ECS answered with an error code (or gave no usable answer)
     ├── EcsTransportError     no answer after the client's retries (timeouts, connections)
-    └── OutcomeUnknownError   a state-changing call (Detach) may or may not have been applied:
-                              its answer was lost, unreadable, or a server error. Describe first.
+    └── OutcomeUnknownError   a state-changing call (Detach, Attach) may or may not have been
+                              applied: its answer was lost, unreadable, or a server error.
+                              Describe first.
 
 Messages from ECS are kept exactly as sent (placeholders such as `%s` included); they are never
 used as format strings. Nothing here ever holds a secret.
@@ -11,9 +12,10 @@ used as format strings. Nothing here ever holds a secret.
 
 from __future__ import annotations
 
-from bot.ecs.catalogue import CATALOGUE, CatalogueEntry, Category, Reaction, lookup
+from bot.ecs.catalogue import ATTACH, CATALOGUE, CatalogueEntry, Category, Reaction, lookup
 
 __all__ = [
+    "ATTACH_OUTCOME_UNKNOWN",
     "CATALOGUE",
     "OUTCOME_UNKNOWN",
     "CatalogueEntry",
@@ -23,11 +25,19 @@ __all__ = [
     "OutcomeUnknownError",
     "Reaction",
     "lookup",
+    "outcome_unknown_code",
 ]
 
 
-# The code of a state-changing call whose answer never came (or could not be read).
+# The code of a state-changing call whose answer never came (or could not be read): a Detach's
+# (the 0.1 name, stored in existing rows) and an Attach's.
 OUTCOME_UNKNOWN = "Transport.DetachOutcomeUnknown"
+ATTACH_OUTCOME_UNKNOWN = "Transport.AttachOutcomeUnknown"
+
+
+def outcome_unknown_code(action: str) -> str:
+    """The code for a lost or unreadable answer to the state-changing call `action`."""
+    return ATTACH_OUTCOME_UNKNOWN if action == ATTACH else OUTCOME_UNKNOWN
 
 
 class EcsError(Exception):
@@ -65,8 +75,8 @@ class EcsError(Exception):
 
     @property
     def entry(self) -> CatalogueEntry:
-        """The catalogue entry for this code (a family fallback for unknown codes)."""
-        return lookup(self.code, self.http_status or None)
+        """The catalogue entry for this code as its operation means it (a family if unknown)."""
+        return lookup(self.code, self.http_status or None, self.action)
 
     @property
     def reaction(self) -> Reaction:
@@ -88,7 +98,7 @@ class OutcomeUnknownError(EcsError):
     """A state-changing call may have been applied (lost answer or server error): Describe first.
 
     `code` is ECS's own code when ECS answered (`InternalError`, `ServiceUnavailable`, …) and
-    `OUTCOME_UNKNOWN` when no answer came; either way the catalogue reaction is CHECK_FIRST.
+    `outcome_unknown_code(action)` when no answer came; either way the reaction is CHECK_FIRST.
     """
 
     @property

@@ -7,6 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from bot.ecs.catalogue import (
+    ATTACH,
+    ATTACH_CODES,
+    ATTACH_DOC_CODES,
+    BY_OPERATION,
+    CONFLICT_CODES,
+    DETACH,
+    per_operation,
+)
 from bot.ecs.errors import (
     CATALOGUE,
     Category,
@@ -71,7 +80,8 @@ GATEWAY = [
     ("NoPermission", 403, Reaction.FAIL),
     ("Forbidden", 403, Reaction.FAIL),
     ("OperationConflict", 409, Reaction.RETRY_LATER),
-    ("InvalidOperation.Conflict", 403, Reaction.FAIL),
+    ("InvalidOperation.Conflict", 403, Reaction.RETRY_LATER),
+    ("Operation.Conflict", 409, Reaction.RETRY_LATER),
     ("InvalidRegionId.NotFound", 404, Reaction.FAIL),
 ]
 
@@ -155,3 +165,80 @@ def test_error_family() -> None:
     assert not issubclass(OutcomeUnknownError, EcsTransportError)
     unknown = OutcomeUnknownError("Transport.DetachOutcomeUnknown", "read timed out")
     assert unknown.reaction is Reaction.CHECK_FIRST
+
+
+# ---- AttachNetworkInterface and per-operation meanings ----
+
+
+def test_attach_codes_are_the_documented_table_plus_the_write_wide_codes() -> None:
+    assert len(ATTACH_DOC_CODES) == 30
+    assert len(set(ATTACH_CODES)) == len(ATTACH_CODES)
+    assert set(ATTACH_DOC_CODES) < set(ATTACH_CODES)
+    assert set(CONFLICT_CODES) <= set(ATTACH_CODES)
+
+
+@pytest.mark.parametrize("code", ATTACH_CODES)
+def test_every_attach_code_has_plain_words_and_a_remedy(code: str) -> None:
+    entry = lookup(code, action=ATTACH)
+    assert entry.code == code
+    assert entry.category is not Category.UNKNOWN
+    assert entry.meaning.endswith(".") and entry.remedy.endswith(".")
+    assert "%s" not in entry.meaning
+    # An attach never reads as a detach, whichever entry it comes from.
+    assert "removed" not in entry.meaning
+    assert "request the detach" not in entry.remedy
+
+
+@pytest.mark.parametrize(
+    ("code", "detach", "attach"),
+    [
+        ("InvalidEcsId.NotFound", Reaction.ALREADY_DONE, Reaction.FAIL),
+        ("InvalidEniId.NotFound", Reaction.ALREADY_DONE, Reaction.FAIL),
+        ("InvalidOperation.InvalidEniState", Reaction.RETRY_LATER, Reaction.RETRY_LATER),
+        ("InvalidOperation.InvalidEcsState", Reaction.RETRY_LATER, Reaction.RETRY_LATER),
+        ("EniPerInstanceLimitExceeded", Reaction.FAIL, Reaction.FAIL),
+    ],
+)
+def test_per_operation_reactions(code: str, detach: Reaction, attach: Reaction) -> None:
+    assert lookup(code, action=DETACH).reaction is detach
+    assert lookup(code, action=ATTACH).reaction is attach
+    assert per_operation(code) == {ATTACH}
+    assert lookup(code, action=ATTACH).meaning != lookup(code, action=DETACH).meaning
+
+
+def test_codes_with_one_meaning_say_so() -> None:
+    assert per_operation("Throttling") == frozenset()
+    assert lookup("Throttling", action=ATTACH) is CATALOGUE["Throttling"]
+    assert per_operation("InvalidOperation.Ipv4CountExceeded") == frozenset()
+
+
+def test_every_operation_entry_is_marked_with_its_operation() -> None:
+    for action, own in BY_OPERATION.items():
+        for code, entry in own.items():
+            assert (entry.code, entry.action) == (code, action)
+            # Same code, same status: only the words and the reaction may differ.
+            assert entry.http_status == CATALOGUE[code].http_status
+
+
+def test_error_entry_follows_its_action() -> None:
+    attach = EcsError("InvalidEcsId.NotFound", http_status=404, action=ATTACH)
+    detach = EcsError("InvalidEcsId.NotFound", http_status=404, action=DETACH)
+    assert attach.reaction is Reaction.FAIL
+    assert detach.reaction is Reaction.ALREADY_DONE
+    assert OutcomeUnknownError("InternalError", action=ATTACH).reaction is Reaction.CHECK_FIRST
+
+
+def test_the_example_of_the_contract() -> None:
+    entry = lookup("EniPerInstanceLimitExceeded", action=ATTACH)
+    assert "holds no more" in entry.meaning
+    assert "detach" in entry.remedy.lower() and "larger" in entry.remedy
+
+
+@pytest.mark.parametrize("code", CONFLICT_CODES)
+def test_the_three_conflict_spellings_are_one_busy_reaction(code: str) -> None:
+    reference = CATALOGUE["OperationConflict"]
+    for action in (None, DETACH, ATTACH):
+        entry = lookup(code, action=action)
+        assert entry.reaction is Reaction.RETRY_LATER
+        assert entry.category is Category.CONFLICT
+        assert (entry.meaning, entry.remedy) == (reference.meaning, reference.remedy)

@@ -1,15 +1,15 @@
 """The error codes the simulator answers with, their HTTP status and a message like ECS's.
 
-Statuses come from the DetachNetworkInterface table (shared seed) and the gateway table
-(API_NOTES 6.3); the simulator keeps its own copy so that it answers like ECS even if the
-bot's catalogue drifts (a test compares the two).
+Statuses come from the DetachNetworkInterface table (shared seed), the AttachNetworkInterface
+table of ECS's API reference and the gateway table (API_NOTES 6.3); the simulator keeps its own
+copy so that it answers like ECS even if the bot's catalogue drifts (a test compares the two).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["SEED_CODES", "CodeInfo", "SimError", "info"]
+__all__ = ["ATTACH_CODES", "SEED_CODES", "CodeInfo", "SimError", "info"]
 
 
 @dataclass(frozen=True)
@@ -179,10 +179,76 @@ _TABLE: dict[str, CodeInfo] = {
     "Forbidden.AccessKeyDisabled": CodeInfo(403, "The specified AccessKey is disabled."),
     "InvalidOperation.Conflict": CodeInfo(403, "The operation conflicts with another one."),
     "NoPermission": CodeInfo(403, "You are not authorized to perform this operation."),
+    # ---- AttachNetworkInterface codes beyond the Detach table, and write-wide ones. ----
+    "InvalidOperation.InvalidGeneration": CodeInfo(
+        400, "The instance family does not support this operation."
+    ),
+    "InvalidOperation.Ipv4CountExceeded": CodeInfo(
+        403, "The maximum number of IPv4 addresses of a network interface is reached."
+    ),
+    "InvalidOperation.Ipv6NotSupport": CodeInfo(
+        403, "The instance type does not support IPv6 addresses."
+    ),
+    "Forbidden.Unauthorized": CodeInfo(
+        403, "A required authorization for the specified action is not supplied."
+    ),
+    "InvalidAccountStatus.NotEnoughBalance": CodeInfo(
+        403, "Your account does not have enough balance."
+    ),
+    "InvalidAccountStatus.SnapshotServiceUnavailable": CodeInfo(
+        403, "Snapshot service has not been opened yet."
+    ),
+    "Operation.Conflict": CodeInfo(
+        409, "The operation conflicts with another operation on the same resource."
+    ),
 }
 
 # The 35 codes of the seed's DetachNetworkInterface table, in its order.
 SEED_CODES: tuple[str, ...] = tuple(list(_TABLE)[:35])
+
+# Every code AttachNetworkInterface may answer with: its documentation's table (AlibabaCloudDocs
+# ecs, "AttachNetworkInterface.md"), then the write-wide codes (trunk members, RAM, account
+# status, the three conflict spellings). The bot's catalogue keeps the same list.
+ATTACH_CODES: tuple[str, ...] = (
+    "InvalidUserType.NotSupported",
+    "Abs.InvalidAccount.NotFound",
+    "MissingParameter",
+    "Forbidden.NotSupportRAM",
+    "UnsupportedParameter",
+    "Forbidden.SubUser",
+    "InvalidParameter",
+    "InvalidInstanceID.Malformed",
+    "InvalidOperation.InvalidRegion",
+    "InvalidOperation.InvalidEcsState",
+    "InvalidOperation.InvalidEniState",
+    "InvalidOperation.DetachPrimaryEniNotAllowed",
+    "InvalidEcsId.NotFound",
+    "InvalidEniId.NotFound",
+    "InvalidVSwitchId.NotFound",
+    "InvalidSecurityGroupId.NotFound",
+    "MaxEniCountExceeded",
+    "EniPerInstanceLimitExceeded",
+    "InvalidOperation.AvailabilityZoneMismatch",
+    "InvalidOperation.VpcMismatch",
+    "SecurityGroupInstanceLimitExceed",
+    "InvalidSecurityGroupId.NotVpc",
+    "InvalidOperation.InvalidEniType",
+    "Forbidden.RegionId",
+    "InvalidInstanceId.NotFound",
+    "InvalidOperation.InvalidGeneration",
+    "InvalidParams.EniId",
+    "InvalidOperation.Ipv4CountExceeded",
+    "InvalidOperation.EniServiceManaged",
+    "InvalidOperation.Ipv6NotSupport",
+    "InvalidOperation.HasMemberEniAttached",
+    "Forbidden.RAM",
+    "Forbidden.Unauthorized",
+    "InvalidAccountStatus.NotEnoughBalance",
+    "InvalidAccountStatus.SnapshotServiceUnavailable",
+    "OperationConflict",
+    "InvalidOperation.Conflict",
+    "Operation.Conflict",
+)
 
 # Codes the forced-error fault may use without an explicit status, by family.
 _FAMILY_STATUS = (("Throttling", 400), ("ServiceUnavailable", 503), ("InternalError", 500))

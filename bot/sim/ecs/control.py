@@ -4,15 +4,16 @@ Only loopback clients are served (anyone else gets 403), so a simulator bound to
 address for staging cannot be steered from outside.
 
     GET    /_sim/world               the world, settled to now
-    POST   /_sim/world               {"detach_delay": seconds}
-    GET    /_sim/calls               counters per action, per result, accepted detaches per ENI
+    POST   /_sim/world               {"detach_delay": seconds, "attach_delay": seconds}
+    GET    /_sim/calls               counters per action, per result, accepted writes per ENI
     POST   /_sim/reset-counters      forget every count
     GET    /_sim/faults              active faults
     POST   /_sim/faults              a fault (see bot.sim.ecs.faults) or a list of them → 201
     DELETE /_sim/faults              drop every fault
     DELETE /_sim/faults/<id>         drop one fault
     POST   /_sim/eni/<id>            change an ENI: status, instance_id, device_index,
-                                     stuck_detaches, detach_delay, service_managed, linked
+                                     stuck_detaches, detach_delay, attach_delay,
+                                     fail_attaches, service_managed, linked, tags
     POST   /_sim/instance/<id>       change an instance: status, instance_type
 """
 
@@ -25,7 +26,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from bot.sim.ecs.counters import CallCounters
-from bot.sim.ecs.faults import FaultKind, Faults, FaultSpec
+from bot.sim.ecs.faults import ENI_PROPERTY_KINDS, FaultKind, Faults, FaultSpec
 from bot.sim.ecs.render import JSON_CONTENT_TYPE, Reply
 from bot.sim.ecs.world import EniStatus, InstanceStatus, World
 
@@ -55,8 +56,11 @@ class EniPatch(BaseModel):
     device_index: int | None = Field(default=None, ge=0)
     stuck_detaches: int | None = Field(default=None, ge=0)
     detach_delay: float | None = Field(default=None, ge=0)
+    attach_delay: float | None = Field(default=None, ge=0)
+    fail_attaches: int | None = Field(default=None, ge=0)
     service_managed: bool | None = None
     linked: bool | None = None
+    tags: dict[str, str] | None = None
 
 
 class InstancePatch(BaseModel):
@@ -73,10 +77,16 @@ class WorldPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    detach_delay: float = Field(ge=0)
+    detach_delay: float | None = Field(default=None, ge=0)
+    attach_delay: float | None = Field(default=None, ge=0)
 
 
 _FAULTS = TypeAdapter(FaultSpec | list[FaultSpec])
+# The ENI field each ENI-property fault kind sets (as POST /_sim/eni/<id> names it).
+_ENI_PROPERTY = {
+    FaultKind.STUCK_DETACHING: "stuck_detaches",
+    FaultKind.ATTACH_FAILS: "fail_attaches",
+}
 
 
 class ControlApi:
@@ -107,8 +117,13 @@ class ControlApi:
             if method == "GET":
                 return _json(200, self.world.snapshot())
             if method == "POST":
-                self.world.detach_delay = WorldPatch.model_validate(payload).detach_delay
-                return _json(200, {"detach_delay": self.world.detach_delay})
+                patch = WorldPatch.model_validate(payload)
+                if patch.detach_delay is not None:
+                    self.world.detach_delay = patch.detach_delay
+                if patch.attach_delay is not None:
+                    self.world.attach_delay = patch.attach_delay
+                delays = {"detach_delay": self.world.detach_delay}
+                return _json(200, {**delays, "attach_delay": self.world.attach_delay})
         if head == "calls" and not rest and method == "GET":
             return _json(200, self.counters.snapshot())
         if head == "reset-counters" and not rest and method == "POST":
@@ -147,12 +162,11 @@ class ControlApi:
             specs = parsed if isinstance(parsed, list) else [parsed]
             added = []
             for spec in specs:
-                if spec.kind is FaultKind.STUCK_DETACHING:
+                if spec.kind in ENI_PROPERTY_KINDS:
                     assert spec.eni_id is not None  # checked by FaultSpec
+                    field = _ENI_PROPERTY[spec.kind]
                     try:
-                        self.world.update_network_interface(
-                            spec.eni_id, {"stuck_detaches": spec.times or 0}
-                        )
+                        self.world.update_network_interface(spec.eni_id, {field: spec.times or 0})
                     except KeyError:
                         return _json(404, {"error": f"no ENI {spec.eni_id}"})
                     added.append({"kind": str(spec.kind), "eni_id": spec.eni_id})

@@ -18,13 +18,14 @@ DROPPED = "ConnectionDropped"
 
 
 class CallCounters:
-    """Thread-safe counters per action, per (action, result) and accepted detaches per ENI."""
+    """Thread-safe counters per action, per (action, result), accepted detaches/attaches per ENI."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._by_action: Counter[str] = Counter()
         self._by_result: Counter[tuple[str, str]] = Counter()
         self._detaches: Counter[str] = Counter()
+        self._attaches: Counter[str] = Counter()
 
     def record(self, action: str, result: str) -> None:
         """Count one answered call (`action` is "-" when the request named none)."""
@@ -36,6 +37,11 @@ class CallCounters:
         """Count one detach the world accepted for `eni_id`."""
         with self._lock:
             self._detaches[eni_id] += 1
+
+    def record_attach(self, eni_id: str) -> None:
+        """Count one attach the world accepted for `eni_id`."""
+        with self._lock:
+            self._attaches[eni_id] += 1
 
     def total(self, action: str | None = None) -> int:
         """Calls of `action` (every action when None)."""
@@ -59,12 +65,18 @@ class CallCounters:
         with self._lock:
             return self._detaches[eni_id]
 
+    def accepted_attaches(self, eni_id: str) -> int:
+        """Attaches the world accepted for one ENI."""
+        with self._lock:
+            return self._attaches[eni_id]
+
     def reset(self) -> None:
         """Forget every count."""
         with self._lock:
             self._by_action.clear()
             self._by_result.clear()
             self._detaches.clear()
+            self._attaches.clear()
 
     def snapshot(self) -> dict[str, Any]:
         """Every count as plain data, for GET /_sim/calls."""
@@ -77,4 +89,5 @@ class CallCounters:
                 "by_action": dict(sorted(self._by_action.items())),
                 "by_result": by_result,
                 "accepted_detaches": dict(sorted(self._detaches.items())),
+                "accepted_attaches": dict(sorted(self._attaches.items())),
             }

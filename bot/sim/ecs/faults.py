@@ -13,9 +13,13 @@ A fault is a rule that matches calls by action and/or ENI and fires for the next
     error_after_apply the call is applied, then answered with `code` (default InternalError,
                       HTTP 500): ECS's server errors do not say whether a write took effect
 
-"An ENI that stays in Detaching until re-detached N times" is a property of the ENI
-(`stuck_detaches`), set in the fixture or with POST /_sim/eni/<id>; POST /_sim/faults accepts it
-too as `{"kind": "stuck_detaching", "eni_id": ..., "times": N}` for convenience.
+Every kind applies to any action (AttachNetworkInterface as much as Detach). Two behaviours are
+properties of the ENI, set in the fixture or with POST /_sim/eni/<id>, which POST /_sim/faults
+also accepts for convenience:
+    stuck_detaching   {"eni_id": ..., "times": N}: stays Detaching until re-detached N times
+                      (the ENI's `stuck_detaches`)
+    attach_fails      {"eni_id": ..., "times": N}: its next N accepted attaches go Attaching,
+                      then fall back to Available instead of InUse (the ENI's `fail_attaches`)
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["Fault", "FaultKind", "FaultSpec", "Faults", "Firing"]
+__all__ = ["ENI_PROPERTY_KINDS", "Fault", "FaultKind", "FaultSpec", "Faults", "Firing"]
 
 
 class FaultKind(StrEnum):
@@ -42,6 +46,11 @@ class FaultKind(StrEnum):
     DROP_CONNECTION = "drop_connection"
     ERROR_AFTER_APPLY = "error_after_apply"
     STUCK_DETACHING = "stuck_detaching"
+    ATTACH_FAILS = "attach_fails"
+
+
+# Kinds that set a property of one ENI rather than act on calls.
+ENI_PROPERTY_KINDS = (FaultKind.STUCK_DETACHING, FaultKind.ATTACH_FAILS)
 
 
 _DEFAULT_CODE = {
@@ -71,8 +80,8 @@ class FaultSpec(BaseModel):
             raise ValueError("an 'error' fault needs a code")
         if self.kind is FaultKind.LATENCY and self.seconds <= 0:
             raise ValueError("a 'latency' fault needs seconds > 0")
-        if self.kind is FaultKind.STUCK_DETACHING and (not self.eni_id or self.times is None):
-            raise ValueError("a 'stuck_detaching' fault needs eni_id and times")
+        if self.kind in ENI_PROPERTY_KINDS and (not self.eni_id or self.times is None):
+            raise ValueError(f"a '{self.kind}' fault needs eni_id and times")
         if (
             self.kind is FaultKind.SERVER_ERROR
             and self.code
@@ -127,7 +136,7 @@ class Faults:
             self.add(spec)
 
     def add(self, spec: FaultSpec) -> Fault:
-        """Register a fault; stuck_detaching is handled by the server, not stored here."""
+        """Register a fault; ENI-property kinds are set on the world instead (never fire here)."""
         with self._lock:
             fault = Fault(fault_id=next(self._ids), spec=spec, remaining=spec.times)
             self._faults.append(fault)
@@ -187,7 +196,7 @@ _AFTER_APPLY_KINDS = (FaultKind.DROP_CONNECTION, FaultKind.ERROR_AFTER_APPLY)
 
 def _matches(spec: FaultSpec, action: str, targets: set[str]) -> bool:
     """Whether a fault applies to a call of `action` naming `targets`."""
-    if spec.kind is FaultKind.STUCK_DETACHING:
+    if spec.kind in ENI_PROPERTY_KINDS:
         return False
     if spec.action is not None and spec.action != action:
         return False

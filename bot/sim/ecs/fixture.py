@@ -3,6 +3,7 @@
 Format (every key but the IDs is optional; unknown keys are errors)::
 
     detach_delay: 2.0              # seconds an ENI stays Detaching before it is Available
+    attach_delay: 2.0              # seconds an ENI stays Attaching before it is InUse
     owner_id: "1234567890123456"   # account ID shown as OwnerId
     regions:
       - id: cn-hangzhou
@@ -10,14 +11,19 @@ Format (every key but the IDs is optional; unknown keys are errors)::
         zones: [cn-hangzhou-h]
     instance_types:
       - name: ecs.t5-lc1m1.small
-        eni_hot_plug: false        # running instances of it answer HotPlugNotSupport
+        eni_hot_plug: false        # running: HotPlugNotSupport (detach), InvalidEcsState (attach)
+        eni_limit: 2               # ENIs it holds, primary included: EniPerInstanceLimitExceeded
+        ipv4_per_eni: 2            # private IPv4s per ENI: InvalidOperation.Ipv4CountExceeded
+        eni_supported: true        # false: InvalidOperation.InvalidGeneration
+        ipv6: true                 # false: InvalidOperation.Ipv6NotSupport for IPv6 ENIs
     access_keys:                   # added to the simulator's key pairs
       - id: ram-user-key
         secret: ram-user-secret
         security_token: null       # set: requests must carry it (STS credentials)
         security_token_expired: false   # true: InvalidSecurityToken.Expired
-        account: active            # not_found | unsupported_user_type
-        denied_actions:   # action → Forbidden.RAM | Forbidden.SubUser | Forbidden.NotSupportRAM
+        account: active            # not_found | unsupported_user_type | not_enough_balance |
+                                   # snapshot_service_unavailable (the last two: writes only)
+        denied_actions:   # action → Forbidden.RAM | .SubUser | .NotSupportRAM | .Unauthorized
           DetachNetworkInterface: Forbidden.SubUser
     instances:
       - id: i-bp1a2b3c4d5e6f7g8h9i
@@ -41,6 +47,8 @@ Format (every key but the IDs is optional; unknown keys are errors)::
         vpc_id: vpc-...            # default: the instance's
         vswitch_id: vsw-...
         private_ip: 10.0.1.11
+        secondary_ips: [10.0.1.12] # more private IPv4 addresses
+        ipv6_addresses: []
         mac: 00:16:3e:12:34:56     # default: derived from the ID
         security_groups: [sg-...]
         name: app-eni
@@ -51,6 +59,8 @@ Format (every key but the IDs is optional; unknown keys are errors)::
         linked: false              # true: EniLinked
         detach_delay: null         # overrides the world's delay for this ENI
         stuck_detaches: 0          # N: stays Detaching until re-detached N more times
+        attach_delay: null         # overrides the world's attach delay for this ENI
+        fail_attaches: 0           # N: the next N attaches fall back to Available
     faults:                        # see bot.sim.ecs.faults
       - {kind: throttle, action: DescribeNetworkInterfaces, times: 2, retry_after_ms: 200}
 
@@ -69,7 +79,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from bot.sim.ecs.faults import FaultSpec
+from bot.sim.ecs.faults import ENI_PROPERTY_KINDS, FaultKind, FaultSpec
 from bot.sim.ecs.world import (
     AccessKey,
     AccountState,
@@ -86,7 +96,9 @@ from bot.sim.ecs.world import (
 __all__ = ["FixtureError", "WorldFixture", "load_world", "parse_world"]
 
 _ID = r"^[a-z0-9][a-z0-9-]*$"
-PermissionCode = Literal["Forbidden.RAM", "Forbidden.SubUser", "Forbidden.NotSupportRAM"]
+PermissionCode = Literal[
+    "Forbidden.RAM", "Forbidden.SubUser", "Forbidden.NotSupportRAM", "Forbidden.Unauthorized"
+]
 
 
 class FixtureError(ValueError):
@@ -110,6 +122,10 @@ class InstanceTypeFixture(_Model):
 
     name: str
     eni_hot_plug: bool = True
+    eni_limit: int | None = Field(default=None, ge=1)
+    ipv4_per_eni: int | None = Field(default=None, ge=1)
+    eni_supported: bool = True
+    ipv6: bool = True
 
 
 class AccessKeyFixture(_Model):
@@ -151,6 +167,8 @@ class NetworkInterfaceFixture(_Model):
     vpc_id: str | None = None
     vswitch_id: str | None = None
     private_ip: str = ""
+    secondary_ips: list[str] = Field(default_factory=list)
+    ipv6_addresses: list[str] = Field(default_factory=list)
     mac: str | None = None
     security_groups: list[str] = Field(default_factory=list)
     name: str = ""
@@ -161,6 +179,8 @@ class NetworkInterfaceFixture(_Model):
     linked: bool = False
     detach_delay: float | None = Field(default=None, ge=0)
     stuck_detaches: int = Field(default=0, ge=0)
+    attach_delay: float | None = Field(default=None, ge=0)
+    fail_attaches: int = Field(default=0, ge=0)
 
     @model_validator(mode="after")
     def _check(self) -> NetworkInterfaceFixture:
@@ -179,6 +199,7 @@ class WorldFixture(_Model):
     """The whole fixture file."""
 
     detach_delay: float = Field(default=2.0, ge=0)
+    attach_delay: float = Field(default=2.0, ge=0)
     owner_id: str = "1234567890123456"
     regions: list[RegionFixture] = Field(min_length=1)
     instance_types: list[InstanceTypeFixture] = Field(default_factory=list)
@@ -265,9 +286,8 @@ def build_world(fixture: WorldFixture, *, clock: Any = time.monotonic) -> World:
     ]
     owner_zone = {i.instance_id: i.zone_id for i in world_instances}
     enis = []
-    stuck_faults = {
-        f.eni_id: f.times or 0 for f in fixture.faults if f.kind == "stuck_detaching" and f.eni_id
-    }
+    stuck_faults = _property_faults(fixture.faults, FaultKind.STUCK_DETACHING)
+    failing_faults = _property_faults(fixture.faults, FaultKind.ATTACH_FAILS)
     for e in fixture.network_interfaces:
         owner = instances.get(e.instance_id or "")
         enis.append(
@@ -287,6 +307,8 @@ def build_world(fixture: WorldFixture, *, clock: Any = time.monotonic) -> World:
                 if e.vswitch_id is not None
                 else (owner.vswitch_id if owner else ""),
                 private_ip=e.private_ip,
+                secondary_ips=list(e.secondary_ips),
+                ipv6_addresses=list(e.ipv6_addresses),
                 mac=e.mac or _mac(e.id),
                 security_group_ids=list(e.security_groups),
                 name=e.name,
@@ -297,13 +319,25 @@ def build_world(fixture: WorldFixture, *, clock: Any = time.monotonic) -> World:
                 linked=e.linked,
                 detach_delay=e.detach_delay,
                 stuck_left=stuck_faults.get(e.id, e.stuck_detaches),
+                attach_delay=e.attach_delay,
+                fail_attaches=failing_faults.get(e.id, e.fail_attaches),
             )
         )
     return World(
         regions=[Region(r.id, r.enabled, tuple(r.zones)) for r in fixture.regions],
         instances=world_instances,
         network_interfaces=enis,
-        instance_types=[InstanceTypeSpec(t.name, t.eni_hot_plug) for t in fixture.instance_types],
+        instance_types=[
+            InstanceTypeSpec(
+                t.name,
+                eni_hot_plug=t.eni_hot_plug,
+                eni_limit=t.eni_limit,
+                ipv4_per_eni=t.ipv4_per_eni,
+                eni_supported=t.eni_supported,
+                ipv6=t.ipv6,
+            )
+            for t in fixture.instance_types
+        ],
         access_keys=[
             AccessKey(
                 access_key_id=k.id,
@@ -316,10 +350,16 @@ def build_world(fixture: WorldFixture, *, clock: Any = time.monotonic) -> World:
             for k in fixture.access_keys
         ],
         detach_delay=fixture.detach_delay,
+        attach_delay=fixture.attach_delay,
         owner_id=fixture.owner_id,
-        faults=[f for f in fixture.faults if f.kind != "stuck_detaching"],
+        faults=[f for f in fixture.faults if f.kind not in ENI_PROPERTY_KINDS],
         clock=clock,
     )
+
+
+def _property_faults(faults: list[FaultSpec], kind: FaultKind) -> dict[str, int]:
+    """ENI → count for the faults of `kind` that set a property of one ENI."""
+    return {f.eni_id: f.times or 0 for f in faults if f.kind is kind and f.eni_id}
 
 
 def parse_world(data: Mapping[str, Any], *, source: str = "<fixture>") -> WorldFixture:

@@ -10,9 +10,9 @@ from bot.sim.ecs.auth import Gateway, WireRequest
 from bot.sim.ecs.codes import SimError
 from bot.sim.ecs.counters import DROPPED, OK, CallCounters
 from bot.sim.ecs.faults import Faults, FaultSpec
-from bot.sim.ecs.operations import Operations
+from bot.sim.ecs.operations import ATTACH, Operations
 from bot.sim.ecs.render import Reply, error_reply, new_request_id, success_reply
-from bot.sim.ecs.world import DetachResult, World
+from bot.sim.ecs.world import World
 
 __all__ = ["EcsService"]
 
@@ -39,8 +39,11 @@ class EcsService:
         self._sleep = sleep
         self._operations = Operations(world, self._accepted)
 
-    def _accepted(self, result: DetachResult) -> None:
-        self.counters.record_detach(result.eni_id)
+    def _accepted(self, action: str, eni_id: str) -> None:
+        if action == ATTACH:
+            self.counters.record_attach(eni_id)
+        else:
+            self.counters.record_detach(eni_id)
 
     def handle(self, request: WireRequest, *, host_id: str) -> Reply:
         """Answer one call as ECS would; counts it under its action and result."""

@@ -1,8 +1,10 @@
-"""The simulated cloud: regions, instances and ENIs, and the rules DetachNetworkInterface obeys.
+"""The simulated cloud: the store of regions, instances and ENIs, and how ENIs move.
 
 One re-entrant lock guards every read and write, so concurrent HTTP handler threads see a
-consistent world. Time-driven moves (Detaching → Available) are computed lazily on read from an
-injectable monotonic clock, so there is no ticking thread and tests can move time by hand.
+consistent world. Time-driven moves (Detaching → Available, Attaching → InUse, or back to
+Available for an attach that fails) are computed lazily on read from an injectable monotonic
+clock, so there is no ticking thread and tests can move time by hand. What may be detached or
+attached is decided in rules.py; the resource types live in resources.py (re-exported here).
 """
 
 from __future__ import annotations
@@ -12,16 +14,30 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from bot.sim.ecs.codes import SimError
 from bot.sim.ecs.faults import FaultSpec
+from bot.sim.ecs.resources import (
+    AccessKey,
+    AccountState,
+    AttachResult,
+    DetachResult,
+    EniStatus,
+    EniType,
+    Instance,
+    InstanceStatus,
+    InstanceTypeSpec,
+    NetworkInterface,
+    Region,
+)
+from bot.sim.ecs.rules import check_attachable, check_detachable
 
 __all__ = [
     "AccessKey",
     "AccountState",
+    "AttachResult",
+    "DetachResult",
     "EniStatus",
     "EniType",
     "Instance",
@@ -33,128 +49,6 @@ __all__ = [
 ]
 
 Clock = Callable[[], float]
-
-
-class InstanceStatus(StrEnum):
-    """Instance states as the API reports them."""
-
-    PENDING = "Pending"
-    RUNNING = "Running"
-    STARTING = "Starting"
-    STOPPING = "Stopping"
-    STOPPED = "Stopped"
-
-
-class EniStatus(StrEnum):
-    """ENI states as the API reports them."""
-
-    AVAILABLE = "Available"
-    ATTACHING = "Attaching"
-    IN_USE = "InUse"
-    DETACHING = "Detaching"
-    DELETING = "Deleting"
-
-
-class EniType(StrEnum):
-    """ENI types as the API reports them."""
-
-    PRIMARY = "Primary"
-    SECONDARY = "Secondary"
-    TRUNK = "Trunk"
-    MEMBER = "Member"
-
-
-class AccountState(StrEnum):
-    """Account-level conditions a key can carry, each answered with its seed code."""
-
-    ACTIVE = "active"
-    NOT_FOUND = "not_found"  # Abs.InvalidAccount.NotFound
-    UNSUPPORTED_USER_TYPE = "unsupported_user_type"  # InvalidUserType.NotSupported
-
-
-@dataclass
-class Region:
-    """A region; a disabled one answers Forbidden.RegionId."""
-
-    region_id: str
-    enabled: bool = True
-    zones: tuple[str, ...] = ()
-
-
-@dataclass
-class InstanceTypeSpec:
-    """What the simulator needs to know about an instance type."""
-
-    name: str
-    eni_hot_plug: bool = True
-
-
-@dataclass
-class AccessKey:
-    """A key pair the gateway accepts, with the account conditions attached to it."""
-
-    access_key_id: str
-    secret: str = field(repr=False)
-    security_token: str | None = field(default=None, repr=False)
-    security_token_expired: bool = False
-    account: AccountState = AccountState.ACTIVE
-    # action name → permission code (Forbidden.RAM, Forbidden.SubUser, Forbidden.NotSupportRAM).
-    denied_actions: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class Instance:
-    """An ECS instance."""
-
-    instance_id: str
-    region_id: str
-    zone_id: str
-    status: InstanceStatus
-    instance_type: str
-    name: str = ""
-    vpc_id: str = ""
-    vswitch_id: str = ""
-    private_ip: str = ""
-    creation_time: str = "2025-01-01T00:00Z"
-
-
-@dataclass
-class NetworkInterface:
-    """An elastic network interface, with its detach behaviour."""
-
-    eni_id: str
-    region_id: str
-    zone_id: str
-    type: EniType
-    status: EniStatus
-    instance_id: str | None = None
-    device_index: int | None = None
-    trunk_id: str | None = None
-    vpc_id: str = ""
-    vswitch_id: str = ""
-    private_ip: str = ""
-    mac: str = ""
-    security_group_ids: list[str] = field(default_factory=list)
-    name: str = ""
-    description: str = ""
-    tags: dict[str, str] = field(default_factory=dict)
-    service_managed: bool = False
-    service_id: str | None = None
-    linked: bool = False
-    detach_delay: float | None = None  # None: the world's delay
-    stuck_left: int = 0  # extra detaches needed before the detach delay starts counting
-    creation_time: str = "2025-01-01T00:00:00Z"
-    resource_group_id: str = ""
-    detaching_since: float | None = None
-
-
-@dataclass(frozen=True)
-class DetachResult:
-    """What an accepted detach did, for counters and logs."""
-
-    eni_id: str
-    previous_status: EniStatus
-    stuck_left: int
 
 
 class World:
@@ -169,6 +63,7 @@ class World:
         instance_types: Iterable[InstanceTypeSpec] = (),
         access_keys: Iterable[AccessKey] = (),
         detach_delay: float = 2.0,
+        attach_delay: float = 2.0,
         owner_id: str = "1234567890123456",
         faults: Iterable[FaultSpec] = (),
         clock: Clock = time.monotonic,
@@ -176,6 +71,7 @@ class World:
         self._lock = threading.RLock()
         self.clock = clock
         self.detach_delay = detach_delay
+        self.attach_delay = attach_delay
         self.owner_id = owner_id
         # Faults declared with the world; the simulator registers them when it starts.
         self.faults: tuple[FaultSpec, ...] = tuple(faults)
@@ -185,8 +81,7 @@ class World:
         self._instances: dict[str, Instance] = {i.instance_id: i for i in instances}
         self._enis: dict[str, NetworkInterface] = {}
         for eni in network_interfaces:
-            if eni.status is EniStatus.DETACHING and eni.detaching_since is None:
-                eni.detaching_since = clock()
+            _start_clocks(eni, clock())
             self._enis[eni.eni_id] = eni
         # Fixture order, for stable Describe output (ENIs are never added at run time).
         self._order = {eni_id: n for n, eni_id in enumerate(self._enis)}
@@ -270,8 +165,11 @@ class World:
 
     def hot_plug(self, instance_type: str) -> bool:
         """Whether an instance type can have ENIs detached while running (unknown: yes)."""
-        spec = self.instance_types.get(instance_type)
-        return spec.eni_hot_plug if spec else True
+        return self.type_spec(instance_type).eni_hot_plug
+
+    def type_spec(self, instance_type: str) -> InstanceTypeSpec:
+        """What the world knows of an instance type; an unknown type has no limits."""
+        return self.instance_types.get(instance_type) or InstanceTypeSpec(instance_type)
 
     def snapshot(self) -> dict[str, Any]:
         """The whole world as plain data, for the control endpoint."""
@@ -280,6 +178,7 @@ class World:
                 self._settle(eni)
             return {
                 "detach_delay": self.detach_delay,
+                "attach_delay": self.attach_delay,
                 "regions": [
                     {"id": r.region_id, "enabled": r.enabled, "zones": list(r.zones)}
                     for r in self.regions.values()
@@ -307,6 +206,9 @@ class World:
                         "linked": e.linked,
                         "stuck_detaches": e.stuck_left,
                         "detach_delay": e.detach_delay,
+                        "fail_attaches": e.fail_attaches,
+                        "attach_delay": e.attach_delay,
+                        "tags": dict(e.tags),
                     }
                     for e in self._enis.values()
                 ],
@@ -317,26 +219,15 @@ class World:
     def detach(self, region_id: str, eni_id: str, instance_id: str) -> DetachResult:
         """Apply DetachNetworkInterface's rules and move the ENI, or raise the code ECS gives."""
         with self._lock:
-            self.check_region(region_id, for_detach=True)
-            instance = self._instances.get(instance_id)
-            if instance is None or instance.region_id != region_id:
-                if instance is not None:
-                    # Exists, but not where the caller looked.
-                    raise SimError(
-                        "InvalidInstanceId.NotFound",
-                        f"The specified InstanceId {instance_id} does not exist in {region_id}.",
-                    )
-                raise SimError(
-                    "InvalidEcsId.NotFound", f"The specified instance {instance_id} does not exist."
-                )
-            eni = self._enis.get(eni_id)
-            if eni is None or eni.region_id != region_id:
-                raise SimError(
-                    "InvalidEniId.NotFound",
-                    f"The specified network interface {eni_id} does not exist.",
-                )
-            self._settle(eni)
-            self._check_detachable(eni, instance)
+            eni, instance = self._write_targets(region_id, eni_id, instance_id)
+            trunk = self._enis.get(eni.trunk_id or "")
+            check_detachable(
+                eni,
+                instance,
+                spec=self.type_spec(instance.instance_type),
+                trunk=trunk,
+                members=self.trunk_members(eni_id) if eni.type is EniType.TRUNK else [],
+            )
             previous = eni.status
             now = self.clock()
             if eni.status is EniStatus.IN_USE:
@@ -348,11 +239,31 @@ class World:
                 eni.detaching_since = now
             return DetachResult(eni_id=eni_id, previous_status=previous, stuck_left=eni.stuck_left)
 
-    def check_region(self, region_id: str, *, for_detach: bool = False) -> None:
+    def attach(self, region_id: str, eni_id: str, instance_id: str) -> AttachResult:
+        """Apply AttachNetworkInterface's rules and start attaching, or raise ECS's code."""
+        with self._lock:
+            eni, instance = self._write_targets(region_id, eni_id, instance_id)
+            held = self._held_by(instance_id)
+            check_attachable(
+                eni,
+                instance,
+                spec=self.type_spec(instance.instance_type),
+                members=self.trunk_members(eni_id) if eni.type is EniType.TRUNK else [],
+                attached=len(held),
+            )
+            used = {e.device_index for e in held}
+            device_index = next(n for n in range(1, len(used) + 2) if n not in used)
+            eni.status = EniStatus.ATTACHING
+            eni.instance_id = instance_id
+            eni.device_index = device_index
+            eni.attaching_since = self.clock()
+            return AttachResult(eni_id=eni_id, instance_id=instance_id, device_index=device_index)
+
+    def check_region(self, region_id: str, *, for_write: bool = False) -> None:
         """Raise the code ECS gives for an unknown or disabled region."""
         region = self.regions.get(region_id)
         if region is None:
-            if for_detach:
+            if for_write:
                 raise SimError(
                     "InvalidOperation.InvalidRegion",
                     f"The specified RegionId {region_id} is not valid.",
@@ -375,10 +286,7 @@ class World:
                 changes["status"] = EniStatus(changes["status"])
             for name, value in changes.items():
                 setattr(eni, name, value)
-            if eni.status is EniStatus.DETACHING and eni.detaching_since is None:
-                eni.detaching_since = self.clock()
-            if eni.status is not EniStatus.DETACHING:
-                eni.detaching_since = None
+            _start_clocks(eni, self.clock())
             if eni.status is EniStatus.AVAILABLE:
                 eni.instance_id = None
                 eni.device_index = None
@@ -395,84 +303,81 @@ class World:
                 setattr(instance, name, value)
             return copy.copy(instance)
 
-    # ---- rules ----
+    # ---- internals (called under the lock) ----
 
-    def _check_detachable(self, eni: NetworkInterface, instance: Instance) -> None:
-        """The seed's refusals, in the order a caller would most usefully see them."""
-        eni_id, instance_id = eni.eni_id, instance.instance_id
-        if eni.type is EniType.PRIMARY:
-            raise SimError(
-                "InvalidOperation.DetachPrimaryEniNotAllowed",
-                f"The primary network interface {eni_id} cannot be detached.",
-            )
-        if eni.service_managed:
-            raise SimError(
-                "InvalidOperation.EniServiceManaged",
-                f"The network interface {eni_id} is managed by service {eni.service_id or '-'}.",
-            )
-        if eni.instance_id is not None and eni.instance_id != instance_id:
-            raise SimError(
-                "InvalidParameter.EniNotBelongEcs",
-                f"The network interface {eni_id} is not attached to instance {instance_id}.",
-            )
-        if eni.linked:
-            raise SimError(
-                "InvalidOperation.EniLinked",
-                f"The network interface {eni_id} is associated with other network interfaces.",
-            )
-        if eni.type is EniType.MEMBER:
-            trunk = self._enis.get(eni.trunk_id or "")
-            if trunk is None or trunk.status is not EniStatus.IN_USE:
-                state = trunk.status if trunk else "missing"
+    def _write_targets(
+        self, region_id: str, eni_id: str, instance_id: str
+    ) -> tuple[NetworkInterface, Instance]:
+        """The ENI (settled) and instance a Detach or Attach names, or the not-found codes."""
+        self.check_region(region_id, for_write=True)
+        instance = self._instances.get(instance_id)
+        if instance is None or instance.region_id != region_id:
+            if instance is not None:
+                # Exists, but not where the caller looked.
                 raise SimError(
-                    "InvalidOperation.InvalidTrunkEniStatus",
-                    f"The trunk network interface {eni.trunk_id} is {state}.",
+                    "InvalidInstanceId.NotFound",
+                    f"The specified InstanceId {instance_id} does not exist in {region_id}.",
                 )
             raise SimError(
-                "InvalidOperation.InvalidEniType",
-                f"The network interface {eni_id} of type Member is detached from its trunk, "
-                "not from an instance.",
+                "InvalidEcsId.NotFound", f"The specified instance {instance_id} does not exist."
             )
-        if eni.type is EniType.TRUNK:
-            members = [
-                m.eni_id
-                for m in self._enis.values()
-                if m.trunk_id == eni_id and m.status is not EniStatus.AVAILABLE
-            ]
-            if members:
-                raise SimError(
-                    "InvalidOperation.HasMemberEniAttached",
-                    f"Member network interfaces are attached to {eni_id}: {','.join(members)}.",
-                )
-        if instance.status not in (InstanceStatus.RUNNING, InstanceStatus.STOPPED):
+        eni = self._enis.get(eni_id)
+        if eni is None or eni.region_id != region_id:
             raise SimError(
-                "InvalidOperation.InvalidEcsState",
-                f"The instance {instance_id} is {instance.status}; it must be Running or Stopped.",
+                "InvalidEniId.NotFound",
+                f"The specified network interface {eni_id} does not exist.",
             )
-        if eni.status not in (EniStatus.IN_USE, EniStatus.DETACHING):
-            raise SimError(
-                "InvalidOperation.InvalidEniState",
-                f"The network interface {eni_id} is {eni.status}; it must be InUse or Detaching.",
-            )
-        if instance.status is InstanceStatus.RUNNING and not self.hot_plug(instance.instance_type):
-            raise SimError(
-                "InvalidOperation.HotPlugNotSupport",
-                f"The instance type {instance.instance_type} does not support hot plugging of "
-                "network interfaces; stop the instance first.",
-            )
+        self._settle(eni)
+        return eni, instance
+
+    def _held_by(self, instance_id: str) -> list[NetworkInterface]:
+        """ENIs that take one of the instance's places now (Members sit on their trunk)."""
+        held = []
+        for eni in self._enis.values():
+            if eni.instance_id == instance_id and eni.type is not EniType.MEMBER:
+                self._settle(eni)
+                if eni.instance_id == instance_id:
+                    held.append(eni)
+        return held
 
     def _settle(self, eni: NetworkInterface) -> None:
-        """Finish a detach whose delay has passed (called under the lock on every read)."""
-        if eni.status is not EniStatus.DETACHING or eni.stuck_left > 0:
-            return
-        if eni.detaching_since is None:
-            return
-        delay = self.detach_delay if eni.detach_delay is None else eni.detach_delay
-        if self.clock() - eni.detaching_since >= delay:
-            eni.status = EniStatus.AVAILABLE
-            eni.instance_id = None
-            eni.device_index = None
-            eni.detaching_since = None
+        """Finish a detach or an attach whose delay has passed (under the lock, on every read)."""
+        now = self.clock()
+        if eni.status is EniStatus.DETACHING and eni.stuck_left == 0:
+            delay = self.detach_delay if eni.detach_delay is None else eni.detach_delay
+            if eni.detaching_since is not None and now - eni.detaching_since >= delay:
+                _free(eni)
+        elif eni.status is EniStatus.ATTACHING:
+            delay = self.attach_delay if eni.attach_delay is None else eni.attach_delay
+            if eni.attaching_since is not None and now - eni.attaching_since >= delay:
+                if eni.fail_attaches > 0:
+                    # ECS: "If the ENI is in the Available state, the ENI failed to be attached."
+                    eni.fail_attaches -= 1
+                    _free(eni)
+                else:
+                    eni.status = EniStatus.IN_USE
+                    eni.attaching_since = None
+
+
+def _free(eni: NetworkInterface) -> None:
+    """The ENI is Available again, attached to nothing."""
+    eni.status = EniStatus.AVAILABLE
+    eni.instance_id = None
+    eni.device_index = None
+    eni.detaching_since = None
+    eni.attaching_since = None
+
+
+def _start_clocks(eni: NetworkInterface, now: float) -> None:
+    """A transition's timer starts when the ENI enters it and is dropped when it leaves."""
+    if eni.status is EniStatus.DETACHING:
+        eni.detaching_since = now if eni.detaching_since is None else eni.detaching_since
+    else:
+        eni.detaching_since = None
+    if eni.status is EniStatus.ATTACHING:
+        eni.attaching_since = now if eni.attaching_since is None else eni.attaching_since
+    else:
+        eni.attaching_since = None
 
 
 def _copy_eni(eni: NetworkInterface) -> NetworkInterface:
@@ -480,4 +385,6 @@ def _copy_eni(eni: NetworkInterface) -> NetworkInterface:
     out = copy.copy(eni)
     out.security_group_ids = list(eni.security_group_ids)
     out.tags = dict(eni.tags)
+    out.secondary_ips = list(eni.secondary_ips)
+    out.ipv6_addresses = list(eni.ipv6_addresses)
     return out

@@ -63,7 +63,10 @@ def test_world_and_calls(sim: EcsSimulator, raw: RawCaller) -> None:
 
 
 def test_change_eni_instance_and_delay(sim: EcsSimulator, raw: RawCaller, clock: Any) -> None:
-    assert call(sim, "POST", "world", {"detach_delay": 30}).json() == {"detach_delay": 30.0}
+    assert call(sim, "POST", "world", {"detach_delay": 30}).json() == {
+        "detach_delay": 30.0,
+        "attach_delay": 2.0,
+    }
     assert call(sim, "POST", "instance/i-start0001", {"status": "Running"}).status_code == 200
     assert (
         raw.v3("DetachNetworkInterface", detach_params("eni-start0001", "i-start0001")).status

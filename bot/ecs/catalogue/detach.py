@@ -1,0 +1,305 @@
+"""The 35 codes of the DetachNetworkInterface error table (shared/seed), in its order.
+
+These are the operation-neutral entries of the catalogue: their wording is the one 0.1 showed
+for a detach, and an operation whose meaning differs (AttachNetworkInterface) has its own entry
+in `attach.py`. `meaning` is written for the person who asked (no jargon); `remedy` says what
+to do next.
+"""
+
+from __future__ import annotations
+
+from bot.ecs.catalogue.kinds import ADMIN, BUG, KEYS, CatalogueEntry, Category, Reaction
+
+__all__ = ["DETACH_CODES", "ENTRIES"]
+
+_L, _D, _F = Reaction.RETRY_LATER, Reaction.ALREADY_DONE, Reaction.FAIL
+
+ENTRIES: tuple[CatalogueEntry, ...] = (
+    CatalogueEntry(
+        "MissingParameter",
+        400,
+        Category.PARAMETER,
+        "The bot left out a value Alibaba Cloud needs, so nothing was changed.",
+        BUG,
+        _F,
+    ),
+    CatalogueEntry(
+        "UnsupportedParameter",
+        400,
+        Category.PARAMETER,
+        "The bot sent a setting Alibaba Cloud does not accept, so nothing was changed.",
+        BUG,
+        _F,
+    ),
+    CatalogueEntry(
+        "InvalidParameter",
+        400,
+        Category.PARAMETER,
+        "Alibaba Cloud rejected one of the values in the request, so nothing was changed.",
+        "Check the ENI ID, instance ID and region you typed; if they are right, report it.",
+        _F,
+    ),
+    CatalogueEntry(
+        "InvalidInstanceID.Malformed",
+        400,
+        Category.PARAMETER,
+        "The instance ID is not written the way Alibaba Cloud expects (it starts with `i-`).",
+        "Copy the instance ID from the ECS console and try again.",
+        _F,
+    ),
+    CatalogueEntry(
+        "InvalidOperation.InvalidRegion",
+        400,
+        Category.REGION,
+        "The region given does not work for this request.",
+        "Check the region ID (for example `cn-hangzhou`) and try again.",
+        _F,
+    ),
+    CatalogueEntry(
+        "InvalidOperation.InvalidEcsState",
+        400,
+        Category.STATE,
+        "The server is busy changing state (starting or stopping), so the network interface "
+        "cannot be removed right now.",
+        "The bot waits and tries again. If the server stays busy, check it in the ECS console.",
+        _L,
+    ),
+    CatalogueEntry(
+        "InvalidOperation.InvalidEniState",
+        400,
+        Category.STATE,
+        "The network interface is busy (still being attached or already being removed), so it "
+        "cannot be removed right now.",
+        "The bot waits and tries again; nothing for you to do unless it stays busy.",
+        _L,
+    ),
+    CatalogueEntry(
+        "InvalidOperation.DetachPrimaryEniNotAllowed",
+        400,
+        Category.PARAMETER,
+        "This is the server's main network interface; it can never be removed.",
+        "Pick a secondary network interface instead.",
+        _F,
+    ),
+    CatalogueEntry(
+        "Forbidden.RegionId",
+        400,
+        Category.REGION,
+        "This service is not offered in that region.",
+        "Check the region ID; choose the region where the ENI lives.",
+        _F,
+    ),
+    CatalogueEntry(
+        "InvalidParams.EniId",
+        400,
+        Category.PARAMETER,
+        "The network interface ID is not valid (it starts with `eni-`).",
+        "Copy the ENI ID from the ECS console and try again.",
+        _F,
+    ),
+    CatalogueEntry(
+        "InvalidParameter.EniNotBelongEcs",
+        400,
+        Category.PARAMETER,
+        "The network interface is not attached to the server you named.",
+        "Check which server the ENI is attached to (or leave the instance ID out) and retry.",
+        _F,
+    ),
+    CatalogueEntry(
+        "InvalidUserType.NotSupported",
+        403,
+        Category.PERMISSION,
+        "The cloud account the bot uses is not allowed to do this.",
+        "Ask your Alibaba Cloud administrator which account type this needs.",
+        _F,
+    ),
+    CatalogueEntry(
+        "Abs.InvalidAccount.NotFound",
+        403,
+        Category.CREDENTIAL,
+        "The cloud account behind the bot does not exist or its access key has expired.",
+        KEYS,
+        _F,
+    ),
+    CatalogueEntry(
+        "Forbidden.NotSupportRAM",
+        403,
+        Category.PERMISSION,
+        "This action cannot be done by a sub-account, only by the main account.",
+        "Ask your Alibaba Cloud administrator to do it, or to change the bot's account.",
+        _F,
+    ),
+    CatalogueEntry(
+        "Forbidden.SubUser",
+        403,
+        Category.PERMISSION,
+        "The bot's account is not allowed to manage this resource.",
+        ADMIN,
+        _F,
+    ),
+    CatalogueEntry(
+        "MaxEniCountExceeded",
+        403,
+        Category.QUOTA,
+        "The account has reached the most network interfaces it may manage.",
+        "Ask your administrator to raise the quota or free unused network interfaces.",
+        _F,
+    ),
+    CatalogueEntry(
+        "EniPerInstanceLimitExceeded",
+        403,
+        Category.QUOTA,
+        "The server already has the most network interfaces it can hold.",
+        "Ask your administrator; this limit depends on the server's instance type.",
+        _F,
+    ),
+    CatalogueEntry(
+        "InvalidOperation.AvailabilityZoneMismatch",
+        403,
+        Category.PARAMETER,
+        "The network interface and the server are in different zones.",
+        "Check that the ENI and the instance are in the same zone.",
+        _F,
+    ),
+    CatalogueEntry(
+        "InvalidOperation.VpcMismatch",
+        403,
+        Category.PARAMETER,
+        "The network interface and the server are in different private networks (VPCs).",
+        "Check that the ENI and the instance belong to the same VPC.",
+        _F,
+    ),
+    CatalogueEntry(
+        "SecurityGroupInstanceLimitExceed",
+        403,
+        Category.QUOTA,
+        "The security group has reached the most servers it may hold.",
+        "Ask your administrator to use another security group or raise the limit.",
+        _F,
+    ),
+    CatalogueEntry(
+        "InvalidSecurityGroupId.NotVpc",
+        403,
+        Category.PARAMETER,
+        "The security group is not a private-network (VPC) group.",
+        "Ask your administrator to check the ENI's security groups.",
+        _F,
+    ),
+    CatalogueEntry(
+        "InvalidOperation.InvalidEniType",
+        403,
+        Category.PARAMETER,
+        "This kind of network interface cannot be removed this way.",
+        "Check the ENI's type in the ECS console; only secondary ENIs can be detached.",
+        _F,
+    ),
+    CatalogueEntry(
+        "InvalidOperation.EniServiceManaged",
+        403,
+        Category.PERMISSION,
+        "This network interface is managed by another Alibaba Cloud service, not by you.",
+        "Remove it through the service that owns it.",
+        _F,
+    ),
+    CatalogueEntry(
+        "InvalidOperation.EniLinked",
+        403,
+        Category.STATE,
+        "The network interface is linked to other network interfaces.",
+        "Unlink it from the other ENIs first, then request the detach again.",
+        _F,
+    ),
+    CatalogueEntry(
+        "InvalidInstanceId.NotFound",
+        403,
+        Category.NOT_FOUND,
+        "No server with that ID exists in that region.",
+        "Check the instance ID and region and try again.",
+        _F,
+    ),
+    CatalogueEntry(
+        "InvalidOperation.HotPlugNotSupport",
+        403,
+        Category.STATE,
+        "This server type cannot have network interfaces removed while it is running.",
+        "Stop the server first (or ask its owner to), then request the detach again.",
+        _F,
+    ),
+    CatalogueEntry(
+        "InvalidOperation.InvalidTrunkEniStatus",
+        403,
+        Category.STATE,
+        "The trunk network interface is in a state that does not allow this.",
+        "Check the trunk ENI in the ECS console, then try again.",
+        _F,
+    ),
+    CatalogueEntry(
+        "InvalidOperation.InstanceTypeNotSupportEniTrunking",
+        403,
+        Category.PARAMETER,
+        "This server type does not support trunk network interfaces.",
+        "Check the instance type; this operation is not possible on it.",
+        _F,
+    ),
+    CatalogueEntry(
+        "InvalidParameter.EniNotBelongTrunk",
+        403,
+        Category.PARAMETER,
+        "The network interface does not belong to the trunk network interface named.",
+        "Check the ENI IDs and try again.",
+        _F,
+    ),
+    CatalogueEntry(
+        "InvalidOperation.EniTypeNotSupportTrunking",
+        403,
+        Category.PARAMETER,
+        "This kind of network interface does not support trunk mode.",
+        "Check the ENI's type in the ECS console.",
+        _F,
+    ),
+    CatalogueEntry(
+        "InvalidOperation.HasMemberEniAttached",
+        403,
+        Category.STATE,
+        "Other network interfaces still hang off this trunk network interface.",
+        "Detach its member ENIs first, then request this detach again.",
+        _F,
+    ),
+    CatalogueEntry(
+        "InvalidEcsId.NotFound",
+        404,
+        Category.NOT_FOUND,
+        "Alibaba Cloud cannot find the server any more; the interface may already be free.",
+        "The bot asks ECS for the ENI: if it is detaching or already free the request carries "
+        "on; otherwise it fails here. Check that the instance still exists.",
+        _D,
+    ),
+    CatalogueEntry(
+        "InvalidEniId.NotFound",
+        404,
+        Category.NOT_FOUND,
+        "Alibaba Cloud cannot find that network interface; it may already be gone.",
+        "The bot asks ECS for the ENI: if it is detaching or already free the request carries "
+        "on; if it was deleted there is nothing left to detach and the request ends here.",
+        _D,
+    ),
+    CatalogueEntry(
+        "InvalidVSwitchId.NotFound",
+        404,
+        Category.NOT_FOUND,
+        "The network segment (vSwitch) this interface uses no longer exists.",
+        "Ask your administrator to check the ENI's vSwitch.",
+        _F,
+    ),
+    CatalogueEntry(
+        "InvalidSecurityGroupId.NotFound",
+        404,
+        Category.NOT_FOUND,
+        "A security group this interface uses no longer exists.",
+        "Ask your administrator to check the ENI's security groups.",
+        _F,
+    ),
+)
+
+# The seed table's codes, in its order (the simulator keeps its own copy; a test compares them).
+DETACH_CODES: tuple[str, ...] = tuple(e.code for e in ENTRIES)
