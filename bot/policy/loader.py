@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from bot.policy.marks import YamlSyntaxError, duplicate_keys, line_of, parse_yaml
+from bot.policy.marks import YamlSyntaxError, duplicate_keys, line_of, null_values, parse_yaml
 from bot.policy.models import (
     ApprovalPolicy,
     Freeze,
@@ -124,13 +124,32 @@ def parse_policy(
         _problem(source, parsed.root, data, loc, "is given again; only the last would count", line)
         for loc, line in duplicate_keys(parsed.root)
     ]
+    # A null is never meant: `deny:` left empty must not make an approval rule of a deny rule.
+    nulls = dict(null_values(parsed.root))
     try:
-        spec = PolicyFile.model_validate(data)
+        spec: PolicyFile | None = PolicyFile.model_validate(data)
+        errors: list[ErrorDetails] = []
     except ValidationError as exc:
-        problems += [_from_pydantic(source, parsed.root, data, error) for error in exc.errors()]
-        raise PolicyError(_in_order(problems)) from None
-    policy = _resolve(spec, source, default_approvers)
+        spec, errors = None, exc.errors()
+    refused = {tuple(error["loc"]) for error in errors}
     problems += [
+        # Where the model refused the null too, leaving the field out is no fix.
+        _problem(source, parsed.root, data, loc, "is empty; give a value", line)
+        if loc in refused
+        else _problem(
+            source, parsed.root, data, loc, "is empty; give a value or leave it out", line
+        )
+        for loc, line in nulls.items()
+    ]
+    problems += [
+        _from_pydantic(source, parsed.root, data, error)
+        for error in errors
+        if tuple(error["loc"]) not in nulls  # said already
+    ]
+    if spec is None or problems:
+        raise PolicyError(_in_order(problems))
+    policy = _resolve(spec, source, default_approvers)
+    problems = [
         _problem(source, parsed.root, data, loc, message)
         for loc, message in _meaning(spec, policy, default_approvers)
     ]
@@ -325,7 +344,7 @@ def _problem(
         place = f"{what} {loc[1] + 1}" + _name_at(data, loc[0], loc[1])
         rest = loc[2:]
     # Indexes are left to the line number; '[key]' is pydantic's mark for a bad mapping key.
-    field = ".".join(str(part) for part in rest if isinstance(part, str) and part != "[key]")
+    field = ".".join(part for part in rest if isinstance(part, str) and part not in ("", "[key]"))
     if line is None:
         line = line_of(root, loc)
     return PolicyProblem(source, line, place, field or None, message)

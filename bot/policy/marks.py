@@ -15,7 +15,9 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-__all__ = ["Parsed", "YamlSyntaxError", "duplicate_keys", "line_of", "parse_yaml"]
+__all__ = ["Parsed", "YamlSyntaxError", "duplicate_keys", "line_of", "null_values", "parse_yaml"]
+
+_NULL = "tag:yaml.org,2002:null"
 
 Path = Sequence[str | int]
 
@@ -95,26 +97,43 @@ def _entry(node: MappingNode, part: str | int) -> tuple[Node, Node] | None:
     return found
 
 
+def null_values(root: Node | None) -> Iterator[tuple[tuple[str | int, ...], int]]:
+    """Each mapping entry whose value is null (`key:` with nothing, `~`): its path and line."""
+    for path, _mapping, key, value in _entries(root):
+        if isinstance(value, ScalarNode) and value.tag == _NULL:
+            yield path, _line(key)
+
+
 def duplicate_keys(root: Node | None) -> Iterator[tuple[tuple[str | int, ...], int]]:
     """Each key given a second time in one mapping: its path and the line of the repeat."""
+    seen: set[tuple[int, str]] = set()
+    for path, mapping, key, _value in _entries(root):
+        if (id(mapping), key.value) in seen:
+            yield path, _line(key)
+        seen.add((id(mapping), key.value))
+
+
+def _entries(
+    root: Node | None,
+) -> Iterator[tuple[tuple[str | int, ...], MappingNode, ScalarNode, Node]]:
+    """Every mapping entry with a text key, depth first in file order: path, its mapping, key,
+    value."""
     if root is None:
         return
     stack: list[tuple[tuple[str | int, ...], Node]] = [((), root)]
-    seen_nodes: set[int] = set()
+    visited: set[int] = set()
     while stack:
         path, node = stack.pop()
         # Aliases share nodes; visit each once.
-        if id(node) in seen_nodes:
+        if id(node) in visited:
             continue
-        seen_nodes.add(id(node))
+        visited.add(id(node))
+        children: list[tuple[tuple[str | int, ...], Node]] = []
         if isinstance(node, MappingNode):
-            seen: set[str] = set()
             for key, value in node.value:
-                name = key.value if isinstance(key, ScalarNode) else None
-                if name is not None and name in seen:
-                    yield (*path, name), _line(key)
-                if name is not None:
-                    seen.add(name)
-                    stack.append(((*path, name), value))
+                if isinstance(key, ScalarNode):
+                    yield (*path, key.value), node, key, value
+                    children.append(((*path, key.value), value))
         elif isinstance(node, SequenceNode):
-            stack.extend(((*path, index), item) for index, item in enumerate(node.value))
+            children = [((*path, index), item) for index, item in enumerate(node.value)]
+        stack.extend(reversed(children))

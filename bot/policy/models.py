@@ -4,8 +4,9 @@ Two layers:
 
 - `PolicyFile`, `RuleSpec`, `Match`, `Freeze`: pydantic models of what the YAML file holds.
   Unknown fields are refused (a typo such as `aprovers` or `tag` must not silently widen a rule),
-  so are explicit nulls (`deny:` with nothing after it would otherwise turn a deny rule into an
-  approval rule), booleans and numbers are strict, and datetimes need an offset.
+  booleans and numbers are strict, and datetimes need an offset. `None` means "not given", as
+  in Python; the loader refuses a null written in the file (`deny:` with nothing after it would
+  otherwise turn a deny rule into an approval rule).
 - `ApprovalPolicy` and `Rule`: what evaluation reads, with the defaults resolved (a rule's
   approvers default to `ENIBOT_APPROVERS`, which only the loader knows). Plain frozen values.
 
@@ -133,13 +134,6 @@ def _aware(value: Any) -> Any:
     )
 
 
-def _no_null(value: Any) -> Any:
-    # Before-validators run only on given values, so this refuses an explicit null and nothing else.
-    if value is None:
-        raise ValueError("is empty; give a value or leave the field out")
-    return value
-
-
 def _name(value: str) -> str:
     # Names go on the card, in /eni status and in the audit trail: one short line.
     if not value.strip() or value != value.strip() or "\n" in value:
@@ -150,7 +144,16 @@ def _name(value: str) -> str:
 
 
 MAX_NAME_LENGTH = 80
+
+
+def _tag_key(value: str) -> str:
+    if not value.strip():
+        raise ValueError("a tag key must not be empty")
+    return value
+
+
 NonEmptyText = Annotated[StrictStr, AfterValidator(_non_empty_text)]
+TagKey = Annotated[StrictStr, AfterValidator(_tag_key)]
 Name = Annotated[StrictStr, AfterValidator(_name)]
 ApproverId = Annotated[StrictStr, AfterValidator(_approver)]
 RegionId = Annotated[StrictStr, AfterValidator(_region)]
@@ -162,12 +165,13 @@ TagValues = Annotated[
     tuple[StrictStr, ...], BeforeValidator(_one_or_many), AfterValidator(_non_empty_list)
 ]
 
-_LISTED = (BeforeValidator(_no_null), AfterValidator(_non_empty_list))
-Operations = Annotated[tuple[Operation, ...], *_LISTED]
-Regions = Annotated[tuple[RegionId, ...], *_LISTED]
-Vpcs = Annotated[tuple[VpcId, ...], *_LISTED]
-VSwitches = Annotated[tuple[VSwitchId, ...], *_LISTED]
-Instances = Annotated[tuple[InstanceId, ...], *_LISTED]
+_LISTED = AfterValidator(_non_empty_list)
+Operations = Annotated[tuple[Operation, ...], _LISTED]
+Regions = Annotated[tuple[RegionId, ...], _LISTED]
+Vpcs = Annotated[tuple[VpcId, ...], _LISTED]
+VSwitches = Annotated[tuple[VSwitchId, ...], _LISTED]
+Instances = Annotated[tuple[InstanceId, ...], _LISTED]
+Tags = dict[TagKey, TagValues]
 
 
 _FILE_MODEL = ConfigDict(extra="forbid", frozen=True)
@@ -183,7 +187,7 @@ class Match(BaseModel):
 
     operations: Operations | None = None
     regions: Regions | None = None
-    tags: Annotated[dict[NonEmptyText, TagValues], BeforeValidator(_no_null)] | None = None
+    tags: Tags | None = None
     vpcs: Vpcs | None = None
     vswitches: VSwitches | None = None
     instances: Instances | None = None
@@ -209,9 +213,9 @@ class Freeze(BaseModel):
     name: Name
     start: AwareDatetime
     end: AwareDatetime
-    match: Annotated[Match, BeforeValidator(_no_null)] = Field(default_factory=Match)
-    approvers: Annotated[tuple[ApproverId, ...], BeforeValidator(_no_null)] = ()
-    message: Annotated[NonEmptyText, BeforeValidator(_no_null)] | None = None
+    match: Match = Field(default_factory=Match)
+    approvers: tuple[ApproverId, ...] = ()
+    message: NonEmptyText | None = None
 
     @field_validator("end")
     @classmethod
@@ -233,12 +237,12 @@ class RuleSpec(BaseModel):
 
     name: Name
     match: Match
-    approvers: Annotated[tuple[ApproverId, ...], BeforeValidator(_no_null)] | None = None
-    approvals: Annotated[StrictInt, BeforeValidator(_no_null), Field(ge=1)] | None = None
-    auto_approve: Annotated[StrictBool, BeforeValidator(_no_null)] | None = None
-    allow_self_approval: Annotated[StrictBool, BeforeValidator(_no_null)] | None = None
+    approvers: tuple[ApproverId, ...] | None = None
+    approvals: Annotated[StrictInt, Field(ge=1)] | None = None
+    auto_approve: StrictBool | None = None
+    allow_self_approval: StrictBool | None = None
     # Last, so that its validator sees which approval fields were given alongside it.
-    deny: Annotated[NonEmptyText, BeforeValidator(_no_null)] | None = None
+    deny: NonEmptyText | None = None
 
     @field_validator("deny")
     @classmethod
@@ -258,8 +262,8 @@ class PolicyFile(BaseModel):
 
     model_config = _FILE_MODEL
 
-    rules: Annotated[tuple[RuleSpec, ...], BeforeValidator(_no_null)]
-    freezes: Annotated[tuple[Freeze, ...], BeforeValidator(_no_null)] = ()
+    rules: tuple[RuleSpec, ...]
+    freezes: tuple[Freeze, ...] = ()
 
     @field_validator("rules")
     @classmethod
