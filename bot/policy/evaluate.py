@@ -114,7 +114,13 @@ class Requirement:
         if self.auto_approve:
             return f"Rule {self.rule}: approved automatically"
         people = [mention(approver) for approver in self.approvers]
-        who = people[0] if len(people) == 1 else ", ".join(people[:-1]) + " or " + people[-1]
+        if not people:
+            # Only the default rule with ENIBOT_APPROVERS empty (a worker-only deployment).
+            who = "nobody (no approvers are configured)"
+        elif len(people) == 1:
+            who = people[0]
+        else:
+            who = ", ".join(people[:-1]) + " or " + people[-1]
         noun = "approval" if self.approvals == 1 else "approvals"
         during = ""
         if self.freezes:
@@ -197,6 +203,7 @@ def evaluate(
     """The submission-time decision for a request of these ENIs (see the module docstring)."""
     if not targets:
         raise ValueError("a request has at least one ENI")
+    _require_aware(now)
     operation = Operation(operation)
     own = [(target, rule_for(policy, target, operation)) for target in targets]
     refusals = [
@@ -315,6 +322,7 @@ def may_count(
     `allow_self_approval` are read from the policy in force now. A matching freeze in force at
     the click replaces the rule's approvers, whatever was in force at submission.
     """
+    _require_aware(now)
     operation = Operation(operation)
     rule = policy.rule_named(rule_name)
     if rule is None or rule.is_deny:

@@ -132,6 +132,7 @@ def parse_policy(
     except ValidationError as exc:
         spec, errors = None, exc.errors()
     refused = {tuple(error["loc"]) for error in errors}
+    unknown = {tuple(e["loc"]) for e in errors if e["type"] == "extra_forbidden"}
     problems += [
         # Where the model refused the null too, leaving the field out is no fix.
         _problem(source, parsed.root, data, loc, "is empty; give a value", line)
@@ -140,11 +141,12 @@ def parse_policy(
             source, parsed.root, data, loc, "is empty; give a value or leave it out", line
         )
         for loc, line in nulls.items()
+        if loc not in unknown  # a misspelt field says so, empty or not
     ]
     problems += [
         _from_pydantic(source, parsed.root, data, error)
         for error in errors
-        if tuple(error["loc"]) not in nulls  # said already
+        if tuple(error["loc"]) not in nulls or tuple(error["loc"]) in unknown
     ]
     if spec is None or problems:
         raise PolicyError(_in_order(problems))

@@ -281,6 +281,7 @@ def test_the_operation_selects_rules() -> None:
         ([], DETACH, NOW, "at least one ENI"),
         ([eni()], "delete", NOW, "delete"),
         ([eni()], DETACH, datetime(2027, 3, 1, 12), "timezone-aware"),
+        ([eni(tags={"team": "data"})], DETACH, datetime(2027, 3, 1), "timezone-aware"),
     ],
 )
 def test_programming_errors_are_refused_loudly(
@@ -431,6 +432,10 @@ def test_a_closed_freeze_among_others_refuses_naming_the_closed_one() -> None:
         ),
         (Requirement("dev", 1, (), True), "Rule dev: approved automatically"),
         (
+            Requirement("default", 1, (), False),
+            "Rule default: 1 approval from nobody (no approvers are configured)",
+        ),
+        (
             Requirement("prod", 2, ("S0B",), False, ("year-end",)),
             "Rule prod: 2 approvals from @S0B (freeze year-end in force)",
         ),
@@ -537,6 +542,11 @@ def test_a_freeze_that_does_not_match_the_request_leaves_clicks_alone() -> None:
     p = policy(STRICT_PROD, ALL, freezes=(f,))
     assert click(p, "U1").counts
     assert not click(p, "U7").counts
+
+
+def test_a_naive_click_time_is_refused_loudly() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        click(policy(STRICT_PROD), "U1", at=datetime(2027, 3, 1))
 
 
 def test_the_requester_ban_holds_during_a_freeze_too() -> None:

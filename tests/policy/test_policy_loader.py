@@ -262,6 +262,7 @@ RULE_WITH = """\
     ("field", "message"),
     [
         ("aprovers: [U1]", "aprovers: unknown field; expected one of name, match, approvers,"),
+        ("aprovers:", "aprovers: unknown field; expected one of name, match, approvers,"),
         ("approvals: 0", "approvals: should be greater than or equal to 1 (got 0)"),
         ("approvals: two", "approvals: should be a whole number (got 'two')"),
         ("approvals: 1.5", "approvals: should be a whole number (got 1.5)"),
