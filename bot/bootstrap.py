@@ -31,6 +31,7 @@ from bot.ecs.retry import RetryPolicy
 from bot.observability.metrics import Metrics
 from bot.observability.slack_client import InstrumentedWebClient
 from bot.outbox.port import Sender
+from bot.policy import ApprovalPolicy, default_policy, load_policy
 from bot.requests.service import Policy
 from bot.runtime import Runtime
 from bot.slack import app as slack_app
@@ -40,6 +41,7 @@ from bot.workers.runner import WorkerOptions, Workers
 
 __all__ = [
     "EcsFactory",
+    "approval_policy",
     "build_app",
     "build_ecs_client",
     "build_runtime",
@@ -62,6 +64,13 @@ def policy_from(settings: Settings) -> Policy:
         stuck_after=settings.stuck_after,
         incident_channel=settings.incident_channel,
     )
+
+
+def approval_policy(settings: Settings) -> ApprovalPolicy:
+    """ENIBOT_POLICY_FILE read once, or the one default rule; raises bot.policy.PolicyError."""
+    if settings.policy_file is None:
+        return default_policy(approvers=settings.approvers, approvals=settings.required_approvals)
+    return load_policy(settings.policy_file, default_approvers=settings.approvers)
 
 
 def build_slack_client(settings: Settings, metrics: Metrics | None = None) -> WebClient:
@@ -114,13 +123,20 @@ def build_ecs_client(
 
 
 def build_runtime(
-    settings: Settings, *, migrate: bool | None = None, ecs: EcsFactory | None = None
+    settings: Settings,
+    *,
+    migrate: bool | None = None,
+    ecs: EcsFactory | None = None,
+    approval: ApprovalPolicy | None = None,
 ) -> Runtime:
     """Connect the parts; apply migrations first when ENIBOT_AUTO_MIGRATE (or `migrate`) says so.
 
     `ecs` builds another ECS client (other keys, retries or transport) in place of
     `build_ecs_client(settings)`; it is handed the observer the metrics count calls with.
+    `approval` is the policy the command already read (else `approval_policy(settings)`).
     """
+    if approval is None:
+        approval = approval_policy(settings)
     if migrate if migrate is not None else settings.auto_migrate:
         try:
             db.upgrade(settings.database_url)
@@ -140,6 +156,7 @@ def build_runtime(
         ecs=ecs(observer) if ecs is not None else build_ecs_client(settings, observer),
         slack=build_slack_client(settings, metrics),
         policy=policy_from(settings),
+        approval=approval,
         metrics=metrics,
         # One clock for the app and the workers of this process, read off the database's, so
         # every replica computes and compares lease and due times alike.

@@ -17,6 +17,7 @@ from urllib.error import URLError
 from slack_bolt.error import BoltError
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.policy import ApprovalPolicy, PolicyError, load_policy, summary
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -77,6 +78,11 @@ def _parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION")
     db_sub.add_parser("upgrade", help="apply migrations up to head")
+
+    policy = sub.add_parser("policy", help="the approval policy file")
+    policy_sub = policy.add_subparsers(dest="policy_command", metavar="ACTION")
+    check = policy_sub.add_parser("check", help="validate a policy file; exit 2 on any problem")
+    check.add_argument("file", nargs="?", help="the file (default: ENIBOT_POLICY_FILE)")
     return parser
 
 
@@ -88,6 +94,7 @@ def _commands() -> dict[str, Callable[[argparse.Namespace, Settings], int]]:
         "console": _run_console,
         "ecs-sim": _run_ecs_sim,
         "db": _run_db,
+        "policy": _run_policy,
     }
 
 
@@ -102,11 +109,12 @@ def _sigterm_as_interrupt() -> None:
 
 def _run_serve(args: argparse.Namespace, settings: Settings) -> int:
     settings.require("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "ENIBOT_APPROVERS", *_CLOUD_KEYS)
+    approval = _approval_policy(settings)
     from bot.bootstrap import build_app, build_runtime, build_workers
     from bot.slack.server import serve_http
 
     _logging(settings)
-    runtime = build_runtime(settings)
+    runtime = build_runtime(settings, approval=approval)
     workers = None if args.no_workers else build_workers(runtime)
     _sigterm_as_interrupt()
     try:
@@ -132,11 +140,12 @@ def _run_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def _run_socket(args: argparse.Namespace, settings: Settings) -> int:
     settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "ENIBOT_APPROVERS", *_CLOUD_KEYS)
+    approval = _approval_policy(settings)
     from bot.bootstrap import build_app, build_runtime, build_workers
     from bot.slack.socket import serve_socket
 
     _logging(settings)
-    runtime = build_runtime(settings)
+    runtime = build_runtime(settings, approval=approval)
     workers = build_workers(runtime)
     _sigterm_as_interrupt()
     try:
@@ -150,11 +159,12 @@ def _run_socket(args: argparse.Namespace, settings: Settings) -> int:
 
 def _run_worker(args: argparse.Namespace, settings: Settings) -> int:
     settings.require("SLACK_BOT_TOKEN", *_CLOUD_KEYS)
+    approval = _approval_policy(settings)
     from bot.bootstrap import build_runtime, build_workers
     from bot.workers.runner import run_workers
 
     _logging(settings)
-    runtime = build_runtime(settings)
+    runtime = build_runtime(settings, approval=approval)
     try:
         run_workers(build_workers(runtime))
     finally:
@@ -211,6 +221,24 @@ def _run_db(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def _approval_policy(settings: Settings) -> ApprovalPolicy:
+    """The policy, read and checked before anything starts (PolicyError: exit 2, its lines)."""
+    from bot.bootstrap import approval_policy
+
+    return approval_policy(settings)
+
+
+def _run_policy(args: argparse.Namespace, settings: Settings) -> int:
+    if args.policy_command != "check":
+        raise UsageError("usage: eni-bot policy check [FILE]")
+    path = args.file if args.file is not None else settings.policy_file
+    if path is None:
+        raise UsageError("policy check: name a FILE or set ENIBOT_POLICY_FILE")
+    policy = load_policy(path, default_approvers=settings.approvers)
+    print(f"{path}: {summary(policy)}, OK")
+    return EXIT_OK
+
+
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
@@ -227,7 +255,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         print(
-            "eni-bot: name a command: serve, socket, worker, console, ecs-sim or db upgrade"
+            "eni-bot: name a command: serve, socket, worker, console, ecs-sim, db upgrade or"
+            " policy check"
             " (see eni-bot --help)",
             file=sys.stderr,
         )
@@ -237,6 +266,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _commands()[args.command](args, settings)
     except (ConfigError, UsageError) as exc:
         print(f"eni-bot: {_one_line(str(exc))}", file=sys.stderr)
+        return EXIT_USAGE
+    except PolicyError as exc:
+        # One line per problem, each naming the file (and line): the same for `policy check`
+        # and for a command refusing to start.
+        for line in exc.lines():
+            print(line, file=sys.stderr)
         return EXIT_USAGE
     except URLError as exc:
         print(

@@ -7,6 +7,7 @@ app token, the console none), so presence is checked by `Settings.require`, not 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
@@ -90,6 +91,8 @@ class Settings(BaseSettings):
         default_factory=lambda: list(PUBLIC_REGIONS), validation_alias="ENIBOT_ALLOWED_REGIONS"
     )
     incident_channel: str | None = Field(default=None, validation_alias="ENIBOT_INCIDENT_CHANNEL")
+    # Read (and checked) once at start by the commands that need it: bot.bootstrap.approval_policy.
+    policy_file: Path | None = Field(default=None, validation_alias="ENIBOT_POLICY_FILE")
     poll_interval: float = Field(
         default=5.0, gt=0, le=3600, validation_alias="ENIBOT_POLL_INTERVAL"
     )
@@ -177,6 +180,12 @@ class Settings(BaseSettings):
                 "postgresql+psycopg://user:password@host/db"
             ) from None
         return value
+
+    @field_validator("policy_file", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        # `ENIBOT_POLICY_FILE=` in an env file means "no file", not the current directory.
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("log_level")
     @classmethod

@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.doorbells import Doorbells
 from bot.ecs.client import EcsClient
 from bot.observability.metrics import Metrics
+from bot.policy import ApprovalPolicy
 from bot.requests.service import Policy
 
 __all__ = ["Doorbells", "Runtime"]
@@ -34,6 +35,8 @@ class Runtime:
     ecs: EcsClient
     slack: WebClient
     policy: Policy
+    # The approval policy read at start; None only in a Runtime a test builds by hand.
+    approval: ApprovalPolicy | None = None
     doorbells: Doorbells = field(default_factory=Doorbells)
     metrics: Metrics = field(default_factory=Metrics)
     clock: Callable[[], datetime] = db.utcnow

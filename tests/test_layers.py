@@ -104,3 +104,13 @@ def test_simulators_load_nothing_of_the_bot_but_the_signer() -> None:
         "bot.ecs",
         "bot.ecs.signer",
     ]
+
+
+def test_the_policy_loads_nothing_of_the_bot_but_region_shapes() -> None:
+    loaded = _loaded_by("bot.policy")
+    assert "bot.policy.evaluate" in loaded
+    assert sorted(m for m in loaded if m.startswith("bot.") and not m.startswith("bot.policy")) == [
+        "bot.regions"
+    ]
+    heavy = ("sqlalchemy", "httpx", "slack_sdk", "slack_bolt", "pydantic_settings")
+    assert sorted(m for m in loaded if m.split(".")[0] in heavy) == []
