@@ -11,7 +11,14 @@ import bot.requests.models
 from bot import db
 from bot.db import Base
 
-TABLES = {"detach_request", "approval", "request_event", "outbox_message", "slack_pace"}
+TABLES = {
+    "detach_request",
+    "approval",
+    "request_event",
+    "outbox_message",
+    "outbox_thread",
+    "slack_pace",
+}
 
 
 def _tables(url: str) -> set[str]:
