@@ -6,14 +6,17 @@ is built once, complete: nothing is reached into and replaced afterwards.
 
     settings ─► build_runtime ─► engine, sessions, metrics, database clock, ECS client, WebClient
              ├► build_app      ─► the Bolt app, its listener pools (bot.slack.app.ListenerPools)
-             ├► build_sender   ─► the outbox Sender (bot.slack.notifier, without SDK retries)
-             └► build_workers  ─► executor, poller, relay, expiry, retention (bot.workers)
+             ├► build_sender   ─► the outbox Sender (bot.slack.notifier, without SDK retries),
+             │                    reading requests through card_loader (bot.requests.cards)
+             └► build_workers  ─► executor, poller, relay, expiry, retention (bot.workers); the
+                                  relay tells the domain about cards through card_hooks
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from datetime import datetime
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -21,6 +24,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
 )
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot import db
 from bot.clock import DatabaseClock
@@ -30,13 +34,15 @@ from bot.ecs.credentials import CredentialsProvider, EnvCredentials, StaticCrede
 from bot.ecs.retry import RetryPolicy
 from bot.observability.metrics import Metrics
 from bot.observability.slack_client import InstrumentedWebClient
-from bot.outbox.port import Sender
+from bot.outbox.port import CardHooks, Sender
 from bot.policy import ApprovalPolicy, default_policy, load_policy
-from bot.requests.service import Policy
+from bot.requests import cards, decisions
+from bot.requests.cards import CardView
+from bot.requests.schemas import Policy
 from bot.runtime import Runtime
 from bot.slack import app as slack_app
 from bot.slack.auth import People
-from bot.slack.notifier import OutboxNotifier, quiet_client
+from bot.slack.notifier import CardLoader, OutboxNotifier, quiet_client
 from bot.workers.runner import WorkerOptions, Workers
 
 __all__ = [
@@ -48,6 +54,8 @@ __all__ = [
     "build_sender",
     "build_slack_client",
     "build_workers",
+    "card_hooks",
+    "card_loader",
     "ecs_credentials",
     "policy_from",
 ]
@@ -180,9 +188,34 @@ def build_app(
     )
 
 
+def card_loader(sessions: sessionmaker[Session]) -> CardLoader:
+    """What the Sender renders a request's messages from, read at send time."""
+
+    def load(request_id: int, *, approvals: bool = False) -> CardView | None:
+        return cards.load(sessions, request_id, approvals=approvals)
+
+    return load
+
+
+def card_hooks(policy: Policy) -> CardHooks:
+    """What the relay tells the domain about cards, in the transaction that records them.
+
+    The outbox may not import the domain (DESIGN.md; the `outbox` import-linter contract) while
+    the domain enqueues into the outbox, so the arrow is closed here: the request keeps its
+    card's ts (`/eni status` links it), and a card that cannot be posted cancels its request.
+    """
+
+    def undeliverable(session: Session, request_id: int, problem: str, now: datetime) -> None:
+        decisions.card_undeliverable(
+            session, request_id=request_id, problem=problem, policy=policy, now=now
+        )
+
+    return CardHooks(posted=cards.card_posted, undeliverable=undeliverable)
+
+
 def build_sender(runtime: Runtime) -> Sender:
     """The relay's Sender: the Slack notifier on a client that leaves every retry to the relay."""
-    return OutboxNotifier(quiet_client(runtime.slack))
+    return OutboxNotifier(quiet_client(runtime.slack), card_loader(runtime.sessions))
 
 
 def build_workers(
@@ -200,6 +233,7 @@ def build_workers(
         ecs=runtime.ecs,
         policy=runtime.policy,
         sender=sender if sender is not None else build_sender(runtime),
+        card_hooks=card_hooks(runtime.policy),
         doorbells=runtime.doorbells,
         clock=clock,
         poll_interval=settings.poll_interval,

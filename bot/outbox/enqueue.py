@@ -30,7 +30,11 @@ def enqueue(
     dedupe_key: str,
     now: datetime,
 ) -> OutboxMessage:
-    """Add one message; the relay delivers it after commit, in ordering-key order."""
+    """Add one message; the relay delivers it after commit, in ordering-key order.
+
+    A thread's root (a CARD) names its channel in `payload["channel"]`, and so does a summary;
+    every other row of a thread goes where its root went (the relay's OutboxThread record).
+    """
     row = OutboxMessage(
         kind=kind.value,
         request_id=request_id,

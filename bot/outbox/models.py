@@ -15,7 +15,9 @@ from bot.db import Base, JsonDict, utcnow
 class MessageKind(StrEnum):
     """What a row asks the relay to do; values are stored."""
 
-    CARD = "card"  # post the approval card in the request's channel (records card_ts)
+    # Post the approval card in payload["channel"]: the root of its ordering key's thread
+    # (the relay records where it is in OutboxThread and tells the domain, CardHooks.posted).
+    CARD = "card"
     CARD_UPDATE = "card_update"  # chat.update the card from the request's current state
     THREAD_REPLY = "thread_reply"  # one reply in the card's thread per state change
     INCIDENT_SUMMARY = "incident_summary"  # one line per finished request, may be digested
@@ -68,3 +70,20 @@ class SlackPace(Base):
 
     lane: Mapped[str] = mapped_column(String(64), primary_key=True)  # "post:C…", "update:C…"
     tat: Mapped[datetime]
+
+
+class OutboxThread(Base):
+    """Where the messages of one ordering key go: the channel, and the ts of the root (the card).
+
+    Written by the relay, in the transaction that records the root message (or gives it up,
+    `root_ts` then empty); read for the replies and updates queued behind it, so the outbox
+    delivers a thread knowing nothing of the domain's tables.
+    """
+
+    __tablename__ = "outbox_thread"
+
+    ordering_key: Mapped[str] = mapped_column(String(128), primary_key=True)  # "request:42"
+    channel: Mapped[str] = mapped_column(String(32))
+    root_ts: Mapped[str | None] = mapped_column(String(32))  # None: the root was never posted
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -12,11 +12,15 @@ Rules it keeps:
   `sent_at` is looked up in Slack by its metadata before it is sent again.
 - Card updates are rendered from the request's current state, so of several waiting for one
   request only the newest is sent. Incident summaries arriving in a burst share one digest.
+- Threads: a card is its ordering key's root; where it went (channel, ts) is the outbox's own
+  thread record (`OutboxThread`), which its replies and updates are placed by. The domain hears
+  of its card through `CardHooks`; the relay never reads or writes the domain's tables.
 
 The relay holds a row's lease from claim to record. Every write about a row in flight is one
 guarded statement (owner, lease still running, not yet sent), so a relay whose lease ran out
 while it waited or sent cannot start, post or record a row another relay has taken; the sender
-re-extends the lease (`Delivery.keep`) after its lookup, just before it posts.
+re-extends the lease (`Delivery.keep`) after its lookup, just before it posts. What a failed
+send means is read off the port's error types (bot/outbox/port.py) and nothing else.
 """
 
 from __future__ import annotations
@@ -29,37 +33,27 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import db
+from bot.outbox import repository as rows
 from bot.outbox.models import MessageKind, OutboxMessage
 from bot.outbox.pacer import DatabasePaceStore, MemoryPaceStore, Pace, Pacer, Slot
-from bot.outbox.port import CardUndeliverable, Delivery, LeaseLostError, Sender, Sent
-from bot.outbox.repository import (
-    channel_of,
-    claim_heads,
-    extend_lease,
-    finish,
-    newer_card_update,
-    take,
+from bot.outbox.port import (
+    CardHooks,
+    Delivery,
+    LeaseLostError,
+    RateLimitedError,
+    RejectedError,
+    Sender,
+    Sent,
+    UnreachableError,
 )
-from bot.requests import repository
-from bot.requests.models import DetachRequest
 
-__all__ = [
-    "CardUndeliverable",
-    "Delivery",
-    "LeaseLostError",
-    "OutboxRelay",
-    "RelayConfig",
-    "Sender",
-    "Sent",
-]
+__all__ = ["OutboxRelay", "RelayConfig"]
 
 log = logging.getLogger(__name__)
 
-_SUMMARY = MessageKind.INCIDENT_SUMMARY.value
 _CARD_UPDATE = MessageKind.CARD_UPDATE.value
 
 
@@ -88,11 +82,15 @@ class RelayConfig:
     give_up_after: int = 5
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Held:
     outbox_id: int
+    key: str  # ordering key
     channel: str
     kind: str
+    # The thread root's ts as claimed: a row is claimed only once every earlier row of its key
+    # (its root first) is finished, so the thread record cannot change while the row is held.
+    root_ts: str | None
 
 
 class OutboxRelay:
@@ -107,14 +105,14 @@ class OutboxRelay:
         config: RelayConfig | None = None,
         clock: Callable[[], datetime] = db.utcnow,
         monotonic: Callable[[], float] = time.monotonic,
-        on_card_undeliverable: CardUndeliverable | None = None,
+        hooks: CardHooks | None = None,
     ) -> None:
         self._sessions = sessions
         self._sender = sender
         self._owner = owner
         self._config = cfg = config or RelayConfig()
         self._clock = clock
-        self._on_card_undeliverable = on_card_undeliverable
+        self._hooks = hooks or CardHooks()
         store = DatabasePaceStore(sessions) if cfg.shared_pace else MemoryPaceStore()
         self._pacer = Pacer(Pace(cfg.post_interval, cfg.post_burst), store, clock, monotonic)
         self._monotonic = monotonic
@@ -159,11 +157,7 @@ class OutboxRelay:
         self._held.clear()
         if ids:
             with db.transaction(self._sessions) as s:
-                s.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id.in_(ids), OutboxMessage.lease_owner == self._owner)
-                    .values(lease_owner=None, lease_until=None)
-                )
+                rows.release(s, ids, owner=self._owner)
 
     def drain(self, *, timeout: float = 10.0) -> None:
         """Tick until every row is delivered or `timeout` passes (tests and benchmarks)."""
@@ -186,6 +180,9 @@ class OutboxRelay:
         method = "update" if held.kind == _CARD_UPDATE else "post"
         return (method, held.channel)
 
+    def _until(self, now: datetime) -> datetime:
+        return now + timedelta(seconds=self._config.lease_seconds)
+
     def _claim(self) -> None:
         now_mono = self._monotonic()
         self._last_claim = now_mono
@@ -193,33 +190,24 @@ class OutboxRelay:
         if room <= 0:
             return
         now = self._clock()
-        until = now + timedelta(seconds=self._config.lease_seconds)
         with db.transaction(self._sessions) as s:
-            ids = claim_heads(s, owner=self._owner, now=now, until=until, limit=room)
+            ids = rows.claim_heads(
+                s, owner=self._owner, now=now, until=self._until(now), limit=room
+            )
             if not ids:
                 return
-            rows = s.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))).all()
-            request_ids = {r.request_id for r in rows if r.request_id is not None}
-            found = s.execute(
-                select(DetachRequest.id, DetachRequest.channel_id).where(
-                    DetachRequest.id.in_(request_ids)
-                )
-            )
-            channels: dict[int, str] = {row.id: row.channel_id for row in found}
-        for row in sorted(rows, key=lambda r: r.id):
-            channel = channel_of(row, channels.get(row.request_id or -1))
-            self._held.setdefault(channel, deque()).append(_Held(row.id, channel, row.kind))
+            claimed = rows.rows(s, ids)
+            threads = rows.threads(s, {r.ordering_key for r in claimed})
+        for row in claimed:
+            thread = threads.get(row.ordering_key)
+            channel = rows.channel_of(row, thread)
+            root_ts = thread.root_ts if thread is not None else None
+            held = _Held(row.id, row.ordering_key, channel, row.kind, root_ts)
+            self._held.setdefault(channel, deque()).append(held)
 
     def _unsent_count(self) -> int:
         with db.read(self._sessions) as s:
-            return int(
-                s.scalar(
-                    select(func.count())
-                    .select_from(OutboxMessage)
-                    .where(OutboxMessage.sent_at.is_(None))
-                )
-                or 0
-            )
+            return rows.unsent_count(s)
 
     def _renew_if_due(self) -> None:
         if self._monotonic() - self._last_renew < self._config.lease_seconds / 3:
@@ -228,13 +216,9 @@ class OutboxRelay:
         ids = [h.outbox_id for q in self._held.values() for h in q]
         if not ids:
             return
-        until = self._clock() + timedelta(seconds=self._config.lease_seconds)
+        until = self._until(self._clock())
         with db.transaction(self._sessions) as s:
-            s.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_(ids), OutboxMessage.lease_owner == self._owner)
-                .values(lease_until=until)
-            )
+            rows.extend_leases(s, ids, owner=self._owner, until=until)
 
     # ---- one row ----
 
@@ -252,131 +236,84 @@ class OutboxRelay:
             return True
         except Exception as exc:
             self._pacer.settle(slot)
-            self._failed(job, slot.lane, exc)
+            self._failed(held, job, slot.lane, exc)
             return False
         self._pacer.settle(slot)
         self._pacer.reachable()
-        self._record(job, sent)
+        self._record(held, job, sent)
         return True
 
     def _start(self, held: _Held) -> Delivery | None:
         """Commit the send's start (guarded by our lease) and build what the sender needs."""
         now = self._clock()
-        until = now + timedelta(seconds=self._config.lease_seconds)
         with db.transaction(self._sessions) as s:
             # One guarded UPDATE first: it fails unless the lease is ours and still running, and
             # on PostgreSQL it locks the row until commit, so the writes below cannot interleave
             # with another relay's claim (a read-then-check would).
-            if not extend_lease(s, held.outbox_id, owner=self._owner, now=now, until=until):
+            if not rows.extend_lease(
+                s, held.outbox_id, owner=self._owner, now=now, until=self._until(now)
+            ):
                 return None
             row = s.get(OutboxMessage, held.outbox_id, populate_existing=True)
             if row is None:
                 return None
-            request = repository.get(s, row.request_id) if row.request_id is not None else None
             kind = MessageKind(row.kind)
-            if kind is MessageKind.CARD_UPDATE and newer_card_update(s, row):
+            if kind is MessageKind.CARD_UPDATE and rows.newer_card_update(s, row):
                 # The newer update renders the same current state; this one adds nothing.
-                finish(s, row, now=now, ts=None, channel=held.channel, note="coalesced")
+                rows.finish(s, row, now=now, ts=None, channel=held.channel, note="coalesced")
                 return None
-            thread_ts = target_ts = None
-            if kind in (MessageKind.THREAD_REPLY, MessageKind.CARD_UPDATE):
-                card_ts = request.card_ts if request is not None else None
-                if card_ts is None:
-                    # The card was never delivered (given up): there is no thread to reply in.
-                    finish(s, row, now=now, ts=None, channel=held.channel, note="no card")
-                    return None
-                thread_ts = card_ts if kind is MessageKind.THREAD_REPLY else None
-                target_ts = card_ts if kind is MessageKind.CARD_UPDATE else None
-            digest: list[tuple[int, int, Mapping[str, Any]]] = []
-            if kind is MessageKind.INCIDENT_SUMMARY:
-                digest = self._digest_members(s, row, now)
+            in_thread = kind in (MessageKind.THREAD_REPLY, MessageKind.CARD_UPDATE)
+            if in_thread and held.root_ts is None:
+                # The card was never delivered (given up): there is no thread to reply in.
+                rows.finish(s, row, now=now, ts=None, channel=held.channel, note="no card")
+                return None
+            digest = self._digest(s, row, now) if kind is MessageKind.INCIDENT_SUMMARY else []
             started_at = row.send_started_at
             # Keep the earliest unknown start: the lookup must search from the first send that
             # may have landed, not from a later one that failed before posting.
             row.send_started_at = started_at or now
             row.attempts = (row.attempts or 0) + 1
             row.slack_channel = held.channel
-            approvals = (
-                [(a.approver_id, a.decision) for a in repository.approvals(s, request.id)]
-                if request is not None and kind in (MessageKind.CARD, MessageKind.CARD_UPDATE)
-                else []
-            )
-            marked: list[int] = []
-            if digest:
-                # Mark the covered rows too, so a crash leaves each of them "outcome unknown";
-                # remember which this send marked, to unmark them if Slack applies nothing.
-                marked = sorted(
-                    s.scalars(
-                        update(OutboxMessage)
-                        .where(
-                            OutboxMessage.id.in_([d[0] for d in digest[1:]]),
-                            OutboxMessage.send_started_at.is_(None),
-                        )
-                        .values(send_started_at=now)
-                        .returning(OutboxMessage.id)
-                        .execution_options(synchronize_session=False)
-                    )
-                )
+            # Mark the covered rows too, so a crash leaves each of them "outcome unknown";
+            # remember which this send marked, to unmark them if Slack applies nothing.
+            marked = rows.mark_started(s, [d[0] for d in digest[1:]], now=now)
             outbox_id = row.id
             return Delivery(
                 outbox_id=row.id,
                 kind=kind,
                 channel=held.channel,
                 payload=dict(row.payload or {}),
-                request=request,
-                approvals=approvals,
-                thread_ts=thread_ts,
-                target_ts=target_ts,
+                subject_id=row.request_id,
+                thread_ts=held.root_ts if kind is MessageKind.THREAD_REPLY else None,
+                target_ts=held.root_ts if kind is MessageKind.CARD_UPDATE else None,
                 started_at=started_at,
                 digest=digest if len(digest) > 1 else [],
                 keep=lambda: self._keep(outbox_id),
                 marked=marked,
             )
 
-    def _keep(self, outbox_id: int) -> bool:
-        """Extend a row's lease mid-send (guarded); False when it is no longer ours."""
-        now = self._clock()
-        until = now + timedelta(seconds=self._config.lease_seconds)
-        with db.transaction(self._sessions) as s:
-            return extend_lease(s, outbox_id, owner=self._owner, now=now, until=until)
-
-    def _digest_members(
+    def _digest(
         self, s: Session, head: OutboxMessage, now: datetime
     ) -> list[tuple[int, int, Mapping[str, Any]]]:
         """The head and the summaries queued behind it, when the channel is in a burst."""
         cfg = self._config
-        recent = s.scalar(
-            select(func.count())
-            .select_from(OutboxMessage)
-            .where(
-                OutboxMessage.ordering_key == head.ordering_key,
-                OutboxMessage.kind == _SUMMARY,
-                OutboxMessage.created_at >= now - timedelta(seconds=cfg.burst_window),
-            )
+        since = now - timedelta(seconds=cfg.burst_window)
+        return rows.digest_members(
+            s, head, since=since, threshold=cfg.burst_threshold, limit=cfg.digest_max
         )
-        if int(recent or 0) <= cfg.burst_threshold:
-            return []
-        rows = s.scalars(
-            select(OutboxMessage)
-            .where(
-                OutboxMessage.ordering_key == head.ordering_key,
-                OutboxMessage.sent_at.is_(None),
-                OutboxMessage.id >= head.id,
-            )
-            .order_by(OutboxMessage.id)
-            .limit(cfg.digest_max)
-        ).all()
-        members: list[tuple[int, int, Mapping[str, Any]]] = []
-        for row in rows:
-            if row.kind != _SUMMARY:
-                break  # keep order: a different kind of row ends the digest
-            members.append((row.id, row.request_id or 0, dict(row.payload or {})))
-        return members
 
-    def _record(self, job: Delivery, sent: Sent) -> None:
+    def _keep(self, outbox_id: int) -> bool:
+        """Extend a row's lease mid-send (guarded); False when it is no longer ours."""
         now = self._clock()
         with db.transaction(self._sessions) as s:
-            if not take(s, job.outbox_id, owner=self._owner):
+            return rows.extend_lease(
+                s, outbox_id, owner=self._owner, now=now, until=self._until(now)
+            )
+
+    def _record(self, held: _Held, job: Delivery, sent: Sent) -> None:
+        now = self._clock()
+        with db.transaction(self._sessions) as s:
+            if not rows.take(s, job.outbox_id, owner=self._owner):
                 # Our lease lapsed and another relay holds the row: it finds this post by its
                 # metadata (send_started_at is set) and records it.
                 log.warning(
@@ -384,62 +321,70 @@ class OutboxRelay:
                 )
                 return
             covers = [job.outbox_id, *[c for c in sent.covers if c != job.outbox_id]]
-            rows = s.scalars(
-                select(OutboxMessage)
-                .where(OutboxMessage.id.in_(covers), OutboxMessage.sent_at.is_(None))
-                .order_by(OutboxMessage.id)
-            ).all()
-            for row in rows:
+            for row in rows.unsent(s, covers):
                 note = None if row.id == job.outbox_id else f"in digest {job.outbox_id}"
-                finish(s, row, now=now, ts=sent.ts, channel=sent.channel, note=note)
-            if job.kind is MessageKind.CARD and job.request is not None:
-                repository.set_fields(s, job.request.id, {"card_ts": sent.ts})
+                rows.finish(s, row, now=now, ts=sent.ts, channel=sent.channel, note=note)
+            if job.kind is MessageKind.CARD:
+                # Replies go where the card was asked to go (the request's channel), as in 0.1.
+                rows.record_root(s, held.key, channel=job.channel, ts=sent.ts, now=now)
+                if self._hooks.posted is not None and job.subject_id is not None:
+                    self._hooks.posted(s, job.subject_id, sent.channel, sent.ts)
         self.delivered += len(covers)
         log.debug("outbox sent id=%d kind=%s ts=%s", job.outbox_id, job.kind, sent.ts)
 
-    def _failed(self, job: Delivery, lane: tuple[str, str], exc: Exception) -> None:
+    def _failed(self, held: _Held, job: Delivery, lane: tuple[str, str], exc: Exception) -> None:
         """Reschedule (or give up on) a row whose send failed, and slow the lane down."""
         cfg = self._config
-        name = type(exc).__name__
-        retry_after = getattr(exc, "retry_after", None)
-        permanent = bool(getattr(exc, "permanent", False))
-        conclusive = bool(getattr(exc, "channel_problem", False))
-        applied_maybe = bool(getattr(exc, "applied_maybe", True))
-        delay: float
-        if retry_after is not None:
-            delay = float(retry_after)
+        rejected = exc if isinstance(exc, RejectedError) else None
+        # Whether this attempt may have posted: only "no" lets the next one skip the lookup.
+        applied_maybe = True
+        delay = cfg.backoff_cap
+        if isinstance(exc, RateLimitedError):
+            delay, applied_maybe = exc.retry_after, False
             self._pacer.block(lane, delay)
-        elif name == "SlackUnreachableError":
+        elif isinstance(exc, UnreachableError):
             delay = self._pacer.unreachable(cfg.backoff_base, cfg.backoff_cap)
-        else:
-            delay = cfg.backoff_cap
-            if not permanent:
+            applied_maybe = exc.applied_maybe
+        elif rejected is not None:
+            applied_maybe = rejected.applied_maybe
+            if not rejected.permanent:
                 log.warning("outbox send failed id=%d: %s", job.outbox_id, exc)
+        else:  # a fault of ours or of the database, not an answer: assume it may have posted
+            log.warning("outbox send failed id=%d: %s", job.outbox_id, exc)
         now = self._clock()
         with db.transaction(self._sessions) as s:
-            if not take(s, job.outbox_id, owner=self._owner):
+            if not rows.take(s, job.outbox_id, owner=self._owner):
                 return  # sent, or taken over by another relay: not ours to reschedule
             row = s.get(OutboxMessage, job.outbox_id, populate_existing=True)
             if row is None:
                 return
             row.last_error = str(exc)[:500]
-            if permanent and (conclusive or (row.attempts or 0) >= cfg.give_up_after):
-                log.error("outbox giving up id=%d kind=%s: %s", row.id, row.kind, exc)
-                finish(s, row, now=now, ts=None, channel=job.channel, note=f"undeliverable: {exc}")
-                hook = self._on_card_undeliverable
-                if job.kind is MessageKind.CARD and job.request is not None and hook is not None:
-                    hook(s, job.request.id, str(getattr(exc, "error", "") or name), now)
+            tried = (row.attempts or 0) >= cfg.give_up_after
+            if rejected is not None and rejected.permanent and (rejected.conclusive or tried):
+                self._give_up(s, row, held, job, rejected, now)
                 return
-            if retry_after is not None or not applied_maybe or permanent:
+            if not applied_maybe:
                 # Slack applied nothing: the next attempt need not look for it first.
                 row.send_started_at = job.started_at
                 if job.marked:
-                    s.execute(
-                        update(OutboxMessage)
-                        .where(OutboxMessage.id.in_(job.marked), OutboxMessage.sent_at.is_(None))
-                        .values(send_started_at=None)
-                        .execution_options(synchronize_session=False)
-                    )
-            row.scheduled_for = now + timedelta(seconds=delay)
-            row.lease_owner = None
-            row.lease_until = None
+                    rows.unmark_started(s, job.marked)
+            rows.reschedule(s, row, at=now + timedelta(seconds=delay))
+
+    def _give_up(
+        self,
+        s: Session,
+        row: OutboxMessage,
+        held: _Held,
+        job: Delivery,
+        exc: RejectedError,
+        now: datetime,
+    ) -> None:
+        log.error("outbox giving up id=%d kind=%s: %s", row.id, row.kind, exc)
+        rows.finish(s, row, now=now, ts=None, channel=job.channel, note=f"undeliverable: {exc}")
+        if job.kind is not MessageKind.CARD:
+            return
+        # The thread has a channel but no root: its replies are dropped ("no card"), and the
+        # requester's notice (queued by the hook below) still knows where to go.
+        rows.record_root(s, held.key, channel=job.channel, ts=None, now=now)
+        if self._hooks.undeliverable is not None and job.subject_id is not None:
+            self._hooks.undeliverable(s, job.subject_id, exc.error or type(exc).__name__, now)

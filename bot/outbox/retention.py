@@ -3,9 +3,10 @@
 The outbox only grows otherwise (several rows per request). What is never deleted:
 - unsent rows (`sent_at` empty), however old: one whose send is in doubt is still to be looked up;
 - the audit trail: requests, approvals and `request_event` are other tables, untouched here;
-- anything the relay reads: ordering waits only on unsent rows, a thread's ts is the request's
-  `card_ts` (not the card row's), and the digest's burst check looks back seconds, far less than
-  the shortest retention (one day).
+- anything the relay reads: ordering waits only on unsent rows, a thread's channel and ts are
+  its `outbox_thread` record (not the card row's), kept for good like the requests (one small
+  row each), and the digest's burst check looks back seconds, far less than the shortest
+  retention (one day).
 
 Each batch is one short DELETE in its own transaction, with a pause between batches, so on
 SQLite the write lock is held for one batch at a time and the other writers get in between.

@@ -1,10 +1,11 @@
-"""What a failed Slack call means for the relay: the notifier's error tree.
+"""What a failed Slack call means for the relay, in the outbox port's error types.
 
-DeliveryError                 the send did not succeed
-├── SlackRateLimitedError     429: nothing applied; wait `retry_after` seconds
-├── SlackUnreachableError     no answer; `applied_maybe` says whether to look before resending
-└── SlackRejectedError        Slack refused the message itself; `permanent` means give up,
-                              `channel_problem` that the conversation takes no bot posts
+The tree is the port's (bot/outbox/port.py), so the relay reads nothing of Slack:
+
+    429, `ratelimited`               RateLimitedError(retry_after from Retry-After)
+    refused, reset, timeout, 5xx     UnreachableError(applied_maybe: unless refused, or a read)
+    ok=false with an error code      SlackRejectedError, a RejectedError: `permanent` for the
+                                     codes below, `conclusive` for a channel that takes no posts
 """
 
 from __future__ import annotations
@@ -17,15 +18,13 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
+from bot.outbox.port import DeliveryError, RateLimitedError, RejectedError, UnreachableError
 from bot.slack.blocks.notices import CHANNEL_PROBLEMS
 
 __all__ = [
     "BLIND_LOOKUP_ERRORS",
     "PERMANENT_ERRORS",
-    "DeliveryError",
-    "SlackRateLimitedError",
     "SlackRejectedError",
-    "SlackUnreachableError",
     "call",
 ]
 
@@ -65,59 +64,41 @@ BLIND_LOOKUP_ERRORS = frozenset(
 )
 
 
-class DeliveryError(Exception):
-    """A send did not succeed; subclasses say why. The message never holds the token."""
+class SlackRejectedError(RejectedError):
+    """Slack answered ok=false with `error`; permanent when resending cannot help.
 
-
-class SlackRateLimitedError(DeliveryError):
-    """HTTP 429: nothing was applied; Slack asks to wait `retry_after` seconds."""
-
-    def __init__(self, retry_after: float) -> None:
-        super().__init__(f"rate limited, retry after {retry_after:g} s")
-        self.retry_after = retry_after
-
-
-class SlackUnreachableError(DeliveryError):
-    """No usable answer (refused, reset, timeout, 5xx); the post may have happened if maybe."""
-
-    def __init__(self, reason: str, *, applied_maybe: bool) -> None:
-        super().__init__(reason)
-        self.applied_maybe = applied_maybe
-
-
-class SlackRejectedError(DeliveryError):
-    """Slack answered ok=false with `error`; `permanent` when resending cannot help.
-
-    `channel_problem`: the conversation will not take the bot's posts (private without the bot,
-    archived, a DM it cannot write to); Slack's first such answer is conclusive.
+    Conclusive for a conversation that will not take the bot's posts (private without the bot,
+    archived, a DM it cannot write to): Slack's first such answer settles it.
     """
 
     def __init__(self, error: str, *, needed: str = "") -> None:
-        super().__init__(f"slack refused: {error}")
-        self.error = error
+        super().__init__(
+            error,
+            permanent=error in PERMANENT_ERRORS,
+            conclusive=error in CHANNEL_PROBLEMS,
+            reason=f"slack refused: {error}",
+        )
         self.needed = needed  # the scope Slack names with missing_scope
-        self.permanent = error in PERMANENT_ERRORS
-        self.channel_problem = error in CHANNEL_PROBLEMS
 
 
 def call(
     method: str, send: Callable[[], SlackResponse], *, applied_maybe: bool
 ) -> Mapping[str, Any]:
-    """One Web API call (`send`); failures become DeliveryError subclasses."""
+    """One Web API call (`send`); failures become the port's DeliveryError subclasses."""
     try:
         response = send()
     except SlackApiError as exc:
         raise from_api_error(exc, applied_maybe=applied_maybe) from None
     except urllib.error.URLError as exc:
         refused = isinstance(exc.reason, ConnectionRefusedError)
-        raise SlackUnreachableError(
+        raise UnreachableError(
             f"{method}: {type(exc.reason).__name__}",
             applied_maybe=applied_maybe and not refused,
         ) from None
     except ConnectionRefusedError:
-        raise SlackUnreachableError(f"{method}: refused", applied_maybe=False) from None
+        raise UnreachableError(f"{method}: refused", applied_maybe=False) from None
     except (TimeoutError, OSError, http.client.HTTPException) as exc:
-        raise SlackUnreachableError(
+        raise UnreachableError(
             f"{method}: {type(exc).__name__}", applied_maybe=applied_maybe
         ) from None
     data = response.data
@@ -130,13 +111,13 @@ def from_api_error(exc: SlackApiError, *, applied_maybe: bool) -> DeliveryError:
     status = int(getattr(response, "status_code", 0) or 0)
     headers = getattr(response, "headers", {}) or {}
     if status == 429:
-        return SlackRateLimitedError(_retry_after(headers))
+        return RateLimitedError(_retry_after(headers))
     data = getattr(response, "data", None)
     error = str(data.get("error") or "") if isinstance(data, Mapping) else ""
     if status >= 500 or not error:
-        return SlackUnreachableError(f"HTTP {status} {error}".strip(), applied_maybe=applied_maybe)
+        return UnreachableError(f"HTTP {status} {error}".strip(), applied_maybe=applied_maybe)
     if error == "ratelimited":
-        return SlackRateLimitedError(_retry_after(headers))
+        return RateLimitedError(_retry_after(headers))
     needed = data.get("needed") if isinstance(data, Mapping) else None
     return SlackRejectedError(error, needed=str(needed or ""))
 

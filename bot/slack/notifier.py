@@ -6,7 +6,11 @@ metadata in the thread (`conversations.replies`) or the channel (`conversations.
 before the relay sends again. When Slack will not let the bot look (a scope the app was not
 granted, a channel it is not in), the notifier logs it once per channel and posts anyway: a rare
 duplicate is better than a lost message or a thread blocked behind it forever. Errors are sorted
-into what the relay must do next (bot/slack/delivery_errors.py).
+into what the relay must do next, as the outbox port's error types (bot/slack/delivery_errors.py).
+
+A delivery names its request by ID only (the outbox knows nothing of the domain): what a card,
+reply or notice shows is read through the loader the composition root gives `OutboxNotifier`
+(bot.requests.cards.load), at send time, so a card update shows the request's current state.
 """
 
 from __future__ import annotations
@@ -15,36 +19,27 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from slack_sdk import WebClient
 from slack_sdk.web import SlackResponse
 
 from bot.observability.slack_client import InstrumentedWebClient
 from bot.outbox.models import MessageKind
-from bot.outbox.port import Delivery, LeaseLostError, Sent
+from bot.outbox.port import Delivery, LeaseLostError, Sent, UnreachableError
+from bot.requests.cards import CardView
 from bot.slack.blocks import card, notices, summary, thread
 from bot.slack.blocks.kit import Message
 from bot.slack.blocks.notices import CHANNEL_PROBLEMS
-from bot.slack.delivery_errors import (
-    BLIND_LOOKUP_ERRORS,
-    DeliveryError,
-    SlackRateLimitedError,
-    SlackRejectedError,
-    SlackUnreachableError,
-    call,
-)
+from bot.slack.delivery_errors import BLIND_LOOKUP_ERRORS, SlackRejectedError, call
 from bot.slack.ids import OUTBOX_METADATA_EVENT
 
 __all__ = [
     "LOOKUP_PAGES",
-    "DeliveryError",
+    "CardLoader",
     "Notifier",
     "OutboxNotifier",
     "Posted",
-    "SlackRateLimitedError",
-    "SlackRejectedError",
-    "SlackUnreachableError",
     "quiet_client",
 ]
 
@@ -170,7 +165,7 @@ class Notifier:
             if not cursor:
                 return
         # Pages left unread may hold the post: "not found" would post it twice. Look again later.
-        raise SlackUnreachableError(
+        raise UnreachableError(
             f"lookup in {channel} stopped after {LOOKUP_PAGES} pages", applied_maybe=True
         )
 
@@ -212,7 +207,7 @@ class Notifier:
     def _call(
         self, method: str, send: Callable[[], SlackResponse], *, applied_maybe: bool
     ) -> Mapping[str, Any]:
-        """One Web API call; failures become DeliveryError subclasses."""
+        """One Web API call; failures become the port's DeliveryError subclasses."""
         return call(method, send, applied_maybe=applied_maybe)
 
 
@@ -223,8 +218,18 @@ def _as_int(value: Any) -> int | None:
         return None
 
 
+class CardLoader(Protocol):
+    """Reads a request as its messages show it (bot.requests.cards.load on the sessions)."""
+
+    def __call__(self, request_id: int, *, approvals: bool = False) -> CardView | None: ...
+
+
 class OutboxNotifier(Notifier):
     """Renders outbox rows with bot.slack.blocks and delivers them (the relay's Sender)."""
+
+    def __init__(self, client: WebClient, load: CardLoader) -> None:
+        super().__init__(client)
+        self._load = load
 
     def deliver(self, job: Delivery) -> Sent:
         """Post, update, or recognise an earlier post of the row; returns where it is."""
@@ -232,13 +237,14 @@ class OutboxNotifier(Notifier):
         if kind is MessageKind.REQUESTER_NOTICE:
             return self._tell_requester(job)
         if kind is MessageKind.CARD_UPDATE:
-            if job.request is None or job.target_ts is None:
+            view = self._view(job, approvals=True)
+            if view is None or job.target_ts is None:
                 raise SlackRejectedError("message_not_found")
-            self.update(job.channel, job.target_ts, card.approval_card(job.request, _deciders(job)))
+            self.update(job.channel, job.target_ts, _card(view))
             return Sent(job.channel, job.target_ts)
         event: dict[str, Any] = {"outbox_id": job.outbox_id}
-        if job.request is not None:
-            event["request_id"] = job.request.id
+        if job.subject_id is not None:
+            event["request_id"] = job.subject_id
         if job.digest:
             event["covers"] = [d[0] for d in job.digest]
         if job.started_at is not None:
@@ -246,12 +252,30 @@ class OutboxNotifier(Notifier):
             if found is not None:
                 log.info("outbox id=%d was already posted (ts=%s)", job.outbox_id, found.ts)
                 return Sent(found.channel, found.ts, _covers(found.payload))
+        message = self._render(job)
         # The lookup may have taken a while: extend the lease, and post only if still ours,
         # so a relay that took the row over meanwhile is the only one to post it.
         if not job.keep():
             raise LeaseLostError(f"outbox id={job.outbox_id}")
-        posted = self.post(job.channel, _render(job), event_payload=event, thread_ts=job.thread_ts)
+        posted = self.post(job.channel, message, event_payload=event, thread_ts=job.thread_ts)
         return Sent(posted.channel, posted.ts, _covers(posted.payload))
+
+    def _view(self, job: Delivery, *, approvals: bool = False) -> CardView | None:
+        if job.subject_id is None:
+            return None
+        return self._load(job.subject_id, approvals=approvals)
+
+    def _render(self, job: Delivery) -> Message:
+        if job.kind is MessageKind.INCIDENT_SUMMARY:
+            if job.digest:
+                return summary.digest([(rid, payload) for _, rid, payload in job.digest])
+            return summary.incident_summary(job.payload, job.subject_id or 0)
+        view = self._view(job, approvals=job.kind is MessageKind.CARD)
+        if view is None:
+            raise SlackRejectedError("no_text")
+        if job.kind is MessageKind.CARD:
+            return _card(view)
+        return thread.thread_reply(view.request, job.payload)
 
     def _tell_requester(self, job: Delivery) -> Sent:
         """An ephemeral in the request's channel; the App's DM when the channel refuses it.
@@ -261,11 +285,12 @@ class OutboxNotifier(Notifier):
         (chat.postMessage to the user ID, the App's Messages tab) reaches the requester wherever
         they asked. Neither can be looked up after a lost answer: at worst the notice shows twice.
         """
-        if job.request is None:
+        view = self._view(job)
+        if view is None:
             raise SlackRejectedError("no_text")
-        user = str(job.payload.get("user") or job.request.requester_id)
+        user = str(job.payload.get("user") or view.request.requester_id)
         rendered = notices.card_undeliverable(
-            job.request,
+            view.request,
             str(job.payload.get("problem") or ""),
             cancelled=bool(job.payload.get("cancelled")),
         )
@@ -322,23 +347,9 @@ class OutboxNotifier(Notifier):
         )
 
 
-def _render(job: Delivery) -> Message:
-    if job.kind is MessageKind.CARD:
-        if job.request is None:
-            raise SlackRejectedError("no_text")
-        return card.approval_card(job.request, _deciders(job))
-    if job.kind is MessageKind.THREAD_REPLY:
-        if job.request is None:
-            raise SlackRejectedError("no_text")
-        return thread.thread_reply(job.request, job.payload)
-    if job.digest:
-        return summary.digest([(rid, payload) for _, rid, payload in job.digest])
-    request_id = job.request.id if job.request is not None else 0
-    return summary.incident_summary(job.payload, request_id)
-
-
-def _deciders(job: Delivery) -> list[card.Decider]:
-    return [card.Decider(user, decision) for user, decision in job.approvals]
+def _card(view: CardView) -> Message:
+    deciders = [card.Decider(user, decision) for user, decision in view.approvals]
+    return card.approval_card(view.request, deciders)
 
 
 def _covers(payload: Mapping[str, Any]) -> list[int]:

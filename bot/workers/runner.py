@@ -2,11 +2,12 @@
 
 The composition root (`bot.bootstrap.build_workers`) builds a `Workers` from its parts: the
 sessions, the ECS client, the outbox `Sender` (the Slack adapter, which this package never
-imports), the doorbells and the clock. `eni-bot serve`/`socket` start it next to the app;
-`eni-bot worker` hands it to `run_workers`, which blocks until SIGTERM/SIGINT. Each thread sleeps
-on its doorbell (rung by the app and by the other threads) or until its periodic sweep, which is
-how work written by other processes is found. On stop, each thread finishes the item in hand and
-gives its remaining leases back; a process that dies instead has its leases expire.
+imports), the relay's `CardHooks` into the domain, the doorbells and the clock. `eni-bot
+serve`/`socket` start it next to the app; `eni-bot worker` hands it to `run_workers`, which
+blocks until SIGTERM/SIGINT. Each thread sleeps on its doorbell (rung by the app and by the
+other threads) or until its periodic sweep, which is how work written by other processes is
+found. On stop, each thread finishes the item in hand and gives its remaining leases back; a
+process that dies instead has its leases expire.
 """
 
 from __future__ import annotations
@@ -28,10 +29,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.doorbells import Doorbells
 from bot.ecs.client import EcsClient
-from bot.outbox.port import Sender
+from bot.outbox.port import CardHooks, Sender
 from bot.outbox.relay import OutboxRelay, RelayConfig
 from bot.outbox.retention import OutboxRetention, RetentionConfig
-from bot.requests import service
 from bot.requests.service import Policy
 from bot.workers.executor import Executor, ExecutorConfig
 from bot.workers.expiry import ExpirySweeper
@@ -91,6 +91,7 @@ class Workers:
         ecs: EcsClient,
         policy: Policy,
         sender: Sender,
+        card_hooks: CardHooks,
         doorbells: Doorbells,
         clock: Callable[[], datetime],
         poll_interval: float,
@@ -101,7 +102,6 @@ class Workers:
         self.options = options = options or WorkerOptions()
         self.doorbells = bells = doorbells
         self.clock = clock
-        self._policy = policy
         self.identity = worker_identity()
         self.owners = owners = lease_owners(self.identity)
         lease = options.lease_seconds
@@ -136,7 +136,7 @@ class Workers:
             owner=owners["relay"],
             config=relay_cfg,
             clock=clock,
-            on_card_undeliverable=self._card_undeliverable,
+            hooks=card_hooks,
         )
         self.expiry = ExpirySweeper(sessions=sessions, policy=policy, clock=clock)
         self.retention = OutboxRetention(
@@ -189,14 +189,6 @@ class Workers:
         else:
             log.info("workers stopped (%s)", self.identity)
         return not alive
-
-    def _card_undeliverable(
-        self, session: Session, request_id: int, problem: str, now: datetime
-    ) -> None:
-        """The relay gave up on a card: cancel its request and tell the requester (CONTRACT)."""
-        service.card_undeliverable(
-            session, request_id=request_id, problem=problem, policy=self._policy, now=now
-        )
 
     # ---- loops ----
 

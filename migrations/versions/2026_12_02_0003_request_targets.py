@@ -1,7 +1,7 @@
 """request_target: a request holds one target per ENI; workers claim targets
 
 Revision ID: 0003
-Revises: a7c3e1f05b2d
+Revises: c45bdb9575de
 Create Date: 2026-12-02 02:00:00
 
 Every 0.1 request becomes a request with one target (position 0) that carries its ENI, its
@@ -26,7 +26,7 @@ from sqlalchemy.dialects import postgresql
 import bot.db
 
 revision: str = "0003"
-down_revision: str | None = "a7c3e1f05b2d"
+down_revision: str | None = "c45bdb9575de"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

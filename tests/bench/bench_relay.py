@@ -19,6 +19,7 @@ from slack_sdk import WebClient  # noqa: E402
 from sqlalchemy import update  # noqa: E402
 
 from bot import db  # noqa: E402
+from bot.bootstrap import card_loader  # noqa: E402
 from bot.outbox.models import OutboxMessage  # noqa: E402
 from bot.outbox.relay import OutboxRelay, RelayConfig  # noqa: E402
 from bot.requests import service  # noqa: E402
@@ -57,7 +58,7 @@ def main() -> None:
         client = WebClient(token=DEFAULT_BOT_TOKEN, base_url=slack.api_url, retry_handlers=[])
         relay = OutboxRelay(
             sessions=sessions,
-            sender=OutboxNotifier(client),
+            sender=OutboxNotifier(client, card_loader(sessions)),
             owner="bench",
             config=RelayConfig(post_interval=1.0),
         )

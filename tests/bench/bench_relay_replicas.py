@@ -32,6 +32,7 @@ from sqlalchemy import func, select  # noqa: E402
 from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 
 from bot import db  # noqa: E402
+from bot.bootstrap import card_loader  # noqa: E402
 from bot.outbox.models import OutboxMessage  # noqa: E402
 from bot.outbox.relay import OutboxRelay, RelayConfig  # noqa: E402
 from bot.requests import service  # noqa: E402
@@ -173,9 +174,10 @@ def run_child(url: str, slack_url: str, *, shared: bool, owner: str, speed: floa
     signal.signal(signal.SIGTERM, stop)
     engine = db.make_engine(url)
     client = WebClient(token=DEFAULT_BOT_TOKEN, base_url=slack_url, timeout=10, retry_handlers=[])
+    sessions = db.session_factory(engine)
     relay = OutboxRelay(
-        sessions=db.session_factory(engine),
-        sender=OutboxNotifier(client),
+        sessions=sessions,
+        sender=OutboxNotifier(client, card_loader(sessions)),
         owner=f"{owner}:{os.getpid()}",
         config=RelayConfig(
             post_interval=1.0 / speed, shared_pace=shared, claim_every=0.2, batch=BATCH

@@ -19,7 +19,7 @@ from bot import db
 from bot.requests import execution, polling, repository
 from bot.requests.states import Status
 
-BEFORE = "a7c3e1f05b2d"
+BEFORE = "c45bdb9575de"
 T0 = "2026-12-01 09:00:00"
 
 # 0.1 status → the target status the upgrade must give its one ENI.
@@ -56,7 +56,7 @@ def _row(n: int, status: str) -> dict[str, object]:
         "instance": f"i-m{n:02d}",
         "ts": f"1700000000.{n:06d}",
         "status": status,
-        "snapshot": '{"name": "web-%d"}' % n,
+        "snapshot": f'{{"name": "web-{n}"}}',
         "ecs": f"ECS-{n}" if status in ("detaching", "stuck", "detached", "failed") else None,
         "eni_status": "Detaching" if status in ("detaching", "stuck") else None,
         "code": "Forbidden.RAM" if status == "failed" else None,

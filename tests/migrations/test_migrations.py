@@ -17,6 +17,7 @@ TABLES = {
     "approval",
     "request_event",
     "outbox_message",
+    "outbox_thread",
     "slack_pace",
 }
 

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import db
 from bot.outbox import enqueue
 from bot.outbox.models import MessageKind
-from bot.outbox.relay import Delivery, OutboxRelay, Sent
+from bot.outbox.port import Delivery, Sent
+from bot.outbox.relay import OutboxRelay
 from bot.outbox.retention import OutboxRetention
 from bot.requests import repository
 

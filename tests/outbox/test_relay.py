@@ -6,7 +6,6 @@ import logging
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 
 import pytest
 from slack_sdk import WebClient
@@ -14,9 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import db
+from bot.bootstrap import card_hooks, card_loader
 from bot.outbox.models import OutboxMessage
-from bot.outbox.relay import CardUndeliverable, OutboxRelay, RelayConfig
-from bot.requests import service
+from bot.outbox.port import CardHooks, CardUndeliverable
+from bot.outbox.relay import OutboxRelay, RelayConfig
+from bot.requests import cards, service
 from bot.requests.models import DetachRequest
 from bot.requests.states import Status
 from bot.sim.slack.records import RecordedCall
@@ -46,10 +47,10 @@ class Env:
         )
         return OutboxRelay(
             sessions=self.sessions,
-            sender=OutboxNotifier(client),
+            sender=OutboxNotifier(client, card_loader(self.sessions)),
             owner=owner,
             config=config,
-            on_card_undeliverable=on_card_undeliverable,
+            hooks=CardHooks(posted=cards.card_posted, undeliverable=on_card_undeliverable),
         )
 
 
@@ -230,9 +231,8 @@ def _submit_in(env: Env, channel: str) -> int:
     return rid
 
 
-def _cancel_and_tell(s: Session, request_id: int, problem: str, now: datetime) -> None:
-    """What `Workers` plugs into its relay."""
-    service.card_undeliverable(s, request_id=request_id, problem=problem, policy=POLICY, now=now)
+# What the composition root plugs into every relay.
+_cancel_and_tell = card_hooks(POLICY).undeliverable
 
 
 def test_a_card_in_a_channel_that_takes_no_posts_is_given_up_at_slacks_first_answer(

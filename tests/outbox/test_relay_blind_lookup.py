@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import db
+from bot.bootstrap import card_loader
 from bot.outbox.models import OutboxMessage
 from bot.outbox.relay import OutboxRelay, RelayConfig
 from bot.requests import service
@@ -95,9 +96,8 @@ def slack() -> Iterator[SlackWebApiStandIn]:
 
 def _relay(sessions: sessionmaker[Session], api_url: str) -> OutboxRelay:
     client = WebClient(token=DEFAULT_BOT_TOKEN, base_url=api_url, timeout=2, retry_handlers=[])
-    return OutboxRelay(
-        sessions=sessions, sender=OutboxNotifier(client), owner="test:relay", config=FAST
-    )
+    sender = OutboxNotifier(client, card_loader(sessions))
+    return OutboxRelay(sessions=sessions, sender=sender, owner="test:relay", config=FAST)
 
 
 def _rows(sessions: sessionmaker[Session]) -> list[OutboxMessage]:

@@ -16,13 +16,15 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-import bot.outbox.relay as relay_module
+import bot.outbox.repository as outbox_sql
 from bot import db
+from bot.bootstrap import card_loader
 from bot.outbox.models import OutboxMessage
-from bot.outbox.relay import Delivery, OutboxRelay, RelayConfig, Sent
+from bot.outbox.port import Delivery, LeaseLostError, RateLimitedError, Sender, Sent
+from bot.outbox.relay import OutboxRelay, RelayConfig
 from bot.requests import service
 from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN, SlackWebApiStandIn
-from bot.slack.notifier import LOOKUP_PAGES, OutboxNotifier, SlackRateLimitedError
+from bot.slack.notifier import LOOKUP_PAGES, OutboxNotifier
 
 from support.clock import Clock
 from support.stack import CHANNEL, INCIDENTS
@@ -58,13 +60,13 @@ class _Poster:
                 if outbox_id == job.outbox_id:
                     return Sent(job.channel, "1.0")
         if not job.keep():  # as OutboxNotifier does just before chat.postMessage
-            raise relay_module.LeaseLostError(str(job.outbox_id))
+            raise LeaseLostError(str(job.outbox_id))
         self.posts.made.append((job.outbox_id, self.name))
         return Sent(job.channel, f"{len(self.posts.made)}.0")
 
 
 def _relay(
-    sessions: sessionmaker[Session], sender: relay_module.Sender, owner: str, clock: Clock
+    sessions: sessionmaker[Session], sender: Sender, owner: str, clock: Clock
 ) -> OutboxRelay:
     return OutboxRelay(sessions=sessions, sender=sender, owner=owner, config=CONFIG, clock=clock)
 
@@ -87,7 +89,7 @@ def test_a_relay_whose_lease_ran_out_while_it_waited_does_not_start_the_send(
         b = _relay(sessions, posts.for_relay("B"), "B", clock)
         a._claim()  # A holds the card...
         clock.advance(LEASE + 1)  # ...and its lease runs out while it waits its turn
-        real_extend = relay_module.extend_lease
+        real_extend = outbox_sql.extend_lease
         main = threading.current_thread()
         b_claimed = threading.Event()
 
@@ -102,9 +104,9 @@ def test_a_relay_whose_lease_ran_out_while_it_waited_does_not_start_the_send(
                 b_claimed.set()
             return real_extend(s, outbox_id, **kwargs)
 
-        monkeypatch.setattr(relay_module, "extend_lease", b_claims_first)
+        monkeypatch.setattr(outbox_sql, "extend_lease", b_claims_first)
         a.tick(claim=False)
-        monkeypatch.setattr(relay_module, "extend_lease", real_extend)
+        monkeypatch.setattr(outbox_sql, "extend_lease", real_extend)
         assert b_claimed.is_set(), "the race hook never ran: A's start no longer takes its lease"
         assert posts.made == []  # the row was B's by the time A went to send it
         b.tick()
@@ -146,7 +148,7 @@ def test_a_relay_that_lost_its_lease_mid_send_does_not_post(
         client = WebClient(
             token=DEFAULT_BOT_TOKEN, base_url=slack.api_url, timeout=2, retry_handlers=[]
         )
-        b = _relay(sessions, OutboxNotifier(client), "B", clock)
+        b = _relay(sessions, OutboxNotifier(client, card_loader(sessions)), "B", clock)
 
         class SlowNotifier(OutboxNotifier):
             def deliver(self, job: Delivery) -> Sent:
@@ -154,7 +156,7 @@ def test_a_relay_that_lost_its_lease_mid_send_does_not_post(
                 b.tick()  # ...B takes the row over, looks, finds nothing, posts it
                 return super().deliver(job)
 
-        a = _relay(sessions, SlowNotifier(client), "A", clock)
+        a = _relay(sessions, SlowNotifier(client, card_loader(sessions)), "A", clock)
         a.tick()
         a.tick()
         b.tick()
@@ -184,7 +186,7 @@ def test_a_rate_limited_digest_leaves_no_covered_row_looking_for_itself(
     def refuse_the_first_digest(job: Delivery) -> None:
         if job.digest and not refused:
             refused.append(job)
-            raise SlackRateLimitedError(600)
+            raise RateLimitedError(600)
 
     posts.before = refuse_the_first_digest
     relay = _relay(sessions, posts.for_relay("A"), "A", clock)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.bootstrap import card_loader
 from bot.outbox.relay import OutboxRelay, RelayConfig
 from bot.requests import service
 from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN, SlackWebApiStandIn
@@ -31,7 +32,7 @@ def _relay(
     client = WebClient(token=DEFAULT_BOT_TOKEN, base_url=slack.api_url, timeout=5)
     return OutboxRelay(
         sessions=sessions,
-        sender=OutboxNotifier(client),
+        sender=OutboxNotifier(client, card_loader(sessions)),
         owner=owner,
         config=CONFIG,
         clock=clock,

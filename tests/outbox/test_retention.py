@@ -15,7 +15,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import db
-from bot.outbox.models import MessageKind, OutboxMessage
+from bot.bootstrap import card_hooks, card_loader
+from bot.outbox.enqueue import thread_key
+from bot.outbox.models import MessageKind, OutboxMessage, OutboxThread
 from bot.outbox.relay import OutboxRelay, RelayConfig
 from bot.outbox.retention import OutboxRetention, RetentionConfig
 from bot.requests import service
@@ -129,12 +131,16 @@ def test_deletes_in_batches_each_in_its_own_short_transaction(
 def test_a_thread_whose_card_row_was_deleted_still_gets_its_replies(
     sqlite_sessions: sessionmaker[Session],
 ) -> None:
-    """Nothing the relay reads lives only in a sent row: the thread's ts is the request's."""
+    """Nothing the relay reads lives only in a sent row: the thread's ts is the outbox's own."""
     sessions = sqlite_sessions
     with SlackWebApiStandIn(channels=[CHANNEL, INCIDENTS]) as slack:
         client = WebClient(token=DEFAULT_BOT_TOKEN, base_url=slack.api_url, retry_handlers=[])
         relay = OutboxRelay(
-            sessions=sessions, sender=OutboxNotifier(client), owner="relay", config=RELAY
+            sessions=sessions,
+            sender=OutboxNotifier(client, card_loader(sessions)),
+            owner="relay",
+            config=RELAY,
+            hooks=card_hooks(POLICY),
         )
         [rid] = submit_and_approve(sessions, POLICY, [1], approve=False)
         relay.drain()
@@ -156,7 +162,9 @@ def test_a_thread_whose_card_row_was_deleted_still_gets_its_replies(
 def _card_ts(sessions: sessionmaker[Session], rid: int) -> str:
     with db.read(sessions) as s:
         found = s.get(DetachRequest, rid)
+        thread = s.get(OutboxThread, thread_key(rid))
         assert found is not None and found.card_ts is not None
+        assert thread is not None and thread.root_ts == found.card_ts
         kinds = s.scalars(select(OutboxMessage.kind)).all()
         assert kinds == [MessageKind.CARD.value]
         return found.card_ts
