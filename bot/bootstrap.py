@@ -71,6 +71,9 @@ def policy_from(settings: Settings) -> Policy:
         approval_ttl=settings.approval_ttl,
         stuck_after=settings.stuck_after,
         incident_channel=settings.incident_channel,
+        max_enis=settings.max_enis_per_request,
+        bulk_concurrency=settings.bulk_concurrency,
+        bulk_max_failures=settings.bulk_max_failures,
     )
 
 

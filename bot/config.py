@@ -99,6 +99,15 @@ class Settings(BaseSettings):
     stuck_after: float = Field(
         default=300.0, gt=0, le=86400, allow_inf_nan=False, validation_alias="ENIBOT_STUCK_AFTER"
     )
+    max_enis_per_request: int = Field(
+        default=100, ge=1, le=1000, validation_alias="ENIBOT_MAX_ENIS_PER_REQUEST"
+    )
+    bulk_concurrency: int = Field(
+        default=10, ge=1, le=100, validation_alias="ENIBOT_BULK_CONCURRENCY"
+    )
+    bulk_max_failures: int = Field(
+        default=0, ge=0, le=1000, validation_alias="ENIBOT_BULK_MAX_FAILURES"
+    )
     outbox_retention_days: float = Field(
         default=30.0,
         ge=1,

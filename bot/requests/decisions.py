@@ -34,6 +34,11 @@ def submit(db: Session, *, new: NewRequest, policy: Policy, now: datetime) -> De
         db,
         DetachRequest(
             operation=new.operation,
+            selector=new.selector,
+            left_out=[
+                {"eni_id": x.eni_id, "problem": x.problem, "facts": dict(x.facts)}
+                for x in new.left_out
+            ],
             region=new.region,
             requester_id=new.requester_id,
             channel_id=new.channel_id,

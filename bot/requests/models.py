@@ -55,6 +55,10 @@ class DetachRequest(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     finished_at: Mapped[datetime | None]
+    # How a selection chose the ENIs ("tag:app=web i-…"), and what it found but left out:
+    # [{"eni_id", "problem", "facts"}], shown on the card.
+    selector: Mapped[str | None] = mapped_column(Text)
+    left_out: Mapped[list[dict[str, Any]]] = mapped_column(JsonDict, default=list)
     # Loaded with the request (one more SELECT for any number of rows), in submission order.
     targets: Mapped[list[RequestTarget]] = relationship(
         order_by="RequestTarget.position", lazy="selectin", back_populates="request"

@@ -29,6 +29,9 @@ class Policy:
     approval_ttl: float = 1800.0
     stuck_after: float = 300.0
     incident_channel: str | None = None
+    max_enis: int = 100  # ENIBOT_MAX_ENIS_PER_REQUEST
+    bulk_concurrency: int = 10  # a request's targets between their call and their outcome
+    bulk_max_failures: int = 0  # failed targets tolerated before the unsent ones are skipped
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,15 @@ class NewTarget:
 
 
 @dataclass(frozen=True)
+class LeftOut:
+    """An ENI a selection found but left out, and why (a pre-flight problem code and facts)."""
+
+    eni_id: str
+    problem: str
+    facts: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class NewRequest:
     """A validated, pre-flighted request, ready to store: one or more targets."""
 
@@ -50,6 +62,9 @@ class NewRequest:
     reason: str
     targets: tuple[NewTarget, ...]
     operation: str = "detach"
+    # Found by a selector (tag:…, an instance) but not taken; shown on the card with the reason.
+    left_out: tuple[LeftOut, ...] = ()
+    selector: str | None = None  # how the ENIs were chosen, as typed ("tag:app=web"), if so
 
     def __post_init__(self) -> None:
         if not self.targets:

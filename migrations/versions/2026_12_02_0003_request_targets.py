@@ -147,6 +147,8 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("operation", sa.String(length=16), nullable=False, server_default="detach")
         )
+        batch.add_column(sa.Column("selector", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("left_out", _json(), nullable=False, server_default="[]"))
         batch.create_index(
             "ix_detach_request_status_expires", ["status", "expires_at"], unique=False
         )
@@ -161,6 +163,8 @@ def downgrade() -> None:
         )
     with op.batch_alter_table("detach_request") as batch:
         batch.drop_index("ix_detach_request_status_expires")
+        batch.drop_column("left_out")
+        batch.drop_column("selector")
         batch.drop_column("operation")
         for column in _moved_columns():
             # Added nullable, filled from the targets, then tightened below.
