@@ -47,6 +47,8 @@ from bot.slack.blocks.notices import CHANNEL_PROBLEMS
 from bot.slack.ids import ActionId
 from bot.slack.preflight import OpenRequestInfo, Refused
 
+from support.rows import one_target_request
+
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 REQUESTER, APPROVER, OTHER = "U0REQUESTER", "U0APPROVER1", "U0APPROVER2"
 CHANNEL = "C0ENIOPS"
@@ -93,7 +95,7 @@ def request(status: Status = Status.PENDING, **fields: Any) -> DetachRequest:
         "updated_at": NOW,
     }
     values.update(fields)
-    return DetachRequest(**values)
+    return one_target_request(values)
 
 
 def event(kind: str, to: Status | None, detail: dict[str, Any], actor: str = APPROVER) -> Any:

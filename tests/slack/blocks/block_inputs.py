@@ -11,6 +11,8 @@ from bot.requests.states import Status
 from bot.sim.slack.blockcheck import MAX_BLOCKS_MESSAGE, block_problems, mrkdwn_objects
 from bot.slack.blocks.kit import Message
 
+from support.rows import one_target_request
+
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 REQUESTER, APPROVER, OTHER = "U0REQUESTER", "U0APPROVER1", "U0APPROVER2"
 CHANNEL = "C0ENIOPS"
@@ -41,7 +43,7 @@ def request(status: Status = Status.PENDING, **fields: Any) -> DetachRequest:
         "updated_at": NOW,
     }
     values.update(fields)
-    return DetachRequest(**values)
+    return one_target_request(values)
 
 
 def event(

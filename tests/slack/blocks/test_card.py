@@ -74,7 +74,7 @@ def test_a_failure_the_bot_assigned_is_not_blamed_on_alibaba_cloud(code: str) ->
 
 def test_an_ecs_failure_is_explained_from_the_catalogue() -> None:
     said = everything(approval_card(request(Status.FAILED, error_code="InvalidOperation.Conflict")))
-    assert "Another change to the same network interface is still running." in said
+    assert "Another change to the same network interface or server is still running." in said
 
 
 def test_a_card_with_everything_at_its_largest_stays_within_slacks_limits() -> None:

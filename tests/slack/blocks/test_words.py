@@ -50,7 +50,11 @@ def _home(shown: DetachRequest) -> str:
 
 
 def _summary(shown: DetachRequest) -> str:
-    payload = {"status": shown.status, "eni_id": shown.eni_id, "instance_id": shown.instance_id}
+    payload = {
+        "status": shown.status,
+        "eni_id": shown.target.eni_id,
+        "instance_id": shown.target.instance_id,
+    }
     return everything(incident_summary(payload, shown.id)) + everything(digest([(7, payload)]))
 
 
