@@ -24,17 +24,24 @@ from bot.requests.models import RequestTarget
 from bot.requests.rules import Marks
 from bot.requests.schemas import SYSTEM_EXECUTOR, SYSTEM_POLLER, Policy
 from bot.requests.states import EXECUTION, TERMINAL, TargetStatus
-from bot.requests.transition import move_target, roll_up
+from bot.requests.targets import move_target, roll_up
 
 # Targets the executor owns: not yet sent (their request approved), or being sent.
 _TO_SEND = (TargetStatus.QUEUED, TargetStatus.SENDING)
 
 
 def claim_for_execution(
-    db: Session, *, owner: str, now: datetime, lease_seconds: float, limit: int = 20
+    db: Session,
+    *,
+    owner: str,
+    now: datetime,
+    lease_seconds: float,
+    limit: int = 20,
+    places: int | None = None,
 ) -> list[RequestTarget]:
-    """Lease queued targets of approved requests, and sending ones whose holder died or whose
-    retry is due."""
+    """Lease queued targets of approved requests (while their request has a free place of
+    `places`, ENIBOT_BULK_CONCURRENCY), and sending ones whose holder died or whose retry is
+    due."""
     ids = repository.claim_targets(
         db,
         statuses=_TO_SEND,
@@ -43,6 +50,7 @@ def claim_for_execution(
         now=now,
         lease_until=now + timedelta(seconds=lease_seconds),
         limit=limit,
+        places=places,
     )
     return repository.get_targets(db, ids)
 
@@ -59,9 +67,18 @@ def start_execution(
     """queued → sending for a target this worker has leased; its request follows (approved →
     executing: the card shows it, no reply).
 
-    Returns the target as it now stands (None when the move was lost), its lease extended by
-    `lease_seconds` in the same UPDATE.
+    Returns the target as it now stands (None when the move was lost, or when its request has
+    no free place: then it goes back to the queue), its lease extended by `lease_seconds` in
+    the same UPDATE. The place is counted under the request's lock, so two executors starting
+    two targets of one request at once cannot both take the last place.
     """
+    current = repository.get_target(db, target_id)
+    if current is None:
+        return None
+    repository.lock_status(db, current.request_id)
+    if repository.in_transition(db, current.request_id) >= policy.bulk_concurrency:
+        release(db, target_id=target_id, owner=owner, retry_at=now)
+        return None
     values = (
         {} if lease_seconds is None else {"lease_until": now + timedelta(seconds=lease_seconds)}
     )
@@ -77,7 +94,13 @@ def start_execution(
     if target is None:
         return None
     roll_up(
-        db, request_id=target.request_id, actor=SYSTEM_EXECUTOR, now=now, policy=policy, reply=False
+        db,
+        request_id=target.request_id,
+        actor=SYSTEM_EXECUTOR,
+        now=now,
+        policy=policy,
+        reply=False,
+        target=target,
     )
     return target
 
@@ -218,6 +241,7 @@ def record_detach_sent(
         actor=SYSTEM_EXECUTOR,
         now=now,
         policy=policy,
+        target=target,
         detail={
             "ecs_request_id": ecs_request_id,
             "reconciled": reconciled,
@@ -321,12 +345,17 @@ def record_failure(
     )
     if target is None:
         return False
+    failed = repository.count_targets(db, target.request_id, TargetStatus.FAILED)
+    if failed > policy.bulk_max_failures:
+        # The request's failure budget is spent: what was not sent yet is not sent at all.
+        repository.skip_queued(db, target.request_id, now=now)
     roll_up(
         db,
         request_id=target.request_id,
         actor=actor,
         now=now,
         policy=policy,
+        target=target,
         detail={
             "error_code": code,
             "error_message": message,

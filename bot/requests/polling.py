@@ -11,7 +11,7 @@ from bot.requests.execution import record_failure
 from bot.requests.models import RequestTarget
 from bot.requests.schemas import SYSTEM_POLLER, EniObservation, Policy
 from bot.requests.states import EXECUTION, TargetStatus
-from bot.requests.transition import move_target, roll_up
+from bot.requests.targets import move_target, roll_up
 
 # Targets the poller owns: the call went out, the ENI is on its way (or stuck there).
 WATCHED = (TargetStatus.IN_FLIGHT, TargetStatus.STUCK)
@@ -154,6 +154,7 @@ def _move(
         actor=SYSTEM_POLLER,
         now=now,
         policy=policy,
+        target=moved,
         detail={**detail, "eni_id": target.eni_id},
     )
     return to

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from bot.db import claim_leases
 from bot.requests.models import Approval, DetachRequest, RequestEvent, RequestTarget
-from bot.requests.states import TARGET_OPEN, Status, TargetStatus
+from bot.requests.states import IN_TRANSITION, TARGET_OPEN, Status, TargetStatus
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,14 @@ def get(db: Session, request_id: int, *, for_update: bool = False) -> DetachRequ
     if for_update:
         stmt = stmt.with_for_update()
     return db.scalars(stmt.execution_options(populate_existing=True)).one_or_none()
+
+
+def lock_status(db: Session, request_id: int) -> Status | None:
+    """The request's status, its row locked until commit (PostgreSQL; SQLite's write lock is
+    taken at BEGIN). None when there is no such request."""
+    stmt = select(DetachRequest.status).where(DetachRequest.id == request_id).with_for_update()
+    found = db.scalar(stmt)
+    return Status(found) if found is not None else None
 
 
 def get_target(db: Session, target_id: int, *, for_update: bool = False) -> RequestTarget | None:
@@ -266,8 +274,14 @@ def claim_targets(
     now: datetime,
     lease_until: datetime,
     limit: int,
+    places: int | None = None,
 ) -> Sequence[int]:
-    """Lease up to `limit` due targets in `statuses`, of requests in `request_statuses`."""
+    """Lease up to `limit` due targets in `statuses`, of requests in `request_statuses`.
+
+    `places`: a queued target is taken only while fewer than that many of its request's
+    targets are between their call and their outcome (sending or in flight). The start of each
+    one checks again under the request's lock (`in_transition`): a claim may see a stale count.
+    """
     due = or_(RequestTarget.next_poll_at.is_(None), RequestTarget.next_poll_at <= now)
     in_status = RequestTarget.status.in_([s.value for s in statuses])
     of_requests = RequestTarget.request_id.in_(
@@ -275,10 +289,22 @@ def claim_targets(
             DetachRequest.status.in_([s.value for s in request_statuses])
         )
     )
+    where = [in_status, due, of_requests]
+    if places is not None:
+        sibling = aliased(RequestTarget)
+        busy = (
+            select(func.count())
+            .where(
+                sibling.request_id == RequestTarget.request_id,
+                sibling.status.in_([s.value for s in IN_TRANSITION]),
+            )
+            .scalar_subquery()
+        )
+        where.append(or_(RequestTarget.status != TargetStatus.QUEUED.value, busy < places))
     return claim_leases(
         db,
         RequestTarget,
-        where=[in_status, due, of_requests],
+        where=where,
         recheck=[in_status],
         order_by=[RequestTarget.next_poll_at, RequestTarget.id],
         owner=owner,
@@ -286,6 +312,23 @@ def claim_targets(
         until=lease_until,
         limit=limit,
     )
+
+
+def in_transition(db: Session, request_id: int) -> int:
+    """How many of the request's targets are between their call and their outcome."""
+    stmt = select(func.count()).where(
+        RequestTarget.request_id == request_id,
+        RequestTarget.status.in_([s.value for s in IN_TRANSITION]),
+    )
+    return int(db.scalar(stmt) or 0)
+
+
+def count_targets(db: Session, request_id: int, status: TargetStatus) -> int:
+    """How many of the request's targets are in `status`."""
+    stmt = select(func.count()).where(
+        RequestTarget.request_id == request_id, RequestTarget.status == status.value
+    )
+    return int(db.scalar(stmt) or 0)
 
 
 def compare_and_set_target(

@@ -91,6 +91,7 @@ class Executor:
                 now=now,
                 lease_seconds=self._config.lease_seconds,
                 limit=self._config.batch,
+                places=self._policy.bulk_concurrency,
             )
             ids = [t.id for t in claimed]
         for n, target in enumerate(claimed):
