@@ -128,7 +128,8 @@ class Workers:
             owner=owners["poller"],
             config=poll_cfg,
             clock=clock,
-            on_change=bells.outbox.set,
+            # A target that finished frees a place of its request: its next ENI can go now.
+            on_change=lambda: _ring(bells.outbox, bells.executor),
         )
         self.relay = OutboxRelay(
             sessions=sessions,
