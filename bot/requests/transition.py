@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.outbox import enqueue as outbox
 from bot.outbox.models import MessageKind
-from bot.requests import repository
+from bot.requests import repository, target_store
 from bot.requests.models import DetachRequest, RequestTarget
 from bot.requests.schemas import Policy, TransitionResult
 from bot.requests.states import (
@@ -72,7 +72,7 @@ def transition(
     if request is None:
         return TransitionResult(False, repository.get(db, request_id))
     # Rejected, expired, cancelled, or finished with ENIs never sent: free those ENIs.
-    if target in TERMINAL and repository.skip_queued(db, request_id, now=now):
+    if target in TERMINAL and target_store.skip_queued(db, request_id, now=now):
         db.refresh(request, ["targets"])
     event = repository.add_event(
         db,
@@ -169,7 +169,7 @@ def move_target(
     new_values: dict[str, Any] = {"status": to.value, "updated_at": now, **(values or {})}
     if to in TARGET_TERMINAL:
         new_values.update(finished_at=now, lease_owner=None, lease_until=None, next_poll_at=None)
-    return repository.compare_and_set_target(db, target_id, froms, new_values, lease_owner=owner)
+    return target_store.compare_and_set_target(db, target_id, froms, new_values, lease_owner=owner)
 
 
 def roll_up(
