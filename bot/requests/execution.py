@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from bot.db import UtcDateTime
 from bot.outbox import enqueue as outbox
 from bot.outbox.models import MessageKind
-from bot.requests import repository
+from bot.requests import repository, target_store
 from bot.requests.models import RequestTarget
 from bot.requests.rules import Marks
 from bot.requests.schemas import SYSTEM_EXECUTOR, SYSTEM_POLLER, Policy
@@ -42,7 +42,7 @@ def claim_for_execution(
     """Lease queued targets of approved requests (while their request has a free place of
     `places`, ENIBOT_BULK_CONCURRENCY), and sending ones whose holder died or whose retry is
     due."""
-    ids = repository.claim_targets(
+    ids = target_store.claim_targets(
         db,
         statuses=_TO_SEND,
         request_statuses=EXECUTION,
@@ -52,7 +52,7 @@ def claim_for_execution(
         limit=limit,
         places=places,
     )
-    return repository.get_targets(db, ids)
+    return target_store.get_targets(db, ids)
 
 
 def start_execution(
@@ -72,11 +72,11 @@ def start_execution(
     the same UPDATE. The place is counted under the request's lock, so two executors starting
     two targets of one request at once cannot both take the last place.
     """
-    current = repository.get_target(db, target_id)
+    current = target_store.get_target(db, target_id)
     if current is None:
         return None
     repository.lock_status(db, current.request_id)
-    if repository.in_transition(db, current.request_id) >= policy.bulk_concurrency:
+    if target_store.in_transition(db, current.request_id) >= policy.bulk_concurrency:
         release(db, target_id=target_id, owner=owner, retry_at=now)
         return None
     values = (
@@ -128,7 +128,7 @@ def mark_intent(
     }
     if lease_seconds is not None:
         values["lease_until"] = now + timedelta(seconds=lease_seconds)
-    found = repository.compare_and_set_target(
+    found = target_store.compare_and_set_target(
         db, target_id, {TargetStatus.SENDING}, values, lease_owner=owner
     )
     return found is not None
@@ -143,7 +143,7 @@ def record_outcome_unknown(db: Session, *, target_id: int, owner: str, now: date
         ),
         "updated_at": now,
     }
-    found = repository.compare_and_set_target(
+    found = target_store.compare_and_set_target(
         db, target_id, {TargetStatus.SENDING}, values, lease_owner=owner
     )
     return found is not None
@@ -276,7 +276,7 @@ def record_busy(
     executor's next Describe decides.
     Returns True when the target will be retried, False when it failed (or was lost).
     """
-    target = repository.get_target(db, target_id)
+    target = target_store.get_target(db, target_id)
     if target is None or target.lease_owner != owner:
         return False
     busy_since = target.busy_since or now
@@ -299,7 +299,7 @@ def record_busy(
         )
         return False
     values: dict[str, Any] = {"intent_at": None} if refused else {}
-    return repository.set_target_fields(
+    return target_store.set_target_fields(
         db,
         target_id,
         {
@@ -345,10 +345,10 @@ def record_failure(
     )
     if target is None:
         return False
-    failed = repository.count_targets(db, target.request_id, TargetStatus.FAILED)
+    failed = target_store.count_targets(db, target.request_id, TargetStatus.FAILED)
     if failed > policy.bulk_max_failures:
         # The request's failure budget is spent: what was not sent yet is not sent at all.
-        repository.skip_queued(db, target.request_id, now=now)
+        target_store.skip_queued(db, target.request_id, now=now)
     roll_up(
         db,
         request_id=target.request_id,
@@ -371,14 +371,14 @@ def note_ecs_trouble(
     db: Session, *, target_id: int, code: str, message: str, now: datetime
 ) -> bool:
     """Tell the thread once that ECS is not answering; True if this call posted it."""
-    target = repository.get_target(db, target_id, for_update=True)
+    target = target_store.get_target(db, target_id, for_update=True)
     if target is None or target.ecs_trouble_reported:
         return False
     request = repository.get(db, target.request_id)
     if request is None or request.state in TERMINAL:
         return False
     request_id = request.id
-    repository.set_target_fields(db, target_id, {"ecs_trouble_reported": True})
+    target_store.set_target_fields(db, target_id, {"ecs_trouble_reported": True})
     event = repository.add_event(
         db,
         request_id=request_id,
@@ -425,4 +425,4 @@ def release(
         values["intent_at"] = None
     if retry_at is not None:
         values["next_poll_at"] = retry_at
-    return repository.set_target_fields(db, target_id, values, lease_owner=owner)
+    return target_store.set_target_fields(db, target_id, values, lease_owner=owner)

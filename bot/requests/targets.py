@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.outbox import enqueue as outbox
 from bot.outbox.models import MessageKind
-from bot.requests import repository
+from bot.requests import repository, target_store
 from bot.requests.models import RequestTarget
 from bot.requests.schemas import Policy, TransitionResult
 from bot.requests.states import (
@@ -61,7 +61,7 @@ def move_target(
     new_values: dict[str, Any] = {"status": to.value, "updated_at": now, **(values or {})}
     if to in TARGET_TERMINAL:
         new_values.update(finished_at=now, lease_owner=None, lease_until=None, next_poll_at=None)
-    return repository.compare_and_set_target(db, target_id, froms, new_values, lease_owner=owner)
+    return target_store.compare_and_set_target(db, target_id, froms, new_values, lease_owner=owner)
 
 
 def roll_up(
@@ -86,7 +86,7 @@ def roll_up(
     current = repository.lock_status(db, request_id)
     if current is None:
         return None
-    statuses = repository.target_statuses(db, request_id)
+    statuses = target_store.target_statuses(db, request_id)
     several = len(statuses) > 1
     if several and target is not None:
         _audit_target(db, target, actor=actor, now=now, detail=detail)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.outbox import enqueue as outbox
 from bot.outbox.models import MessageKind
-from bot.requests import repository
+from bot.requests import repository, target_store
 from bot.requests.models import DetachRequest
 from bot.requests.schemas import Policy, TransitionResult
 from bot.requests.states import TERMINAL, IllegalTransitionError, Status, TargetStatus, can_move
@@ -71,7 +71,7 @@ def transition(
     if request is None:
         return TransitionResult(False, repository.get(db, request_id))
     # Rejected, expired, cancelled, or finished with ENIs never sent: free those ENIs.
-    if target in TERMINAL and repository.skip_queued(db, request_id, now=now):
+    if target in TERMINAL and target_store.skip_queued(db, request_id, now=now):
         db.refresh(request, ["targets"])
     event = repository.add_event(
         db,
