@@ -183,6 +183,8 @@ class Workers:
         _ring(bells.executor, bells.poller, bells.outbox)
         for thread in self._threads:
             thread.join(timeout=max(0.0, timeout))
+        if not any(t.name == "eni-bot-executor" and t.is_alive() for t in self._threads):
+            self.executor.close()  # its batch is done: its threads can go
         alive = [t.name for t in self._threads if t.is_alive()]
         self._threads = [t for t in self._threads if t.is_alive()]
         if alive:
