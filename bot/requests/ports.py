@@ -6,11 +6,11 @@ The domain imports only these shapes, never an HTTP client.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from bot.ecs.models import Instance, NetworkInterface
+from bot.ecs.models import EniStatus, EniType, Instance, NetworkInterface
 
 __all__ = ["Clock", "Ecs"]
 
@@ -24,6 +24,19 @@ class Ecs(Protocol):
         self, region: str, eni_ids: Sequence[str]
     ) -> list[NetworkInterface]:
         """The ENIs that exist among `eni_ids` (unknown IDs are absent)."""
+        ...
+
+    def find_network_interfaces(
+        self,
+        region: str,
+        *,
+        tags: Mapping[str, str | None] | None = None,
+        instance_id: str | None = None,
+        eni_type: EniType | None = None,
+        status: EniStatus | None = None,
+        page_size: int = 100,
+    ) -> list[NetworkInterface]:
+        """Every ENI of the region matching all the filters (tags ANDed; at least one filter)."""
         ...
 
     def describe_instances(self, region: str, instance_ids: Sequence[str]) -> list[Instance]:
