@@ -133,7 +133,7 @@ def preflight_refusal(refused: Refused, links: Mapping[int, str] | None = None) 
         return _too_many(refused)
     if refused.problem is Problem.NOTHING_SELECTED:
         return _nothing_selected(refused)
-    if len(refused.problems) > 1:
+    if len(refused.command.eni_ids) > 1 and refused.problems:
         return _several(refused, links)
     if refused.problem is Problem.OPEN_REQUEST:
         assert refused.existing is not None
@@ -144,8 +144,8 @@ def preflight_refusal(refused: Refused, links: Mapping[int, str] | None = None) 
         return ecs_error_reply(
             refused.error, subject=subject(refused.command), region=refused.command.region
         )
-    eni_id = refused.command.eni_id or ""
-    facts = _facts(refused.command, eni_id, refused.facts)
+    about = refused.problems[0].eni_id if refused.problems else refused.command.eni_id
+    facts = _facts(refused.command, about or "", refused.facts)
     what, fix = (template.format_map(facts) for template in templates)
     return _refused(what, fix)
 
@@ -183,7 +183,8 @@ def _problem_words(command: DetachCommand, problem: EniProblem, links: Mapping[i
 
 
 def _several(refused: Refused, links: Mapping[int, str]) -> Message:
-    """Listed ENIs with problems: each named with its fix; the command stands or falls whole."""
+    """Several listed ENIs, some with problems: each named with its fix; the command stands or
+    falls whole."""
     problems = refused.problems
     lines = [_problem_words(refused.command, p, links) for p in problems[:_SHOWN_LINES]]
     if len(problems) > _SHOWN_LINES:
