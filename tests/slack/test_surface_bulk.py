@@ -363,3 +363,11 @@ def test_bad_form_input_is_answered_inline_on_its_field(
     assert set(body["errors"]) == {field}
     assert words in body["errors"][field]
     assert bulk.count_rows() == (0, 0)
+
+
+def test_one_listed_eni_already_held_is_refused_without_asking_ecs(bulk: Harness) -> None:
+    bulk.run(f"detach {ENI} first one")
+    asked = len(describes(bulk))
+    post = bulk.run(f"detach {ENI} again")
+    assert "already has an open request" in str(post.blocks)
+    assert len(describes(bulk)) == asked
