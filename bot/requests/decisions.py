@@ -16,6 +16,7 @@ from bot.outbox.models import MessageKind
 from bot.requests import repository
 from bot.requests.models import DetachRequest, RequestTarget
 from bot.requests.schemas import (
+    CARD_LISTS_AT_MOST,
     SYSTEM_EXPIRY,
     SYSTEM_RELAY,
     Decision,
@@ -25,7 +26,8 @@ from bot.requests.schemas import (
     Refusal,
 )
 from bot.requests.states import TERMINAL, Status, TargetStatus
-from bot.requests.transition import announce, move_target, transition
+from bot.requests.targets import move_target
+from bot.requests.transition import announce, transition
 
 
 def submit(db: Session, *, new: NewRequest, policy: Policy, now: datetime) -> DetachRequest:
@@ -90,6 +92,17 @@ def submit(db: Session, *, new: NewRequest, policy: Policy, now: datetime) -> De
         dedupe_key=f"{key}:card",
         now=now,
     )
+    if len(new.targets) > CARD_LISTS_AT_MOST:
+        # The card names the first ones; the full list is the first reply in its thread.
+        outbox.enqueue(
+            db,
+            kind=MessageKind.THREAD_REPLY,
+            request_id=request.id,
+            payload={"eni_list": True},
+            ordering_key=key,
+            dedupe_key=f"{key}:eni_list",
+            now=now,
+        )
     return request
 
 

@@ -19,23 +19,30 @@ from sqlalchemy.orm import Session
 from bot.db import UtcDateTime
 from bot.outbox import enqueue as outbox
 from bot.outbox.models import MessageKind
-from bot.requests import repository
+from bot.requests import repository, target_store
 from bot.requests.models import RequestTarget
 from bot.requests.rules import Marks
 from bot.requests.schemas import SYSTEM_EXECUTOR, SYSTEM_POLLER, Policy
 from bot.requests.states import EXECUTION, TERMINAL, TargetStatus
-from bot.requests.transition import move_target, roll_up
+from bot.requests.targets import move_target, roll_up
 
 # Targets the executor owns: not yet sent (their request approved), or being sent.
 _TO_SEND = (TargetStatus.QUEUED, TargetStatus.SENDING)
 
 
 def claim_for_execution(
-    db: Session, *, owner: str, now: datetime, lease_seconds: float, limit: int = 20
+    db: Session,
+    *,
+    owner: str,
+    now: datetime,
+    lease_seconds: float,
+    limit: int = 20,
+    places: int | None = None,
 ) -> list[RequestTarget]:
-    """Lease queued targets of approved requests, and sending ones whose holder died or whose
-    retry is due."""
-    ids = repository.claim_targets(
+    """Lease queued targets of approved requests (while their request has a free place of
+    `places`, ENIBOT_BULK_CONCURRENCY), and sending ones whose holder died or whose retry is
+    due."""
+    ids = target_store.claim_targets(
         db,
         statuses=_TO_SEND,
         request_statuses=EXECUTION,
@@ -43,8 +50,9 @@ def claim_for_execution(
         now=now,
         lease_until=now + timedelta(seconds=lease_seconds),
         limit=limit,
+        places=places,
     )
-    return repository.get_targets(db, ids)
+    return target_store.get_targets(db, ids)
 
 
 def start_execution(
@@ -59,9 +67,18 @@ def start_execution(
     """queued → sending for a target this worker has leased; its request follows (approved →
     executing: the card shows it, no reply).
 
-    Returns the target as it now stands (None when the move was lost), its lease extended by
-    `lease_seconds` in the same UPDATE.
+    Returns the target as it now stands (None when the move was lost, or when its request has
+    no free place: then it goes back to the queue), its lease extended by `lease_seconds` in
+    the same UPDATE. The place is counted under the request's lock, so two executors starting
+    two targets of one request at once cannot both take the last place.
     """
+    current = target_store.get_target(db, target_id)
+    if current is None:
+        return None
+    repository.lock_status(db, current.request_id)
+    if target_store.in_transition(db, current.request_id) >= policy.bulk_concurrency:
+        release(db, target_id=target_id, owner=owner, retry_at=now)
+        return None
     values = (
         {} if lease_seconds is None else {"lease_until": now + timedelta(seconds=lease_seconds)}
     )
@@ -77,7 +94,13 @@ def start_execution(
     if target is None:
         return None
     roll_up(
-        db, request_id=target.request_id, actor=SYSTEM_EXECUTOR, now=now, policy=policy, reply=False
+        db,
+        request_id=target.request_id,
+        actor=SYSTEM_EXECUTOR,
+        now=now,
+        policy=policy,
+        reply=False,
+        target=target,
     )
     return target
 
@@ -105,7 +128,7 @@ def mark_intent(
     }
     if lease_seconds is not None:
         values["lease_until"] = now + timedelta(seconds=lease_seconds)
-    found = repository.compare_and_set_target(
+    found = target_store.compare_and_set_target(
         db, target_id, {TargetStatus.SENDING}, values, lease_owner=owner
     )
     return found is not None
@@ -120,7 +143,7 @@ def record_outcome_unknown(db: Session, *, target_id: int, owner: str, now: date
         ),
         "updated_at": now,
     }
-    found = repository.compare_and_set_target(
+    found = target_store.compare_and_set_target(
         db, target_id, {TargetStatus.SENDING}, values, lease_owner=owner
     )
     return found is not None
@@ -218,6 +241,7 @@ def record_detach_sent(
         actor=SYSTEM_EXECUTOR,
         now=now,
         policy=policy,
+        target=target,
         detail={
             "ecs_request_id": ecs_request_id,
             "reconciled": reconciled,
@@ -252,7 +276,7 @@ def record_busy(
     executor's next Describe decides.
     Returns True when the target will be retried, False when it failed (or was lost).
     """
-    target = repository.get_target(db, target_id)
+    target = target_store.get_target(db, target_id)
     if target is None or target.lease_owner != owner:
         return False
     busy_since = target.busy_since or now
@@ -275,7 +299,7 @@ def record_busy(
         )
         return False
     values: dict[str, Any] = {"intent_at": None} if refused else {}
-    return repository.set_target_fields(
+    return target_store.set_target_fields(
         db,
         target_id,
         {
@@ -321,12 +345,17 @@ def record_failure(
     )
     if target is None:
         return False
+    failed = target_store.count_targets(db, target.request_id, TargetStatus.FAILED)
+    if failed > policy.bulk_max_failures:
+        # The request's failure budget is spent: what was not sent yet is not sent at all.
+        target_store.skip_queued(db, target.request_id, now=now)
     roll_up(
         db,
         request_id=target.request_id,
         actor=actor,
         now=now,
         policy=policy,
+        target=target,
         detail={
             "error_code": code,
             "error_message": message,
@@ -342,14 +371,14 @@ def note_ecs_trouble(
     db: Session, *, target_id: int, code: str, message: str, now: datetime
 ) -> bool:
     """Tell the thread once that ECS is not answering; True if this call posted it."""
-    target = repository.get_target(db, target_id, for_update=True)
+    target = target_store.get_target(db, target_id, for_update=True)
     if target is None or target.ecs_trouble_reported:
         return False
     request = repository.get(db, target.request_id)
     if request is None or request.state in TERMINAL:
         return False
     request_id = request.id
-    repository.set_target_fields(db, target_id, {"ecs_trouble_reported": True})
+    target_store.set_target_fields(db, target_id, {"ecs_trouble_reported": True})
     event = repository.add_event(
         db,
         request_id=request_id,
@@ -396,4 +425,4 @@ def release(
         values["intent_at"] = None
     if retry_at is not None:
         values["next_poll_at"] = retry_at
-    return repository.set_target_fields(db, target_id, values, lease_owner=owner)
+    return target_store.set_target_fields(db, target_id, values, lease_owner=owner)

@@ -6,12 +6,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.requests import repository
+from bot.requests import target_store
 from bot.requests.execution import record_failure
 from bot.requests.models import RequestTarget
 from bot.requests.schemas import SYSTEM_POLLER, EniObservation, Policy
 from bot.requests.states import EXECUTION, TargetStatus
-from bot.requests.transition import move_target, roll_up
+from bot.requests.targets import move_target, roll_up
 
 # Targets the poller owns: the call went out, the ENI is on its way (or stuck there).
 WATCHED = (TargetStatus.IN_FLIGHT, TargetStatus.STUCK)
@@ -21,7 +21,7 @@ def claim_for_polling(
     db: Session, *, owner: str, now: datetime, lease_seconds: float, limit: int = 1000
 ) -> list[RequestTarget]:
     """Lease in-flight and stuck targets whose next look is due, of every request."""
-    ids = repository.claim_targets(
+    ids = target_store.claim_targets(
         db,
         statuses=WATCHED,
         request_statuses=EXECUTION,
@@ -30,7 +30,7 @@ def claim_for_polling(
         lease_until=now + timedelta(seconds=lease_seconds),
         limit=limit,
     )
-    return repository.get_targets(db, ids)
+    return target_store.get_targets(db, ids)
 
 
 def poll_is_unchanged(
@@ -71,7 +71,7 @@ def record_poll(
     if current not in WATCHED:
         return None
     if poll_is_unchanged(target, observed, policy=policy, now=now):
-        repository.set_target_fields(
+        target_store.set_target_fields(
             db,
             target.id,
             {
@@ -154,6 +154,7 @@ def _move(
         actor=SYSTEM_POLLER,
         now=now,
         policy=policy,
+        target=moved,
         detail={**detail, "eni_id": target.eni_id},
     )
     return to

@@ -1,22 +1,22 @@
-"""SQL for requests and their targets: inserts, compare-and-swap updates, leased claims, queries.
+"""SQL for requests: inserts, compare-and-swap updates, approvals, the audit trail, queries.
 
-No use-case logic here; `service` decides what should happen and calls these.
+No use-case logic here; the use cases decide what should happen and call these. The SQL of a
+request's targets (claims, leases, their compare-and-swap) is in `target_store`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.db import claim_leases
 from bot.requests.models import Approval, DetachRequest, RequestEvent, RequestTarget
-from bot.requests.states import TARGET_OPEN, Status, TargetStatus
+from bot.requests.states import TARGET_OPEN, Status
 
 
 @dataclass(frozen=True)
@@ -47,35 +47,12 @@ def get(db: Session, request_id: int, *, for_update: bool = False) -> DetachRequ
     return db.scalars(stmt.execution_options(populate_existing=True)).one_or_none()
 
 
-def get_target(db: Session, target_id: int, *, for_update: bool = False) -> RequestTarget | None:
-    """The target, re-read from the database (`for_update` locks it where the dialect can)."""
-    stmt = select(RequestTarget).where(RequestTarget.id == target_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    return db.scalars(stmt.execution_options(populate_existing=True)).one_or_none()
-
-
-def get_targets(db: Session, target_ids: Sequence[int]) -> list[RequestTarget]:
-    """The targets with these IDs, freshly read, in ID order (one query, not one per ID)."""
-    if not target_ids:
-        return []
-    stmt = (
-        select(RequestTarget)
-        .where(RequestTarget.id.in_(list(target_ids)))
-        .order_by(RequestTarget.id)
-        .execution_options(populate_existing=True)
-    )
-    return list(db.scalars(stmt))
-
-
-def target_statuses(db: Session, request_id: int) -> list[TargetStatus]:
-    """The statuses of the request's targets, in order (what its own status rolls up from)."""
-    stmt = (
-        select(RequestTarget.status)
-        .where(RequestTarget.request_id == request_id)
-        .order_by(RequestTarget.position)
-    )
-    return [TargetStatus(v) for v in db.scalars(stmt)]
+def lock_status(db: Session, request_id: int) -> Status | None:
+    """The request's status, its row locked until commit (PostgreSQL; SQLite's write lock is
+    taken at BEGIN). None when there is no such request."""
+    stmt = select(DetachRequest.status).where(DetachRequest.id == request_id).with_for_update()
+    found = db.scalar(stmt)
+    return Status(found) if found is not None else None
 
 
 def find_open_for_eni(db: Session, eni_id: str) -> DetachRequest | None:
@@ -272,122 +249,6 @@ def record_rejection(db: Session, *, request_id: int, approver_id: str, at: date
     return previous
 
 
-def claim_targets(
-    db: Session,
-    *,
-    statuses: Collection[TargetStatus],
-    request_statuses: Collection[Status],
-    owner: str,
-    now: datetime,
-    lease_until: datetime,
-    limit: int,
-) -> Sequence[int]:
-    """Lease up to `limit` due targets in `statuses`, of requests in `request_statuses`."""
-    due = or_(RequestTarget.next_poll_at.is_(None), RequestTarget.next_poll_at <= now)
-    in_status = RequestTarget.status.in_([s.value for s in statuses])
-    of_requests = RequestTarget.request_id.in_(
-        select(DetachRequest.id).where(
-            DetachRequest.status.in_([s.value for s in request_statuses])
-        )
-    )
-    return claim_leases(
-        db,
-        RequestTarget,
-        where=[in_status, due, of_requests],
-        recheck=[in_status],
-        order_by=[RequestTarget.next_poll_at, RequestTarget.id],
-        owner=owner,
-        now=now,
-        until=lease_until,
-        limit=limit,
-    )
-
-
-def compare_and_set_target(
-    db: Session,
-    target_id: int,
-    expected: Collection[TargetStatus],
-    values: Mapping[str, Any],
-    *,
-    lease_owner: str | None = None,
-) -> RequestTarget | None:
-    """`UPDATE … WHERE id AND status IN expected [AND lease_owner] RETURNING *`; None if lost.
-
-    `values` may hold SQL expressions over the old row (`RequestTarget.attempts + 1`).
-    """
-    stmt = (
-        update(RequestTarget)
-        .where(
-            RequestTarget.id == target_id,
-            RequestTarget.status.in_([s.value for s in expected]),
-        )
-        .values(**values)
-        .returning(RequestTarget)
-        .execution_options(synchronize_session=False, populate_existing=True)
-    )
-    if lease_owner is not None:
-        stmt = stmt.where(RequestTarget.lease_owner == lease_owner)
-    return db.scalars(stmt).one_or_none()
-
-
-def set_target_fields(
-    db: Session, target_id: int, values: Mapping[str, Any], *, lease_owner: str | None = None
-) -> bool:
-    """Update a target without a status change (guarded by the lease when `lease_owner`)."""
-    stmt = (
-        update(RequestTarget)
-        .where(RequestTarget.id == target_id)
-        .values(**values)
-        .returning(RequestTarget.id)
-        .execution_options(synchronize_session=False)
-    )
-    if lease_owner is not None:
-        stmt = stmt.where(RequestTarget.lease_owner == lease_owner)
-    return db.execute(stmt).first() is not None
-
-
-def reschedule_targets(
-    db: Session,
-    target_ids: Collection[int],
-    *,
-    owner: str,
-    statuses: Collection[TargetStatus],
-    values: Mapping[str, Any],
-) -> None:
-    """The same field values for many targets `owner` still holds, in one UPDATE."""
-    db.execute(
-        update(RequestTarget)
-        .where(
-            RequestTarget.id.in_(list(target_ids)),
-            RequestTarget.lease_owner == owner,
-            RequestTarget.status.in_([s.value for s in statuses]),
-        )
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-
-
-def skip_queued(db: Session, request_id: int, *, now: datetime) -> int:
-    """Close the request's targets that were never sent (it ended, or its budget was spent)."""
-    stmt = (
-        update(RequestTarget)
-        .where(
-            RequestTarget.request_id == request_id,
-            RequestTarget.status == TargetStatus.QUEUED.value,
-        )
-        .values(
-            status=TargetStatus.SKIPPED.value,
-            finished_at=now,
-            updated_at=now,
-            lease_owner=None,
-            lease_until=None,
-            next_poll_at=None,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    return int(getattr(db.execute(stmt), "rowcount", 0) or 0)
-
-
 def set_fields(db: Session, request_id: int, values: Mapping[str, Any]) -> bool:
     """Update a request's fields without a status change (its card's ts, for one)."""
     stmt = (
@@ -398,28 +259,3 @@ def set_fields(db: Session, request_id: int, values: Mapping[str, Any]) -> bool:
         .execution_options(synchronize_session=False)
     )
     return db.execute(stmt).first() is not None
-
-
-def extend_leases(
-    db: Session,
-    target_ids: Collection[int],
-    *,
-    owner: str,
-    statuses: Collection[TargetStatus],
-    lease_until: datetime,
-) -> set[int]:
-    """Push `owner`'s leases on many targets forward in one UPDATE; the IDs still ours."""
-    if not target_ids:
-        return set()
-    stmt = (
-        update(RequestTarget)
-        .where(
-            RequestTarget.id.in_(list(target_ids)),
-            RequestTarget.lease_owner == owner,
-            RequestTarget.status.in_([s.value for s in statuses]),
-        )
-        .values(lease_until=lease_until)
-        .returning(RequestTarget.id)
-        .execution_options(synchronize_session=False)
-    )
-    return set(db.scalars(stmt))

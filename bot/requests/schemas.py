@@ -20,6 +20,10 @@ SYSTEM_EXPIRY = "system:expiry"
 
 SYSTEM_RELAY = "system:relay"
 
+# How many ENIs the approval message names; a request with more gets its full list as the
+# first reply in the card's thread (the Slack layer bounds each line to fit this many).
+CARD_LISTS_AT_MOST = 20
+
 
 @dataclass(frozen=True)
 class Policy:

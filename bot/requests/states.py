@@ -110,6 +110,11 @@ TARGET_ACTIVE: frozenset[TargetStatus] = frozenset(
 )
 
 
+# A target between its call and its outcome holds one of its request's places
+# (ENIBOT_BULK_CONCURRENCY): sending (the call may be on the wire) or in flight.
+IN_TRANSITION: frozenset[TargetStatus] = frozenset({TargetStatus.SENDING, TargetStatus.IN_FLIGHT})
+
+
 def can_move_target(current: TargetStatus, target: TargetStatus) -> bool:
     """True when `current -> target` is an allowed move of one target."""
     return target in TARGET_TRANSITIONS[current]

@@ -1,8 +1,8 @@
 """The moves: compare-and-swap the status, append the audit row, enqueue the messages.
 
 Every request status change goes through `transition()`, in the caller's transaction; a
-target moves with `move_target()` and its request follows with `roll_up()`. A lost race comes
-back as `ok=False` (that is how a double click becomes a no-op).
+target moves with `targets.move_target()` and its request follows with `targets.roll_up()`.
+A lost race comes back as `ok=False` (that is how a double click becomes a no-op).
 """
 
 from __future__ import annotations
@@ -15,19 +15,18 @@ from sqlalchemy.orm import Session
 
 from bot.outbox import enqueue as outbox
 from bot.outbox.models import MessageKind
-from bot.requests import repository
-from bot.requests.models import DetachRequest, RequestTarget
+from bot.requests import repository, target_store
+from bot.requests.models import DetachRequest
 from bot.requests.schemas import Policy, TransitionResult
-from bot.requests.states import (
-    TARGET_TERMINAL,
-    TERMINAL,
-    IllegalTransitionError,
-    Status,
-    TargetStatus,
-    can_move,
-    can_move_target,
-)
-from bot.requests.states import roll_up as roll_up_status
+from bot.requests.states import TERMINAL, IllegalTransitionError, Status, TargetStatus, can_move
+
+# How the incident summary counts a finished request's ENIs.
+_OUTCOME = {
+    TargetStatus.DONE: "available",
+    TargetStatus.FAILED: "failed",
+    TargetStatus.SKIPPED: "skipped",
+    TargetStatus.STUCK: "stuck",
+}
 
 
 def transition(
@@ -72,7 +71,7 @@ def transition(
     if request is None:
         return TransitionResult(False, repository.get(db, request_id))
     # Rejected, expired, cancelled, or finished with ENIs never sent: free those ENIs.
-    if target in TERMINAL and repository.skip_queued(db, request_id, now=now):
+    if target in TERMINAL and target_store.skip_queued(db, request_id, now=now):
         db.refresh(request, ["targets"])
     event = repository.add_event(
         db,
@@ -128,6 +127,10 @@ def _summarise(
     db: Session, request: DetachRequest, *, event_id: int, channel: str, now: datetime
 ) -> None:
     first = request.target
+    counts: dict[str, int] = {}
+    for target in request.targets:
+        word = _OUTCOME.get(target.state, target.status)
+        counts[word] = counts.get(word, 0) + 1
     outbox.enqueue(
         db,
         kind=MessageKind.INCIDENT_SUMMARY,
@@ -141,68 +144,10 @@ def _summarise(
             "requester_id": request.requester_id,
             "error_code": first.error_code,
             "ecs_request_id": first.ecs_request_id,
+            "enis": len(request.targets),
+            "counts": counts,
         },
         ordering_key=outbox.channel_key(channel),
         dedupe_key=f"{outbox.thread_key(request.id)}:event:{event_id}:summary",
         now=now,
-    )
-
-
-def move_target(
-    db: Session,
-    *,
-    target_id: int,
-    expected: TargetStatus | Collection[TargetStatus],
-    to: TargetStatus,
-    owner: str | None,
-    now: datetime,
-    values: Mapping[str, Any] | None = None,
-) -> RequestTarget | None:
-    """Compare-and-swap one target's status under `owner`'s lease; None when the move was lost.
-
-    The caller rolls the request up afterwards (`roll_up`), in the same transaction.
-    """
-    froms = {expected} if isinstance(expected, TargetStatus) else set(expected)
-    for source in froms:
-        if not can_move_target(source, to):
-            raise IllegalTransitionError(source, to)
-    new_values: dict[str, Any] = {"status": to.value, "updated_at": now, **(values or {})}
-    if to in TARGET_TERMINAL:
-        new_values.update(finished_at=now, lease_owner=None, lease_until=None, next_poll_at=None)
-    return repository.compare_and_set_target(db, target_id, froms, new_values, lease_owner=owner)
-
-
-def roll_up(
-    db: Session,
-    *,
-    request_id: int,
-    actor: str,
-    now: datetime,
-    policy: Policy,
-    detail: Mapping[str, Any] | None = None,
-    reply: bool = True,
-) -> TransitionResult | None:
-    """Move the request to where its targets now put it; None when that is where it is.
-
-    The request row is locked first (PostgreSQL) so that two targets finishing at once in two
-    transactions cannot both read the other as still in flight; SQLite's write lock, taken at
-    BEGIN, does the same.
-    """
-    request = repository.get(db, request_id, for_update=True)
-    if request is None:
-        return None
-    wanted = roll_up_status(request.state, [t.state for t in request.targets])
-    if wanted is request.state:
-        return None
-    return transition(
-        db,
-        request_id=request_id,
-        expected=request.state,
-        target=wanted,
-        actor=actor,
-        now=now,
-        policy=policy,
-        detail=detail,
-        reply=reply,
-        current=request.state,
     )

@@ -7,9 +7,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot import db
-from bot.requests import service
-from bot.requests.service import Policy
+from bot.requests.expiring import expire_due_batch
+from bot.requests.ports import SYSTEM_CLOCK
+from bot.requests.schemas import Policy
 
 __all__ = ["ExpirySweeper"]
 
@@ -22,7 +22,7 @@ class ExpirySweeper:
         *,
         sessions: sessionmaker[Session],
         policy: Policy,
-        clock: Callable[[], datetime] = db.utcnow,
+        clock: Callable[[], datetime] = SYSTEM_CLOCK,
         batch: int = 100,
     ) -> None:
         self._sessions = sessions
@@ -32,8 +32,6 @@ class ExpirySweeper:
 
     def run_once(self) -> int:
         """Expire one batch; returns how many requests expired."""
-        with db.transaction(self._sessions) as s:
-            expired = service.expire_due(
-                s, now=self._clock(), policy=self._policy, limit=self._batch
-            )
-        return len(expired)
+        return expire_due_batch(
+            self._sessions, policy=self._policy, clock=self._clock, limit=self._batch
+        )

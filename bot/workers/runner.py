@@ -28,11 +28,11 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.doorbells import Doorbells
-from bot.ecs.client import EcsClient
 from bot.outbox.port import CardHooks, Sender
 from bot.outbox.relay import OutboxRelay, RelayConfig
 from bot.outbox.retention import OutboxRetention, RetentionConfig
-from bot.requests.service import Policy
+from bot.requests.ports import Ecs
+from bot.requests.schemas import Policy
 from bot.workers.executor import Executor, ExecutorConfig
 from bot.workers.expiry import ExpirySweeper
 from bot.workers.poller import Poller, PollerConfig
@@ -88,7 +88,7 @@ class Workers:
         self,
         *,
         sessions: sessionmaker[Session],
-        ecs: EcsClient,
+        ecs: Ecs,
         policy: Policy,
         sender: Sender,
         card_hooks: CardHooks,
@@ -128,7 +128,8 @@ class Workers:
             owner=owners["poller"],
             config=poll_cfg,
             clock=clock,
-            on_change=bells.outbox.set,
+            # A target that finished frees a place of its request: its next ENI can go now.
+            on_change=lambda: _ring(bells.outbox, bells.executor),
         )
         self.relay = OutboxRelay(
             sessions=sessions,

@@ -19,7 +19,7 @@ def test_build_runtime_binds_metrics_to_its_database_and_ecs_client(sqlite_url: 
         assert value(runtime.metrics, "eni_bot_requests", state="pending") == 1
         transitions = "eni_bot_transitions_total"
         assert value(runtime.metrics, transitions, from_state="none", to_state="pending") == 1
-        assert runtime.ecs._observer is runtime.metrics.ecs_observer
+        assert runtime.ecs._rpc._observer is runtime.metrics.ecs_observer
     finally:
         runtime.close()
 

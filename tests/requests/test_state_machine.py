@@ -18,7 +18,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import db
-from bot.requests import repository, service
+from bot.requests import repository, service, target_store
 from bot.requests.states import Status, TargetStatus, can_move
 
 from support.store import NOW, new_request
@@ -110,7 +110,7 @@ class RequestLifecycle(RuleBasedStateMachine):
                     service.start_execution(
                         s, target_id=target.id, owner="W", policy=POLICY, now=self.now
                     )
-                current = repository.get_target(s, target.id)
+                current = target_store.get_target(s, target.id)
                 assert current is not None
                 if current.state is not TargetStatus.SENDING or current.lease_owner != "W":
                     continue

@@ -81,7 +81,7 @@ def _scenario(bot: Stack) -> dict[str, int]:
     refused = bot.request_detach(ENI_DB, "replication moves to the new subnet")
     bot.click(bot.card(refused), ActionId.APPROVE, GROUP_APPROVER)
     failed = bot.wait_status(refused, "failed")
-    assert failed.error_code == "Forbidden.RAM"
+    assert failed.target.error_code == "Forbidden.RAM"
 
     # Stuck in Detaching until detached again: reported, then re-initiated with the button.
     stuck = bot.request_detach(ENI_LEGACY, "retiring the legacy interface")

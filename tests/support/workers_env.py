@@ -159,6 +159,40 @@ def submit_and_approve(
     return ids
 
 
+def submit_several(
+    sessions: sessionmaker[Session],
+    policy: service.Policy,
+    numbers: Sequence[int],
+    *,
+    approve: bool = True,
+) -> int:
+    """Store one request for all the numbered ENIs (as a bulk command would) and approve it."""
+    with db.transaction(sessions) as s:
+        request = service.submit(
+            s,
+            new=service.NewRequest(
+                region=REGION,
+                requester_id=REQUESTER,
+                channel_id=CHANNEL,
+                reason=f"free {len(numbers)} NICs",
+                targets=tuple(
+                    service.NewTarget(
+                        eni_id=eni_id(n),
+                        instance_id=instance_id(n),
+                        eni_snapshot={"name": f"app-{n}", "private_ip": f"10.0.1.{n % 250}"},
+                    )
+                    for n in numbers
+                ),
+                selector="tag:team=web",
+            ),
+            policy=policy,
+            now=db.utcnow(),
+        )
+    if approve:
+        approve_all(sessions, policy, [request.id])
+    return request.id
+
+
 def approve_all(
     sessions: sessionmaker[Session],
     policy: service.Policy,

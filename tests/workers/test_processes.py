@@ -30,7 +30,15 @@ from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN
 
 from support.stack import CHANNEL, INCIDENTS, SIM_KEY, SIM_SECRET, Servers, servers
 from support.waiting import wait_until
-from support.workers_env import eni_id, make_world, request, statuses, submit_and_approve, unsent
+from support.workers_env import (
+    eni_id,
+    make_world,
+    request,
+    statuses,
+    submit_and_approve,
+    submit_several,
+    unsent,
+)
 
 WORKER_MAIN = Path(__file__).resolve().parents[1] / "support" / "worker_process.py"
 LEASE = 3.0
@@ -220,3 +228,28 @@ def test_three_processes_on_postgresql_detach_each_request_once(
     ids = c.approve(range(count))
     c.wait_done(ids, timeout=240)
     c.check_exactly_once(range(count))
+
+
+def test_killed_in_the_middle_of_a_20_eni_request_detaches_each_once_with_one_finishing_reply(
+    cluster: Callable[..., Cluster],
+) -> None:
+    """kill -9 while some of a bulk request's ENIs are in flight, some sent, some waiting."""
+    c = cluster(count=20, detach_delay=0.8)
+    # The fifth Detach is held on the wire when the worker dies: unknown outcome, reconciled.
+    c.servers.ecs.faults.add(
+        FaultSpec(kind="latency", action="DetachNetworkInterface", seconds=1.5, times=1)
+    )
+    rid = submit_several(c.sessions, c.policy, range(20))
+    first = c.spawn()
+    wait_until(
+        lambda: sum(c.servers.ecs.calls.accepted_detaches(eni_id(n)) for n in range(20)) >= 4
+    )
+    c.kill(first)
+    c.spawn()
+    c.wait_done([rid], timeout=90)
+    c.check_exactly_once(list(range(20)))
+    card_ts = request(c.sessions, rid).card_ts
+    assert card_ts is not None
+    replies = [m.text for m in c.servers.slack.thread(CHANNEL, card_ts)]
+    finishing = [t for t in replies if "20 of 20 Available" in t]
+    assert len(finishing) == 1, replies

@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.requests.models import DetachRequest
 from bot.requests.states import Status
-from bot.slack.blocks import kit, words
+from bot.slack.blocks import bulk, kit, words
 from bot.slack.blocks.kit import Block, Message
 from bot.slack.blocks.text import code, escape_inline, mention
 from bot.slack.ids import ActionId
@@ -30,6 +30,8 @@ class Decider:
 
 def approval_card(request: DetachRequest, deciders: Sequence[Decider] = ()) -> Message:
     """The approval card, rendered from the request's current state (buttons only while pending)."""
+    if len(request.targets) > 1:
+        return _several_card(request, deciders)
     status = request.state
     target = request.target
     title = f"ENI detach request #{request.id}"
@@ -50,6 +52,42 @@ def approval_card(request: DetachRequest, deciders: Sequence[Decider] = ()) -> M
     if status is Status.PENDING:
         blocks.append(decide_buttons(request.id, block_id=f"decide:{request.id}"))
     text = f"{title}: detach {target.eni_id} from {target.instance_id} ({words.label(status)})"
+    return kit.message(text, blocks)
+
+
+def _several_card(request: DetachRequest, deciders: Sequence[Decider]) -> Message:
+    """One card for a request of several ENIs: the count, the instances, each ENI, progress."""
+    status = request.state
+    count = len(request.targets)
+    title = f"ENI detach request #{request.id} ({count} ENIs)"
+    instances = bulk.instances_of(request)
+    shown = ", ".join(code(i) for i in instances[:3])
+    if len(instances) > 3:
+        shown += f" and {len(instances) - 3} more"
+    blocks: list[Block] = [
+        kit.header(title),
+        kit.fields(
+            _field("ENIs", str(count)),
+            _field("Instances" if len(instances) > 1 else "Instance", shown),
+            _field("Region", code(request.region)),
+            _field("Requested by", mention(request.requester_id)),
+        ),
+        kit.section(f"*Reason:* {escape_inline(request.reason) or '_none given_'}"),
+    ]
+    if request.selector:
+        blocks.append(kit.context(f"Selected by {code(request.selector[:200])}"))
+    blocks += bulk.eni_section(request)
+    left_out = bulk.left_out_lines(request)
+    if left_out:
+        head = f"*Left out ({len(request.left_out)}):*"
+        blocks.append(kit.section("\n".join([head, *left_out])))
+    line = _state_line(request, deciders)
+    if status not in (Status.PENDING, Status.APPROVED, Status.REJECTED):
+        line += f"\n*Progress:* {bulk.progress(request)}"
+    blocks.append(kit.section(line))
+    if status is Status.PENDING:
+        blocks.append(decide_buttons(request.id, block_id=f"decide:{request.id}"))
+    text = f"{title}: detach {count} ENIs in {request.region} ({words.label(status)})"
     return kit.message(text, blocks)
 
 
@@ -78,6 +116,8 @@ def _state_line(request: DetachRequest, deciders: Sequence[Decider]) -> str:
         line += "\nApproved by " + ", ".join(mention(u) for u in approvers)
     if rejecters:
         line += "\nRejected by " + ", ".join(mention(u) for u in rejecters)
+    if len(request.targets) > 1:
+        return line  # each ENI's IDs and errors: its own reply, and `/eni status`
     target = request.target
     if target.ecs_request_id:
         line += f"\nECS request ID {code(target.ecs_request_id)}"

@@ -40,7 +40,7 @@ def home_view(
             blocks.append(
                 kit.section(
                     f"{request_line(request)}\n"
-                    f"Detach from {code(request.target.instance_id)} · "
+                    f"Detach from {_instances(request)} · "
                     f"*Reason:* {escape_inline(request.reason, limit=300)}"
                 )
             )
@@ -59,3 +59,9 @@ def home_view(
         blocks.append(kit.context("None yet. Type `/eni detach` in a channel to ask for one."))
     blocks.append(kit.context("`/eni help` shows every command."))
     return {"type": "home", "blocks": kit.view_blocks(blocks)}
+
+
+def _instances(request: DetachRequest) -> str:
+    found = list(dict.fromkeys(t.instance_id for t in request.targets))
+    more = f" and {len(found) - 2} more" if len(found) > 2 else ""
+    return ", ".join(code(i) for i in found[:2]) + more

@@ -21,8 +21,11 @@ SCOPE_TITLES: Mapping[ListScope, str] = {
 
 def request_line(request: DetachRequest) -> str:
     """One request in a list."""
+    enis = (
+        f"{len(request.targets)} ENIs" if len(request.targets) > 1 else code(request.target.eni_id)
+    )
     return (
-        f"*{request_ref(request.id)}* · {code(request.target.eni_id)} · {code(request.region)} · "
+        f"*{request_ref(request.id)}* · {enis} · {code(request.region)} · "
         f"{words.label(request.state)} · {mention(request.requester_id)} · "
         f"{when(request.created_at)}"
     )

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.requests.models import DetachRequest, RequestEvent
-from bot.requests.states import Status
-from bot.slack.blocks import kit, words
+from bot.requests.models import DetachRequest, RequestEvent, RequestTarget
+from bot.requests.states import Status, TargetStatus
+from bot.slack.blocks import bulk, kit, words
 from bot.slack.blocks.kit import Message
 from bot.slack.blocks.text import (
     channel,
@@ -28,6 +28,7 @@ __all__ = [
 ]
 
 MAX_AUDIT_LINES = 60
+_TARGET = frozenset(s.value for s in TargetStatus)
 
 
 def status_message(
@@ -38,9 +39,15 @@ def status_message(
 ) -> Message:
     """The request now, its decisions as they stand, then its history (long ones elided)."""
     state = request.state
+    several = len(request.targets) > 1
+    what = (
+        f"Detach {len(request.targets)} ENIs"
+        if several
+        else f"Detach {code(request.target.eni_id)} from {code(request.target.instance_id)}"
+    )
     head = (
         f"*Request {request_ref(request.id)}* — {words.label(state)}\n"
-        f"Detach {code(request.target.eni_id)} from {code(request.target.instance_id)} in "
+        f"{what} in "
         f"{code(request.region)}, requested by {mention(request.requester_id)} in "
         f"{channel(request.channel_id)}.\n*Reason:* {escape_inline(request.reason)}"
     )
@@ -52,16 +59,19 @@ def status_message(
         extra.append("Approved by " + ", ".join(mention(a) for a in approvers) + ".")
     if rejecters:
         extra.append("Rejected by " + ", ".join(mention(a) for a in rejecters) + ".")
-    if request.target.ecs_request_id:
+    if several:
+        extra.append(f"*Progress:* {bulk.progress(request)}")
+    elif request.target.ecs_request_id:
         extra.append(f"Last ECS request ID {code(request.target.ecs_request_id)}.")
-    if request.target.error_code:
+    if not several and request.target.error_code:
         extra.append(
             f"Error {code(request.target.error_code)}: "
             f"{escape_inline(request.target.error_message or '', limit=300)}"
         )
     if extra:
         head += "\n" + "\n".join(extra)
-    lines = [audit_line(e) for e in history]
+    # A one-ENI request's history reads as in 0.1: its ENI's moves are the request's own.
+    lines = [audit_line(e) for e in history if several or e.kind != "target"]
     if len(lines) > MAX_AUDIT_LINES:
         hidden = len(lines) - MAX_AUDIT_LINES
         lines = [
@@ -69,15 +79,31 @@ def status_message(
             f"… {hidden} more …",
             *lines[-MAX_AUDIT_LINES // 2 :],
         ]
-    blocks = [kit.section(head), kit.divider(), kit.section("*History*")]
+    blocks = [kit.section(head)]
+    if several:
+        blocks.append(kit.section("*ENIs*"))
+        blocks += kit.sections(_eni_status_line(t) for t in request.targets)
+    blocks += [kit.divider(), kit.section("*History*")]
     blocks += kit.sections(lines or ["_no events recorded_"])
     return kit.message(f"Request #{request.id}: {words.label(state)}", blocks)
+
+
+def _eni_status_line(target: RequestTarget) -> str:
+    """One ENI of a several-ENI request: its state, ECS request ID and error."""
+    line = f"{bulk.target_line(target, with_state=True)} · from {code(target.instance_id)}"
+    if target.ecs_request_id:
+        line += f" · ECS request ID {code(target.ecs_request_id)}"
+    return line
 
 
 def audit_line(event: RequestEvent) -> str:
     """One history entry: when, who, what (ECS calls with their request IDs)."""
     detail: Mapping[str, Any] = event.detail or {}
-    if event.kind == "ecs_call":
+    if event.kind == "target":
+        state = str(detail.get("target_status") or "")
+        shown = bulk.TARGET_WORDS.get(TargetStatus(state), state) if state in _TARGET else state
+        what = f"{code(str(detail.get('eni_id', '?')))}: {shown}"
+    elif event.kind == "ecs_call":
         what = words.ecs_call_history(detail)
     elif event.kind == "approval":
         what = words.approval_history(who(event.actor), detail)

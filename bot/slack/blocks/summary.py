@@ -39,6 +39,13 @@ def _summary_line(payload: Mapping[str, Any], request_id: int) -> str:
     eni = str(payload.get("eni_id") or "?")
     instance = str(payload.get("instance_id") or "?")
     region = str(payload.get("region") or "?")
+    counts = payload.get("counts")
+    if isinstance(counts, Mapping) and int(payload.get("enis") or 1) > 1:
+        tally = ", ".join(f"{int(n)} {escape_inline(str(s), limit=20)}" for s, n in counts.items())
+        return (
+            f"{words.emoji(status)} Request #{request_id}: {int(payload['enis'])} ENIs "
+            f"({escape_inline(region, limit=40)}) — {words.label(status)}: {tally}"
+        )
     line = (
         f"{words.emoji(status)} Request #{request_id}: {code(eni)} on {code(instance)} "
         f"({escape_inline(region, limit=40)}) — {words.label(status)}"

@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.requests.models import DetachRequest
 from bot.requests.states import Status
-from bot.slack.blocks import kit, words
+from bot.slack.blocks import bulk, kit, words
 from bot.slack.blocks.kit import Message
 from bot.slack.blocks.text import who
 from bot.slack.ids import ActionId
@@ -23,11 +23,20 @@ def thread_reply(request: DetachRequest, payload: Mapping[str, Any]) -> Message:
     """One reply naming the state change the outbox row announces."""
     detail: Mapping[str, Any] = payload.get("detail") or {}
     actor = who(str(payload.get("actor") or ""))
+    if payload.get("eni_list"):
+        return bulk.eni_list_reply(request)
+    target = payload.get("target")
+    if isinstance(target, Mapping):
+        return bulk.target_reply(request, target)
     status = Status(str(payload.get("status") or request.status))
     if detail.get("ecs_trouble"):
         return kit.note(words.ecs_trouble_reply(detail))
     if detail.get("partial"):
         return kit.note(words.approval_reply(actor, detail))
+    if len(request.targets) > 1 and status is Status.DETACHING:
+        return kit.note(bulk.started_reply(request))
+    if len(request.targets) > 1 and status in (Status.DETACHED, Status.FAILED):
+        return bulk.finishing_reply(request)
     text = words.reply(request, status, actor, detail)
     if status is Status.STUCK:
         rid = str(request.id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.workers.schedule import next_poll_delay
+from bot.requests.schedule import next_poll_delay
 
 
 def test_polls_slow_down_by_half_each_time_up_to_the_poll_interval() -> None:
