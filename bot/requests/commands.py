@@ -1,26 +1,52 @@
 """The `/eni` grammar: turn what a person typed into a command, or into an error that helps.
 
 Pure (no Slack, no database, no clock) so it can be property-tested. `detach` recognises its
-tokens by shape anywhere before the reason: `eni-…` is the ENI, `i-…` the instance, a known
-region ID the region; the first token that is none of these starts the reason, which runs to the
-end of the line. An error is a code and the words it is about (`CommandError`), never a
-sentence: `bot.slack.blocks.usage` says it in words, with the right form.
+tokens by shape anywhere before the reason: `eni-…` is an ENI (several may be listed; a repeated
+ID counts once), `i-…` the instance, `tag:<key>=<value>` a tag every selected ENI must carry, a
+known region ID the region; the first token that is none of these starts the reason, which runs
+to the end of the line. What is detached is either the listed ENIs (all attached to the instance,
+when one is named) or a selection: no ENI ID and an instance (its secondary ENIs), or tags
+(optionally narrowed by an instance). Listed IDs and tags together are refused
+(`ENIS_WITH_TAGS`): a listed ID is a promise that exactly that ENI goes, a tag a question put to
+ECS, and a line that mixes them could mean "these, if tagged" or "these, and the tagged ones";
+the refusal asks for one or the other. An error is a code and the words it is about
+(`CommandError`), never a sentence: `bot.slack.blocks.usage` says it in words, with the right
+form.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from bot.requests.tokens import (
+    ENI_ID_RE,
+    INSTANCE_ID_RE,
+    MAX_REASON_LENGTH,
+    MAX_REQUEST_ID,
+    MAX_TAGS,
+    REGION_SHAPE_RE,
+    TAG_PREFIX,
+    TagFilter,
+    clean_text,
+    is_eni_id,
+    is_instance_id,
+    is_tag_token,
+    parse_request_id,
+    parse_tag,
+    selector_text,
+    split_list,
+)
 
 __all__ = [
     "MAX_REASON_LENGTH",
     "MAX_REQUEST_ID",
+    "MAX_TAGS",
+    "TAG_PREFIX",
     "CancelCommand",
     "CommandError",
     "CommandProblem",
@@ -33,23 +59,16 @@ __all__ = [
     "RetryCommand",
     "StatusCommand",
     "Subcommand",
+    "TagFilter",
+    "clean_text",
     "is_eni_id",
     "is_instance_id",
     "parse_command",
     "parse_request_id",
+    "parse_tag",
+    "selector_text",
+    "split_list",
 ]
-
-MAX_REASON_LENGTH = 500
-# Request IDs are database integers; anything larger cannot exist and must not reach SQL.
-MAX_REQUEST_ID = 2**31 - 1
-
-ENI_ID_RE = re.compile(r"^eni-[0-9a-z]{6,40}$")
-INSTANCE_ID_RE = re.compile(r"^i-[0-9a-z]{6,40}$")
-# Region-shaped words whose first part is a real area prefix: an unknown one is a typo, not
-# the start of a reason ("cn-hangzou"); "re-attach" is a reason.
-_AREA_PREFIXES = ("cn", "ap", "us", "eu", "me", "ac", "na", "sa", "af", "rus")
-_REGION_SHAPE_RE = re.compile(r"^(" + "|".join(_AREA_PREFIXES) + r")(-[a-z0-9]+){1,4}$")
-_REQUEST_ID_RE = re.compile(r"^#?([0-9]{1,12})$")
 
 
 class Subcommand(StrEnum):
@@ -75,15 +94,53 @@ class _Command(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+EniId = Annotated[str, Field(pattern=ENI_ID_RE.pattern)]
+
+
 class DetachCommand(_Command):
-    """`/eni detach` with its arguments: what to detach, where, and why."""
+    """`/eni detach` with its arguments: what to detach (listed ENIs or a selection), where, why.
+
+    Listed ENIs (`eni_ids`) are taken as they are: a problem with any refuses the command. With
+    none listed, the command selects: the secondary ENIs of `instance_id`, or those carrying
+    every tag of `tags` (in `instance_id` only, when it is named).
+    """
 
     kind: Literal[Subcommand.DETACH] = Subcommand.DETACH
-    eni_id: Annotated[str, Field(pattern=ENI_ID_RE.pattern)]
+    eni_ids: tuple[EniId, ...] = ()
     instance_id: Annotated[str | None, Field(pattern=INSTANCE_ID_RE.pattern)] = None
+    tags: tuple[TagFilter, ...] = ()
     region: str
     region_given: bool = False
     reason: Annotated[str, Field(min_length=1, max_length=MAX_REASON_LENGTH)]
+
+    @model_validator(mode="after")
+    def _names_what_to_detach(self) -> DetachCommand:
+        if len(set(self.eni_ids)) != len(self.eni_ids):
+            raise ValueError("a listed ENI ID appears twice")
+        if self.eni_ids and self.tags:
+            raise ValueError("listed ENI IDs and tags together")
+        if not (self.eni_ids or self.tags or self.instance_id):
+            raise ValueError("nothing to detach: no ENI ID, no instance, no tag")
+        if len(self.tags) > MAX_TAGS or len(dict(self.tags)) != len(self.tags):
+            raise ValueError("at most 20 tags, each key once")
+        return self
+
+    @property
+    def eni_id(self) -> str | None:
+        """The first listed ENI (the one of a one-ENI command); None for a selection."""
+        return self.eni_ids[0] if self.eni_ids else None
+
+    @property
+    def is_selection(self) -> bool:
+        """No ENI listed: the ENIs are found by instance or by tags."""
+        return not self.eni_ids
+
+    @property
+    def selector(self) -> str | None:
+        """How a selection chooses its ENIs, as it would be typed; None for listed ENIs."""
+        if not self.is_selection:
+            return None
+        return selector_text(self.tags, self.instance_id)
 
 
 class DetachFormCommand(_Command):
@@ -142,13 +199,16 @@ class CommandProblem(StrEnum):
     """Why a line did not parse (each has its words in `bot.slack.blocks.usage`)."""
 
     UNKNOWN_SUBCOMMAND = "unknown_subcommand"
-    TWO_ENIS = "two_enis"
     TWO_INSTANCES = "two_instances"
     TWO_REGIONS = "two_regions"
     NOT_AN_ENI_ID = "not_an_eni_id"
     NOT_AN_INSTANCE_ID = "not_an_instance_id"
     UNKNOWN_REGION = "unknown_region"
     NO_ENI = "no_eni"
+    NOT_A_TAG = "not_a_tag"  # tag: without key=value, or with an empty or too long part
+    TAG_TWICE = "tag_twice"  # one key with two values: no ENI could match both
+    TOO_MANY_TAGS = "too_many_tags"
+    ENIS_WITH_TAGS = "enis_with_tags"
     NO_REASON = "no_reason"
     REASON_TOO_LONG = "reason_too_long"
     NO_STATUS_TARGET = "no_status_target"
@@ -168,33 +228,9 @@ class CommandError:
     problem: CommandProblem
     subcommand: Subcommand | None = None  # None: the subcommand itself was not understood
     token: str = ""  # the word the problem is about, as typed
-    earlier: str = ""  # TWO_*: the first of the two
+    earlier: str = ""  # TWO_*, TAG_TWICE, ENIS_WITH_TAGS: the earlier word it clashes with
     example: str = ""  # UNKNOWN_REGION: a region ID that would do (the default one)
     length: int = 0  # REASON_TOO_LONG: how long the reason is
-
-
-def is_eni_id(token: str) -> bool:
-    """True when `token` has the shape of an ENI ID."""
-    return ENI_ID_RE.match(token) is not None
-
-
-def is_instance_id(token: str) -> bool:
-    """True when `token` has the shape of an instance ID."""
-    return INSTANCE_ID_RE.match(token) is not None
-
-
-def parse_request_id(token: str) -> int | None:
-    """`42` or `#42` as a request ID; None when it is not one."""
-    match = _REQUEST_ID_RE.match(token)
-    if match is None:
-        return None
-    value = int(match.group(1))
-    return value if 1 <= value <= MAX_REQUEST_ID else None
-
-
-def clean_text(text: str) -> str:
-    """Control characters (NUL included, which PostgreSQL refuses) become spaces; trimmed."""
-    return "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text).strip()
 
 
 def parse_command(
@@ -228,16 +264,17 @@ def _parse_detach(
 ) -> DetachCommand | DetachFormCommand | CommandError:
     if not rest:
         return DetachFormCommand()
-    eni_id: str | None = None
+    eni_ids: dict[str, None] = {}  # insertion-ordered set: a repeated ID counts once
+    tags: dict[str, str] = {}
     instance_id: str | None = None
     region: str | None = None
     remaining = rest
     while remaining:
         token, _, after = remaining.partition(" ")
         if is_eni_id(token):
-            if eni_id is not None and token != eni_id:
-                return _detach_error(CommandProblem.TWO_ENIS, token, earlier=eni_id)
-            eni_id = token
+            if tags:
+                return _detach_error(CommandProblem.ENIS_WITH_TAGS, token, earlier=_first(tags))
+            eni_ids.setdefault(token)
         elif is_instance_id(token):
             if instance_id is not None and token != instance_id:
                 return _detach_error(CommandProblem.TWO_INSTANCES, token, earlier=instance_id)
@@ -246,16 +283,20 @@ def _parse_detach(
             if region is not None and token != region:
                 return _detach_error(CommandProblem.TWO_REGIONS, token, earlier=region)
             region = token
+        elif is_tag_token(token):
+            problem = _add_tag(token, tags, eni_ids)
+            if problem is not None:
+                return problem
         elif token.lower().startswith("eni-"):
             return _detach_error(CommandProblem.NOT_AN_ENI_ID, token)
         elif token.startswith("i-"):
             return _detach_error(CommandProblem.NOT_AN_INSTANCE_ID, token)
-        elif _REGION_SHAPE_RE.match(token) and region is None:
+        elif REGION_SHAPE_RE.match(token) and region is None:
             return _detach_error(CommandProblem.UNKNOWN_REGION, token, example=default_region)
         else:
             break
         remaining = after.lstrip()
-    if eni_id is None:
+    if not (eni_ids or tags or instance_id):
         return _detach_error(CommandProblem.NO_ENI)
     reason = remaining.strip()
     if not reason:
@@ -263,12 +304,37 @@ def _parse_detach(
     if len(reason) > MAX_REASON_LENGTH:
         return CommandError(CommandProblem.REASON_TOO_LONG, Subcommand.DETACH, length=len(reason))
     return DetachCommand(
-        eni_id=eni_id,
+        eni_ids=tuple(eni_ids),
         instance_id=instance_id,
+        tags=tuple(tags.items()),
         region=region or default_region,
         region_given=region is not None,
         reason=reason,
     )
+
+
+def _add_tag(token: str, tags: dict[str, str], eni_ids: Mapping[str, None]) -> CommandError | None:
+    """Add `tag:key=value` to `tags`, or say why it cannot be."""
+    parsed = parse_tag(token)
+    if parsed is None:
+        return _detach_error(CommandProblem.NOT_A_TAG, token)
+    if eni_ids:
+        return _detach_error(CommandProblem.ENIS_WITH_TAGS, token, earlier=next(iter(eni_ids)))
+    key, value = parsed
+    held = tags.get(key)
+    if held is not None and held != value:
+        return _detach_error(
+            CommandProblem.TAG_TWICE, token, earlier=selector_text([(key, held)], None)
+        )
+    if held is None and len(tags) >= MAX_TAGS:
+        return _detach_error(CommandProblem.TOO_MANY_TAGS, token)
+    tags[key] = value
+    return None
+
+
+def _first(tags: Mapping[str, str]) -> str:
+    key, value = next(iter(tags.items()))
+    return selector_text([(key, value)], None)
 
 
 def _detach_error(

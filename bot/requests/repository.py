@@ -80,6 +80,21 @@ def latest_for_eni(db: Session, eni_id: str) -> DetachRequest | None:
     return db.scalars(select(DetachRequest).where(DetachRequest.id == newest)).first()
 
 
+def find_open_for_enis(db: Session, eni_ids: Collection[str]) -> dict[str, DetachRequest]:
+    """The requests holding any of these ENIs through an open target, by ENI (one query)."""
+    if not eni_ids:
+        return {}
+    stmt = (
+        select(RequestTarget.eni_id, DetachRequest)
+        .join(DetachRequest, RequestTarget.request_id == DetachRequest.id)
+        .where(
+            RequestTarget.eni_id.in_(list(eni_ids)),
+            RequestTarget.status.in_([s.value for s in TARGET_OPEN]),
+        )
+    )
+    return {row[0]: row[1] for row in db.execute(stmt)}
+
+
 def list_requests(
     db: Session,
     *,

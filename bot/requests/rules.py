@@ -46,6 +46,9 @@ class Problem(StrEnum):
     INSTANCE_NOT_FOUND = "instance_not_found"
     INSTANCE_STATE = "instance_state"
     ECS_ERROR = "ecs_error"
+    # A request's size (ENIBOT_MAX_ENIS_PER_REQUEST): listed or selected, more than the limit.
+    TOO_MANY_ENIS = "too_many_enis"
+    NOTHING_SELECTED = "nothing_selected"  # a selection found no ENI it could take
 
 
 def eni_problem(

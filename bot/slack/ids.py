@@ -25,8 +25,9 @@ class ModalField(StrEnum):
     """Block and action IDs of the detach modal's inputs (block_id == action_id)."""
 
     REGION = "region"
-    ENI = "eni_id"
+    ENI = "eni_id"  # one or more ENI IDs (the block ID is 0.1's)
     INSTANCE = "instance_id"
+    SELECTOR = "selector"  # tags (key=value), instead of ENI IDs
     REASON = "reason"
 
 

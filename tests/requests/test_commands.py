@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from bot.regions import PUBLIC_REGIONS
 from bot.requests.commands import (
     MAX_REASON_LENGTH,
+    MAX_TAGS,
     CancelCommand,
     CommandError,
     CommandProblem,
@@ -25,6 +26,9 @@ from bot.requests.commands import (
     Subcommand,
     parse_command,
     parse_request_id,
+    parse_tag,
+    selector_text,
+    split_list,
 )
 
 ENI = "eni-bp1d7r2k9m4x6c3v5n"
@@ -57,7 +61,7 @@ def test_detach_alone_opens_the_form() -> None:
 )
 def test_detach_tokens_are_recognised_by_shape_in_any_order(text: str) -> None:
     assert parse(text) == DetachCommand(
-        eni_id=ENI,
+        eni_ids=(ENI,),
         instance_id=INSTANCE,
         region="cn-shanghai",
         region_given=True,
@@ -90,12 +94,49 @@ def test_region_shaped_reason_words_are_not_regions() -> None:
             CommandError(CommandProblem.NO_REASON, Subcommand.DETACH),
         ),
         (
-            f"detach {ENI} eni-bp1zzzzzzzzzzzzzzzzz reason",
+            f"detach {ENI} tag:app=web reason",
             CommandError(
-                CommandProblem.TWO_ENIS,
+                CommandProblem.ENIS_WITH_TAGS, Subcommand.DETACH, token="tag:app=web", earlier=ENI
+            ),
+        ),
+        (
+            f"detach tag:app=web {ENI} reason",
+            CommandError(
+                CommandProblem.ENIS_WITH_TAGS, Subcommand.DETACH, token=ENI, earlier="tag:app=web"
+            ),
+        ),
+        (
+            "detach tag:app reason",
+            CommandError(CommandProblem.NOT_A_TAG, Subcommand.DETACH, token="tag:app"),
+        ),
+        (
+            "detach tag:=web reason",
+            CommandError(CommandProblem.NOT_A_TAG, Subcommand.DETACH, token="tag:=web"),
+        ),
+        (
+            "detach TAG:app= reason",
+            CommandError(CommandProblem.NOT_A_TAG, Subcommand.DETACH, token="TAG:app="),
+        ),
+        (
+            "detach tag:env=prod tag:env=dev reason",
+            CommandError(
+                CommandProblem.TAG_TWICE,
                 Subcommand.DETACH,
-                token="eni-bp1zzzzzzzzzzzzzzzzz",
-                earlier=ENI,
+                token="tag:env=dev",
+                earlier="tag:env=prod",
+            ),
+        ),
+        (
+            "detach " + " ".join(f"tag:k{n}=v" for n in range(21)) + " reason",
+            CommandError(CommandProblem.TOO_MANY_TAGS, Subcommand.DETACH, token="tag:k20=v"),
+        ),
+        (
+            f"detach {INSTANCE} tag:app=web i-bp1zzzzzzzzzzzzzzzzz reason",
+            CommandError(
+                CommandProblem.TWO_INSTANCES,
+                Subcommand.DETACH,
+                token="i-bp1zzzzzzzzzzzzzzzzz",
+                earlier=INSTANCE,
             ),
         ),
         (
@@ -241,7 +282,7 @@ def test_detach_round_trips_whatever_the_order(
     order.shuffle(tokens)  # type: ignore[attr-defined]
     parsed = parse("detach " + " ".join(tokens) + " " + reason)
     assert parsed == DetachCommand(
-        eni_id=eni,
+        eni_ids=(eni,),
         instance_id=instance,
         region=region or DEFAULT,
         region_given=region is not None,
@@ -253,3 +294,134 @@ def test_detach_round_trips_whatever_the_order(
 def test_request_ids_round_trip(value: int, hashed: bool) -> None:
     text = f"cancel {'#' if hashed else ''}{value}"
     assert parse(text) == CancelCommand(request_id=value)
+
+
+# ---------------------------------------------------------------------------- several ENIs
+
+tag_keys = st.from_regex(r"[A-Za-z][A-Za-z0-9_.:/-]{0,20}", fullmatch=True)
+tag_values = st.from_regex(r"[A-Za-z0-9_.:/=-]{1,20}", fullmatch=True)
+
+
+def test_several_enis_are_listed_in_order_and_a_repeat_counts_once() -> None:
+    other = "eni-bp1zzzzzzzzzzzzzzzzz"
+    parsed = parse(f"detach {ENI} {other} {INSTANCE} {ENI} free the node")
+    assert isinstance(parsed, DetachCommand)
+    assert parsed.eni_ids == (ENI, other)
+    assert parsed.eni_id == ENI and not parsed.is_selection and parsed.selector is None
+
+
+def test_an_instance_alone_selects_its_enis() -> None:
+    parsed = parse(f"detach {INSTANCE} cn-shanghai resize the instance")
+    assert isinstance(parsed, DetachCommand)
+    assert parsed.eni_ids == () and parsed.tags == ()
+    assert parsed.is_selection and parsed.selector == INSTANCE
+    assert parsed.eni_id is None
+    assert (parsed.region, parsed.reason) == ("cn-shanghai", "resize the instance")
+
+
+def test_tags_select_and_an_instance_narrows_them() -> None:
+    parsed = parse(f"detach tag:app=web Tag:env=a=b {INSTANCE} tag:app=web retire the app")
+    assert isinstance(parsed, DetachCommand)
+    assert parsed.tags == (("app", "web"), ("env", "a=b"))  # the value may hold "="
+    assert parsed.selector == f"tag:app=web tag:env=a=b {INSTANCE}"
+    assert parsed.reason == "retire the app"
+
+
+def test_once_the_reason_starts_tag_words_are_words() -> None:
+    parsed = parse(f"detach {ENI} retire tag:app=web and tag:broken")
+    assert isinstance(parsed, DetachCommand)
+    assert parsed.tags == () and parsed.reason == "retire tag:app=web and tag:broken"
+
+
+@given(
+    enis=st.lists(eni_ids, min_size=1, max_size=30),
+    instance=st.none() | instance_ids,
+    region=st.none() | regions,
+    reason=st.lists(reason_words, min_size=1, max_size=8).map(" ".join),
+    order=st.randoms(use_true_random=False),
+)
+def test_listed_enis_round_trip_once_each_in_first_seen_order(
+    enis: list[str], instance: str | None, region: str | None, reason: str, order: object
+) -> None:
+    tokens = [*enis, *(t for t in (instance, region) if t is not None)]
+    order.shuffle(tokens)  # type: ignore[attr-defined]
+    parsed = parse("detach " + " ".join(tokens) + " " + reason)
+    expected = tuple(dict.fromkeys(t for t in tokens if t.startswith("eni-")))
+    assert parsed == DetachCommand(
+        eni_ids=expected,
+        instance_id=instance,
+        region=region or DEFAULT,
+        region_given=region is not None,
+        reason=reason,
+    )
+
+
+@given(
+    tags=st.dictionaries(tag_keys, tag_values, min_size=1, max_size=MAX_TAGS),
+    instance=st.none() | instance_ids,
+    region=st.none() | regions,
+    reason=st.lists(reason_words, min_size=1, max_size=8).map(" ".join),
+    order=st.randoms(use_true_random=False),
+)
+def test_tag_selections_round_trip_whatever_the_order(
+    tags: dict[str, str], instance: str | None, region: str | None, reason: str, order: object
+) -> None:
+    tokens = [f"tag:{k}={v}" for k, v in tags.items()]
+    tokens += [t for t in (instance, region) if t is not None]
+    order.shuffle(tokens)  # type: ignore[attr-defined]
+    parsed = parse("detach " + " ".join(tokens) + " " + reason)
+    assert isinstance(parsed, DetachCommand), parsed
+    assert dict(parsed.tags) == tags
+    assert parsed.instance_id == instance and parsed.eni_ids == ()
+    assert parsed.reason == reason
+    # The stored selector reads back as the same selection.
+    assert parsed.selector is not None
+    again = parse(f"detach {parsed.selector} {reason}")
+    assert isinstance(again, DetachCommand)
+    assert (again.tags, again.instance_id) == (parsed.tags, parsed.instance_id)
+
+
+@given(
+    enis=st.lists(eni_ids, min_size=1, max_size=5),
+    tags=st.dictionaries(tag_keys, tag_values, min_size=1, max_size=5),
+    order=st.randoms(use_true_random=False),
+)
+def test_enis_and_tags_together_are_refused_naming_both(
+    enis: list[str], tags: dict[str, str], order: object
+) -> None:
+    tokens = [*enis, *(f"tag:{k}={v}" for k, v in tags.items())]
+    order.shuffle(tokens)  # type: ignore[attr-defined]
+    parsed = parse("detach " + " ".join(tokens) + " reason")
+    assert isinstance(parsed, CommandError)
+    assert parsed.problem is CommandProblem.ENIS_WITH_TAGS
+    kinds = {parsed.token.startswith("tag:"), parsed.earlier.startswith("tag:")}
+    assert kinds == {True, False}  # one of each, as typed
+    assert parsed.token in tokens and parsed.earlier in tokens
+
+
+@given(body=st.text(alphabet=st.characters(blacklist_categories=["Cc", "Zs"]), max_size=40))
+def test_a_tag_token_is_a_filter_or_not_a_tag(body: str) -> None:
+    token = "tag:" + body
+    parsed = parse(f"detach {token} reason")
+    tag = parse_tag(token)
+    if " " in token or not body:
+        return
+    if tag is None:
+        assert parsed == CommandError(CommandProblem.NOT_A_TAG, Subcommand.DETACH, token=token)
+    else:
+        key, value = tag
+        assert key and value and f"{key}={value}" == body
+        assert isinstance(parsed, DetachCommand) and parsed.tags == (tag,)
+
+
+@given(st.dictionaries(tag_keys, tag_values, max_size=5), st.none() | instance_ids)
+def test_selector_text_and_parse_tag_agree(tags: dict[str, str], instance: str | None) -> None:
+    words = selector_text(list(tags.items()), instance).split()
+    parsed = [parse_tag(w) for w in words if w.startswith("tag:")]
+    assert parsed == list(tags.items())
+    assert (instance in words) if instance else len(words) == len(tags)
+
+
+@given(st.lists(eni_ids, max_size=10), st.sampled_from([" ", "\n", ",", ", ", ";\n", "\t"]))
+def test_form_lists_split_on_any_separator(items: list[str], sep: str) -> None:
+    assert split_list(f"{sep}{sep.join(items)}{sep}") == items

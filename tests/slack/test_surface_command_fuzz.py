@@ -81,4 +81,5 @@ def test_generated_command_text(harness: Harness, text: str) -> None:
     if accepted:
         assert isinstance(parsed, DetachCommand)
         newest = harness.requests()[-1]
-        assert (newest.eni_id, newest.reason) == (parsed.eni_id, parsed.reason)
+        assert [t.eni_id for t in newest.targets] == list(parsed.eni_ids)
+        assert newest.reason == parsed.reason

@@ -29,8 +29,8 @@ from sqlalchemy import update
 
 from bot import db
 from bot.outbox.models import MessageKind
-from bot.requests.models import DetachRequest
-from bot.requests.states import Status
+from bot.requests.models import DetachRequest, RequestTarget
+from bot.requests.states import Status, TargetStatus
 from bot.sim.ecs import FaultSpec
 from bot.sim.slack.sender import Delivery
 
@@ -155,11 +155,13 @@ def test_accepted_request_is_stored_pending_with_a_card_row_and_confirmed(
     post = harness.wait_response()
     (request,) = harness.requests()
     assert request.state is Status.PENDING
-    assert (request.eni_id, request.instance_id, request.region) == (ENI, INSTANCE, "cn-hangzhou")
+    (target,) = request.targets
+    assert (target.eni_id, target.instance_id, request.region) == (ENI, INSTANCE, "cn-hangzhou")
     assert (request.requester_id, request.channel_id) == (REQUESTER, CHANNEL)
     assert request.reason == "move the <!channel> NIC"
-    assert request.eni_snapshot["name"] == "web-1-app"
-    assert request.eni_snapshot["private_ip"] == "10.0.1.21"
+    assert target.eni_snapshot["name"] == "web-1-app"
+    assert target.eni_snapshot["private_ip"] == "10.0.1.21"
+    assert (request.selector, request.left_out) == (None, [])
     (row,) = harness.outbox()
     assert row.kind == MessageKind.CARD.value and row.payload == {"channel": CHANNEL}
     assert post.response_type == "ephemeral"
@@ -172,7 +174,7 @@ def test_accepted_request_is_stored_pending_with_a_card_row_and_confirmed(
 def test_missing_instance_is_taken_from_the_attachment(harness: Harness) -> None:
     submit_request(harness, ENI_2)
     (request,) = harness.requests()
-    assert request.instance_id == "i-bp1s5t4o3p2d1x9y8z7w"
+    assert request.target.instance_id == "i-bp1s5t4o3p2d1x9y8z7w"
 
 
 def test_the_ack_does_not_wait_for_a_slow_ecs(harness: Harness) -> None:
@@ -269,9 +271,12 @@ def test_retry_is_for_approvers_and_stuck_requests(harness: Harness) -> None:
     assert "not stuck" in harness.run(f"retry {rid}", APPROVER).text
     with db.transaction(harness.runtime.sessions) as session:
         session.execute(
-            update(DetachRequest)
-            .where(DetachRequest.id == rid)
-            .values(status=Status.STUCK.value, ecs_request_id="req-1")
+            update(DetachRequest).where(DetachRequest.id == rid).values(status=Status.STUCK.value)
+        )
+        session.execute(
+            update(RequestTarget)
+            .where(RequestTarget.request_id == rid)
+            .values(status=TargetStatus.STUCK.value, ecs_request_id="req-1")
         )
     assert "re-initiated" in harness.run(f"retry {rid}", APPROVER).text
     assert harness.requests()[0].state is Status.EXECUTING

@@ -97,7 +97,8 @@ def test_valid_submission_stores_the_request_and_confirms_in_the_channel(
     assert ephemeral.channel == CHANNEL
     assert "waiting for approval" in ephemeral.text
     (request,) = harness.requests()
-    assert (request.eni_id, request.instance_id, request.channel_id) == (ENI, INSTANCE, CHANNEL)
+    target = request.target
+    assert (target.eni_id, target.instance_id, request.channel_id) == (ENI, INSTANCE, CHANNEL)
     assert request.state is Status.PENDING
     (row,) = harness.outbox()
     assert row.kind == MessageKind.CARD.value and row.payload == {"channel": CHANNEL}

@@ -25,8 +25,10 @@ import pytest
 from bot.ecs.errors import EcsError
 from bot.requests.commands import DetachCommand, ListScope, parse_command
 from bot.requests.models import DetachRequest, RequestEvent
+from bot.requests.preflight import EniProblem, Refused
 from bot.requests.repository import OpenRequestRef
 from bot.requests.rules import Problem
+from bot.requests.schemas import LeftOut
 from bot.requests.service import Decision, Outcome, Refusal
 from bot.requests.states import Status
 from bot.sim.slack.blockcheck import auto_parsed, mrkdwn_objects
@@ -45,7 +47,6 @@ from bot.slack.blocks import (
 )
 from bot.slack.blocks.notices import CHANNEL_PROBLEMS
 from bot.slack.ids import ActionId
-from bot.slack.preflight import OpenRequestInfo, Refused
 
 from support.rows import one_target_request
 
@@ -122,11 +123,15 @@ DETAIL = {
     "stuck_for_seconds": 400,
 }
 COMMAND = DetachCommand(
-    eni_id="eni-bp1d7r2k9m4x6c3v5n",
+    eni_ids=("eni-bp1d7r2k9m4x6c3v5n",),
     instance_id="i-bp1a3f9k2m7x4q8w6e",
     region="cn-hangzhou",
     region_given=False,
     reason=HOSTILE,
+)
+# A tag selection whose key and value are hostile (tags are anyone's text in ECS).
+TAGGED = DetachCommand(
+    tags=(("<!channel>", "*bold* <https://x.test|y>"),), region="cn-hangzhou", reason=HOSTILE
 )
 HOSTILE_FACTS = {
     "status": HOSTILE,
@@ -136,9 +141,7 @@ HOSTILE_FACTS = {
     "instance_status": HOSTILE,
     "allowed": [HOSTILE],
 }
-OPEN = OpenRequestInfo(
-    OpenRequestRef(3, "eni-bp1d7r2k9m4x6c3v5n", REQUESTER, CHANNEL, None, "pending")
-)
+OPEN = OpenRequestRef(3, "eni-bp1d7r2k9m4x6c3v5n", REQUESTER, CHANNEL, None, "pending")
 
 
 def surfaces() -> dict[str, list[dict[str, Any]]]:
@@ -186,6 +189,10 @@ def surfaces() -> dict[str, list[dict[str, Any]]]:
     parsed = parse_command(f"{HOSTILE} x", default_region="cn-hangzhou", known_regions=[])
     assert not isinstance(parsed, DetachCommand)
     out["command error"] = usage.command_error(parsed).blocks  # type: ignore[arg-type]
+    for line in ("detach just words", "detach tag:<!here>", "detach eni-bp1abcdefg tag:a=b x"):
+        wrong = parse_command(line, default_region="cn-hangzhou", known_regions=[])
+        assert not isinstance(wrong, DetachCommand)
+        out[f"command error {line}"] = usage.command_error(wrong).blocks  # type: ignore[arg-type]
     for problem in Problem:
         refused = Refused(
             problem,
@@ -195,6 +202,26 @@ def surfaces() -> dict[str, list[dict[str, Any]]]:
             error=EcsError("Throttling", HOSTILE, request_id=HOSTILE),
         )
         out[f"refusal {problem.value}"] = refusals.preflight_refusal(refused).blocks
+        several = Refused(
+            problem,
+            COMMAND,
+            existing=OPEN,
+            problems=(
+                EniProblem("eni-bp1d7r2k9m4x6c3v5n", problem, HOSTILE_FACTS, OPEN),
+                EniProblem("eni-bp1zzzzzzzzzzzzzzz", problem, HOSTILE_FACTS, OPEN),
+            ),
+        )
+        if problem not in (Problem.TOO_MANY_ENIS, Problem.NOTHING_SELECTED, Problem.ECS_ERROR):
+            out[f"refusal of two {problem.value}"] = refusals.preflight_refusal(several).blocks
+        left = LeftOut("eni-bp1d7r2k9m4x6c3v5n", problem.value, {"name": HOSTILE, **HOSTILE_FACTS})
+        nothing = Refused(
+            Problem.NOTHING_SELECTED, TAGGED, facts={"found": 1, "selected": 0}, left_out=(left,)
+        )
+        out[f"nothing selected {problem.value}"] = refusals.preflight_refusal(nothing).blocks
+    for problem in (Problem.TOO_MANY_ENIS, Problem.NOTHING_SELECTED, Problem.ECS_ERROR):
+        refused = Refused(problem, TAGGED, facts={"found": 0, "selected": 1, "limit": 1})
+        out[f"selection refused {problem.value}"] = refusals.preflight_refusal(refused).blocks
+    out["checking a selection"] = ephemeral.checking(TAGGED).blocks
     out["accepted"] = ephemeral.request_accepted(pending).blocks
     out["repeat"] = ephemeral.already_requested(7, "eni-bp1d7r2k9m4x6c3v5n").blocks
     for outcome in Outcome:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from bot.requests.commands import DetachCommand
 from bot.requests.models import DetachRequest
 from bot.requests.schemas import Decision, Outcome, Refusal
 from bot.slack.blocks import kit, refusals
@@ -23,18 +24,32 @@ __all__ = [
 ]
 
 
-def checking(eni_id: str, region: str) -> Message:
+# ENI IDs named in a confirmation before "and N more" (the card lists them all).
+_NAMED_ENIS = 5
+
+
+def checking(command: DetachCommand) -> Message:
     """The immediate answer to `/eni detach …` while pre-flight asks ECS."""
-    return kit.note(f":mag: Checking {code(eni_id)} in {code(region)}…")
+    return kit.note(f":mag: Checking {refusals.subject(command)} in {code(command.region)}…")
 
 
 def request_accepted(request: DetachRequest) -> Message:
-    """The requester's confirmation: the request ID and where approvers will decide."""
-    target = request.target
+    """The requester's confirmation: the request ID, what it detaches, where approvers decide."""
+    targets = request.targets
+    if len(targets) == 1:
+        what = f"{code(targets[0].eni_id)} from {code(targets[0].instance_id)}"
+    else:
+        named = ", ".join(code(t.eni_id) for t in targets[:_NAMED_ENIS])
+        more = f" and {len(targets) - _NAMED_ENIS} more" if len(targets) > _NAMED_ENIS else ""
+        instances = sorted({t.instance_id for t in targets})
+        where = code(instances[0]) if len(instances) == 1 else f"{len(instances)} instances"
+        what = f"{len(targets)} ENIs ({named}{more}) from {where}"
+    left = len(request.left_out or [])
+    skipped = f" {left} more found were left out; the card says why." if left else ""
     return kit.note(
-        f":white_check_mark: Request *{request_ref(request.id)}* to detach "
-        f"{code(target.eni_id)} from {code(target.instance_id)} in {code(request.region)} is "
-        f"waiting for approval; its card is being posted in {channel(request.channel_id)}.",
+        f":white_check_mark: Request *{request_ref(request.id)}* to detach {what} in "
+        f"{code(request.region)} is waiting for approval; its card is being posted in "
+        f"{channel(request.channel_id)}.{skipped}",
         kit.context(
             f"Follow it with `/eni status {request.id}`; withdraw it with "
             f"`/eni cancel {request.id}`."

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
-from bot.requests.commands import MAX_REASON_LENGTH, Subcommand
+from bot.requests.commands import MAX_REASON_LENGTH, MAX_TAGS, Subcommand
 from bot.slack.blocks import kit
 from bot.slack.blocks.kit import Block, Message
 from bot.slack.blocks.text import channel
@@ -18,6 +18,7 @@ __all__ = [
     "FIELD_ERRORS",
     "FieldProblem",
     "detach_modal",
+    "field_error",
     "modal_confirmation_failed",
     "modal_metadata",
     "modal_unavailable",
@@ -29,9 +30,13 @@ class FieldProblem(StrEnum):
 
     REGION_MISSING = "region_missing"
     REGION_NOT_ALLOWED = "region_not_allowed"
-    ENI_MISSING = "eni_missing"
+    ENI_MISSING = "eni_missing"  # no ENI, no instance, no tag: nothing to detach
     ENI_SHAPE = "eni_shape"
     INSTANCE_SHAPE = "instance_shape"
+    TAG_SHAPE = "tag_shape"
+    TAG_TWICE = "tag_twice"
+    TOO_MANY_TAGS = "too_many_tags"
+    ENIS_WITH_TAGS = "enis_with_tags"
     REASON_MISSING = "reason_missing"
     REASON_LONG = "reason_long"
 
@@ -41,19 +46,45 @@ FIELD_ERRORS: Mapping[FieldProblem, str] = {
     FieldProblem.REGION_NOT_ALLOWED: (
         "This bot does not act in that region; choose one from the list."
     ),
-    FieldProblem.ENI_MISSING: "Enter the ENI ID (it starts with eni-).",
-    FieldProblem.ENI_SHAPE: "That is not an ENI ID; it looks like eni-bp1d7r2k9m4x6c3v5n.",
+    FieldProblem.ENI_MISSING: (
+        "Enter the ENI IDs (they start with eni-), or an instance ID for all its secondary "
+        "ENIs, or tags."
+    ),
+    FieldProblem.ENI_SHAPE: (
+        "{token} is not an ENI ID; ENI IDs look like eni-bp1d7r2k9m4x6c3v5n (one per line, or "
+        "separated by spaces or commas)."
+    ),
     FieldProblem.INSTANCE_SHAPE: (
         "That is not an instance ID; it looks like i-bp1a3f9k2m7x4q8w6e."
+    ),
+    FieldProblem.TAG_SHAPE: "{token} is not a tag; write key=value (or tag:key=value).",
+    FieldProblem.TAG_TWICE: "{token} names a tag key already given; an ENI has one value per key.",
+    FieldProblem.TOO_MANY_TAGS: f"At most {MAX_TAGS} tags; narrow with an instance ID instead.",
+    FieldProblem.ENIS_WITH_TAGS: (
+        "Fill in ENI IDs or tags, not both: clear this field to detach exactly the listed ENIs."
     ),
     FieldProblem.REASON_MISSING: "Give a reason; approvers read it before they decide.",
     FieldProblem.REASON_LONG: f"Keep the reason to {MAX_REASON_LENGTH} characters.",
 }
 
 
+# How much of a typed word an inline error echoes (errors are plain text, shown under the field).
+_ECHO = 40
+
+
+def field_error(problem: FieldProblem, token: str = "") -> str:
+    """The inline error for a field, naming the word it is about (cut short)."""
+    echoed = token if len(token) <= _ECHO else token[: _ECHO - 1] + "…"
+    return FIELD_ERRORS[problem].format(token=f'"{echoed}"')
+
+
 def modal_metadata(channel_id: str) -> str:
     """What travels through the modal: the channel the command came from."""
     return json.dumps({"channel": channel_id}, separators=(",", ":"))
+
+
+# Longest text the list fields take: Slack's limit for a plain_text_input.
+_LIST_LENGTH = 3000
 
 
 def _text_input(field: ModalField, label: str, **element: Any) -> Block:
@@ -68,7 +99,11 @@ def _text_input(field: ModalField, label: str, **element: Any) -> Block:
 def detach_modal(
     *, allowed_regions: Sequence[str], default_region: str, channel_id: str
 ) -> dict[str, Any]:
-    """The form: region (allowed ones only), ENI, optional instance, reason."""
+    """The form: region (allowed ones only), ENI IDs, instance, tags, reason.
+
+    ENI IDs, instance and tags are each optional; together they say what to detach, as the
+    command's tokens do (the listener checks that they do).
+    """
     options = [kit.option(region, region) for region in list(allowed_regions)[: kit.OPTIONS_LIMIT]]
     region_select: Block = {
         "type": "static_select",
@@ -82,12 +117,25 @@ def detach_modal(
     instance = _text_input(
         ModalField.INSTANCE, "Instance ID", placeholder=kit.plain("i-…"), max_length=60
     )
+    enis = _text_input(
+        ModalField.ENI,
+        "ENI IDs",
+        placeholder=kit.plain("eni-… (one per line)"),
+        multiline=True,
+        max_length=_LIST_LENGTH,
+    )
+    tags = _text_input(
+        ModalField.SELECTOR,
+        "Or select by tags",
+        placeholder=kit.plain("app=web env=prod"),
+        max_length=_LIST_LENGTH,
+    )
     reason = _text_input(ModalField.REASON, "Reason", multiline=True, max_length=MAX_REASON_LENGTH)
     return {
         "type": "modal",
         "callback_id": CallbackId.DETACH_MODAL.value,
         "private_metadata": modal_metadata(channel_id),
-        "title": kit.plain("Detach an ENI"),
+        "title": kit.plain("Detach ENIs"),
         "submit": kit.plain("Check and request"),
         "close": kit.plain("Cancel"),
         "blocks": kit.view_blocks(
@@ -98,13 +146,29 @@ def detach_modal(
                     "label": kit.plain("Region"),
                     "element": region_select,
                 },
-                _text_input(
-                    ModalField.ENI, "ENI ID", placeholder=kit.plain("eni-…"), max_length=60
-                ),
+                {
+                    **enis,
+                    "optional": True,
+                    "hint": kit.plain(
+                        "One per line, or separated by spaces or commas. Empty: select by "
+                        "instance or tags."
+                    ),
+                },
                 {
                     **instance,
                     "optional": True,
-                    "hint": kit.plain("Leave empty to use the instance the ENI is attached to."),
+                    "hint": kit.plain(
+                        "With ENI IDs, each must be attached to it (empty: each ENI's own). "
+                        "Alone: every secondary ENI of the instance."
+                    ),
+                },
+                {
+                    **tags,
+                    "optional": True,
+                    "hint": kit.plain(
+                        "Instead of ENI IDs: every attached secondary ENI with all these tags "
+                        "(key=value, separated by spaces), on the instance above if given."
+                    ),
                 },
                 {**reason, "hint": kit.plain("Approvers read this before they decide.")},
             ]

@@ -7,53 +7,67 @@ and commands (a `Refusal` from the service). Every refusal names the problem and
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from bot.ecs.catalogue import Reaction
 from bot.ecs.errors import EcsError
+from bot.requests.commands import DetachCommand
+from bot.requests.preflight import EniProblem, OpenRequestRef, Refused
 from bot.requests.rules import Problem
-from bot.requests.schemas import Refusal
+from bot.requests.schemas import LeftOut, Refusal
 from bot.requests.states import Status
 from bot.slack.blocks import kit, words
-from bot.slack.blocks.kit import Message
-from bot.slack.blocks.text import channel, code, escape, mention, request_ref
+from bot.slack.blocks.kit import Block, Message
+from bot.slack.blocks.text import (
+    channel,
+    code,
+    escape,
+    escape_inline,
+    mention,
+    request_ref,
+    shown,
+)
 from bot.slack.ids import ActionId
-from bot.slack.preflight import Refused
 
 __all__ = [
     "ACTION_VERBS",
+    "LEFT_OUT_WORDS",
     "PREFLIGHT_WORDS",
     "REFUSAL_WORDS",
     "bad_button_value",
     "decision_refused",
     "ecs_error_reply",
     "internal_error",
+    "left_out_line",
     "not_an_approver",
     "preflight_refusal",
+    "subject",
 ]
 
 _NOTHING_STORED = "Nothing was stored and nothing was posted to the channel."
+# Problems, or left-out ENIs, listed one per line in a refusal; the rest are counted.
+_SHOWN_LINES = 15
 
 
-def _facts(refused: Refused) -> dict[str, str]:
+def _facts(command: DetachCommand, eni_id: str, facts: Mapping[str, Any]) -> dict[str, str]:
     """What the pre-flight words may name, each escaped or in a code span."""
-    cmd, facts = refused.command, refused.facts
     trunk = facts.get("trunk_id")
     return {
-        "eni": code(cmd.eni_id),
-        "region": code(cmd.region),
-        "named_instance": code(cmd.instance_id or "-"),
+        "eni": code(eni_id),
+        "region": code(command.region),
+        "named_instance": code(command.instance_id or "-"),
         "allowed": ", ".join(code(r) for r in facts.get("allowed", [])),
         "eni_status": code(str(facts.get("status"))),
         "attached_to": code(str(facts.get("attached_to"))),
         "of_trunk": f" of trunk ENI {code(str(trunk))}" if trunk else "",
         "instance": code(str(facts.get("instance_id"))),
         "instance_status": code(str(facts.get("instance_status"))),
-        "with_region": code(f"/eni detach {cmd.eni_id} <region-id> <reason>"),
+        "with_region": code(f"/eni detach {eni_id} <region-id> <reason>"),
     }
 
 
-# Problem -> (what is wrong, how to fix it), filled from `_facts`; OPEN_REQUEST and ECS_ERROR
-# have messages of their own.
+# Problem -> (what is wrong, how to fix it), filled from `_facts`; OPEN_REQUEST, ECS_ERROR and
+# the size of a request (TOO_MANY_ENIS, NOTHING_SELECTED) have messages of their own.
 PREFLIGHT_WORDS: Mapping[Problem, tuple[str, str]] = {
     Problem.NOT_A_REQUESTER: (
         "You are not on the list of people who may request ENI detaches.",
@@ -103,30 +117,46 @@ PREFLIGHT_WORDS: Mapping[Problem, tuple[str, str]] = {
 }
 
 
-def preflight_refusal(refused: Refused) -> Message:
-    """Why the request was not created, and how to get it right."""
+def subject(command: DetachCommand) -> str:
+    """What the command is about, in words: the ENI, "3 ENIs", or the selection as typed."""
+    if command.is_selection:
+        return shown(command.selector or "")
+    if len(command.eni_ids) == 1:
+        return code(command.eni_ids[0])
+    return f"{len(command.eni_ids)} ENIs"
+
+
+def preflight_refusal(refused: Refused, links: Mapping[int, str] | None = None) -> Message:
+    """Why the request was not created, and how to get it right (`links`: cards by request)."""
+    links = links or {}
+    if refused.problem is Problem.TOO_MANY_ENIS:
+        return _too_many(refused)
+    if refused.problem is Problem.NOTHING_SELECTED:
+        return _nothing_selected(refused)
+    if len(refused.command.eni_ids) > 1 and refused.problems:
+        return _several(refused, links)
     if refused.problem is Problem.OPEN_REQUEST:
-        return _open_request(refused)
+        assert refused.existing is not None
+        what, fix = _open_request(refused.existing, links.get(refused.existing.id))
+        return _refused(what, fix)
     templates = PREFLIGHT_WORDS.get(refused.problem)
     if templates is None:
         return ecs_error_reply(
-            refused.error, eni_id=refused.command.eni_id, region=refused.command.region
+            refused.error, subject=subject(refused.command), region=refused.command.region
         )
-    facts = _facts(refused)
+    about = refused.problems[0].eni_id if refused.problems else refused.command.eni_id
+    facts = _facts(refused.command, about or "", refused.facts)
     what, fix = (template.format_map(facts) for template in templates)
     return _refused(what, fix)
 
 
-def _refused(what: str, fix: str) -> Message:
-    return kit.note(f":no_entry: {what}\n*How to fix:* {fix}", kit.context(_NOTHING_STORED))
+def _refused(what: str, fix: str, *more: Block) -> Message:
+    return kit.note(f":no_entry: {what}\n*How to fix:* {fix}", *more, kit.context(_NOTHING_STORED))
 
 
-def _open_request(refused: Refused) -> Message:
-    existing = refused.existing
-    assert existing is not None
-    ref = existing.ref
-    if existing.permalink:
-        where = f"<{existing.permalink}|its card>"
+def _open_request(ref: OpenRequestRef, link: str | None) -> tuple[str, str]:
+    if link:
+        where = f"<{link}|its card>"
     elif ref.card_ts:
         where = f"its card in {channel(ref.channel_id)} (message {code(ref.card_ts)})"
     else:
@@ -139,11 +169,136 @@ def _open_request(refused: Refused) -> Message:
         f"Follow that request (`/eni status {ref.id}`), or cancel it first "
         f"(`/eni cancel {ref.id}`) if it should not go ahead."
     )
-    return _refused(what, fix)
+    return what, fix
 
 
-def ecs_error_reply(error: EcsError | None, *, eni_id: str, region: str) -> Message:
-    """ECS refused or did not answer during pre-flight: plain words, code and request ID."""
+def _problem_words(command: DetachCommand, problem: EniProblem, links: Mapping[int, str]) -> str:
+    if problem.problem is Problem.OPEN_REQUEST and problem.existing is not None:
+        what, fix = _open_request(problem.existing, links.get(problem.existing.id))
+    else:
+        templates = PREFLIGHT_WORDS[problem.problem]
+        facts = _facts(command, problem.eni_id, problem.facts)
+        what, fix = (template.format_map(facts) for template in templates)
+    return f"• {what} _{fix}_"
+
+
+def _several(refused: Refused, links: Mapping[int, str]) -> Message:
+    """Several listed ENIs, some with problems: each named with its fix; the command stands or
+    falls whole."""
+    problems = refused.problems
+    lines = [_problem_words(refused.command, p, links) for p in problems[:_SHOWN_LINES]]
+    if len(problems) > _SHOWN_LINES:
+        lines.append(f"… and {len(problems) - _SHOWN_LINES} more.")
+    listed = len(refused.command.eni_ids)
+    head = (
+        f":no_entry: {len(problems)} of the {listed} ENIs you listed cannot be detached, so "
+        "nothing was requested:"
+    )
+    fix = (
+        "*How to fix:* fix each problem above, or leave those ENIs out of the command; a "
+        "request goes ahead only when every listed ENI can be detached."
+    )
+    return kit.message(
+        kit.fallback(head),
+        [kit.section(head), *kit.sections(lines), kit.section(fix), kit.context(_NOTHING_STORED)],
+    )
+
+
+def _narrowing(command: DetachCommand) -> str:
+    if command.is_selection and command.tags and command.instance_id is None:
+        return (
+            f"Narrow the selection: add a tag ({code('tag:<key>=<value>')}; all must match), "
+            "name one instance (`i-…`), or list the ENI IDs over several requests."
+        )
+    if command.is_selection and command.tags:
+        return "Narrow the selection with another tag, or list the ENI IDs over several requests."
+    return "List the ENI IDs instead, over several requests."
+
+
+def _too_many(refused: Refused) -> Message:
+    command, facts = refused.command, refused.facts
+    limit = facts.get("limit")
+    if not command.is_selection:
+        what = (
+            f"You listed {facts.get('selected')} ENIs; one request takes at most {limit} "
+            "(ENIBOT_MAX_ENIS_PER_REQUEST)."
+        )
+        return _refused(what, f"Split them over several requests of at most {limit} ENIs.")
+    what = (
+        f"{subject(command)} in {code(command.region)} selects {facts.get('selected')} ENIs that "
+        f"can be detached ({facts.get('found')} found); one request takes at most {limit} "
+        "(ENIBOT_MAX_ENIS_PER_REQUEST)."
+    )
+    return _refused(what, _narrowing(command))
+
+
+def _nothing_selected(refused: Refused) -> Message:
+    command, facts = refused.command, refused.facts
+    found = int(facts.get("found") or 0)
+    where = f"{subject(command)} in {code(command.region)}"
+    if not found:
+        kind = "attached (InUse) secondary ENI" if command.tags else "secondary ENI"
+        what = f"{where} selects nothing: ECS has no {kind} that matches."
+        fix = (
+            "Check the tag keys and values (ECS compares them exactly, case included), the "
+            "instance ID and the region; or list the ENI IDs."
+        )
+        return _refused(what, fix)
+    left = refused.left_out
+    lines = [left_out_line(x) for x in left[:_SHOWN_LINES]]
+    if len(left) > _SHOWN_LINES:
+        lines.append(f"… and {len(left) - _SHOWN_LINES} more.")
+    what = f"{where} found {found} ENIs, and none of them can be detached:"
+    fix = "Deal with what holds them back (above), or select other ENIs."
+    return kit.note(
+        f":no_entry: {what}",
+        *kit.sections(lines),
+        kit.section(f"*How to fix:* {fix}"),
+        kit.context(_NOTHING_STORED),
+    )
+
+
+# Why a selection left an ENI out, in a few words (filled from the left-out entry's facts).
+LEFT_OUT_WORDS: Mapping[Problem, str] = {
+    Problem.OPEN_REQUEST: "already in open request *#{request_id}*",
+    Problem.PRIMARY_ENI: "the instance's primary ENI",
+    Problem.MEMBER_ENI: "a member of a trunk ENI",
+    Problem.SERVICE_MANAGED: "managed by another Alibaba Cloud service",
+    Problem.NOT_ATTACHED: "not attached ({status})",
+    Problem.ATTACHED_ELSEWHERE: "attached to another instance",
+    Problem.ENI_STATE: "{status}, not InUse",
+    Problem.INSTANCE_NOT_FOUND: "its instance {instance} was not found",
+    Problem.INSTANCE_STATE: "its instance {instance} is {instance_status}",
+}
+
+
+def left_out_line(left: LeftOut) -> str:
+    """One left-out ENI: its ID, name or private IP, and why it was left out."""
+    facts = left.facts
+    label = facts.get("name") or facts.get("private_ip")
+    named = (
+        f"{code(left.eni_id)} ({escape_inline(str(label), limit=60)})"
+        if label
+        else code(left.eni_id)
+    )
+    try:
+        template = LEFT_OUT_WORDS[Problem(left.problem)]
+    except (ValueError, KeyError):
+        template = "cannot be detached"
+    values = {
+        "request_id": str(facts.get("request_id")),
+        "status": code(str(facts.get("status"))),
+        "instance": code(str(facts.get("instance_id"))),
+        "instance_status": code(str(facts.get("instance_status"))),
+    }
+    return f"• {named}: {template.format_map(values)}"
+
+
+def ecs_error_reply(error: EcsError | None, *, subject: str, region: str) -> Message:
+    """ECS refused or did not answer during pre-flight: plain words, code and request ID.
+
+    `subject` is what was being checked, as markup (`refusals.subject`).
+    """
     if error is None:
         return internal_error()
     entry = error.entry
@@ -158,7 +313,7 @@ def ecs_error_reply(error: EcsError | None, *, eni_id: str, region: str) -> Mess
     if error.request_id:
         ids += f", ECS request ID {code(error.request_id)}"
     return kit.note(
-        f":x: Could not check {code(eni_id)} in {code(region)}: {escape(entry.meaning)}\n"
+        f":x: Could not check {subject} in {code(region)}: {escape(entry.meaning)}\n"
         f"*What to do:* {escape(remedy)}",
         kit.context(f"{ids}. Nothing was stored."),
     )

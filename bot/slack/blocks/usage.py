@@ -8,21 +8,34 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.requests.commands import MAX_REASON_LENGTH, CommandError, CommandProblem, Subcommand
+from bot.requests.commands import (
+    MAX_REASON_LENGTH,
+    MAX_TAGS,
+    CommandError,
+    CommandProblem,
+    Subcommand,
+)
 from bot.slack.blocks import kit
 from bot.slack.blocks.kit import Message
 from bot.slack.blocks.text import code, escape, shown
 
-__all__ = ["PROBLEM_WORDS", "USAGE", "command_error", "help_message", "usage"]
+__all__ = ["DETACH_FORMS", "PROBLEM_WORDS", "USAGE", "command_error", "help_message", "usage"]
 
 USAGE: Mapping[Subcommand, str] = {
-    Subcommand.DETACH: "/eni detach <eni-id> [<instance-id>] [<region-id>] <reason>",
+    Subcommand.DETACH: "/eni detach <eni-id>… [<instance-id>] [<region-id>] <reason>",
     Subcommand.STATUS: "/eni status <request-id | eni-id>",
     Subcommand.LIST: "/eni list [mine | pending | open]",
     Subcommand.CANCEL: "/eni cancel <request-id>",
     Subcommand.RETRY: "/eni retry <request-id>",
     Subcommand.HELP: "/eni help",
 }
+
+# Every form of `/eni detach`: listed ENIs (USAGE's), an instance's ENIs, tagged ENIs.
+DETACH_FORMS = (
+    USAGE[Subcommand.DETACH],
+    "/eni detach <instance-id> [<region-id>] <reason>",
+    "/eni detach tag:<key>=<value>… [<instance-id>] [<region-id>] <reason>",
+)
 
 _EXAMPLE = (
     "Example: `/eni detach eni-bp1d7r2k9m4x6c3v5n i-bp1a3f9k2m7x4q8w6e cn-hangzhou "
@@ -38,9 +51,14 @@ def usage(subcommand: Subcommand) -> str:
 def help_message() -> Message:
     """`/eni` and `/eni help`: every form with one line on what it does."""
     lines = [
-        f"{usage(Subcommand.DETACH)} — ask for an ENI to be detached (approvers decide in "
-        "this channel). IDs are recognised by shape in any order; the rest is the reason. "
-        "No instance: the ENI's current one. No region: the default region.",
+        f"{usage(Subcommand.DETACH)} — ask for one or more ENIs to be detached (approvers "
+        "decide in this channel, once for all of them). IDs are recognised by shape in any "
+        "order; the rest is the reason. No instance: each ENI's current one. No region: the "
+        "default region.",
+        f"{code(DETACH_FORMS[1])} — every secondary ENI of that instance.",
+        f"{code(DETACH_FORMS[2])} — every attached secondary ENI carrying all those tags "
+        "(on that instance only, when one is named). ENIs that cannot be detached are left "
+        "out and listed on the card.",
         "`/eni detach` — the same, in a form.",
         f"{usage(Subcommand.STATUS)} — a request's state and full history.",
         f"{usage(Subcommand.LIST)} — requests, newest first (default: open ones).",
@@ -58,18 +76,37 @@ def help_message() -> Message:
 
 
 # Each problem in words, filled from `_facts`: {typed} echoes the word as typed (it may be
-# anything), {token} and {earlier} are IDs of a known shape.
+# anything; {typed_earlier} likewise), {token} and {earlier} are IDs of a known shape.
 PROBLEM_WORDS: Mapping[CommandProblem, str] = {
     CommandProblem.UNKNOWN_SUBCOMMAND: "{typed} is not an `/eni` subcommand.",
-    CommandProblem.TWO_ENIS: "Two ENI IDs ({earlier}, {token}): one request detaches one ENI.",
-    CommandProblem.TWO_INSTANCES: "Two instance IDs ({earlier}, {token}): name at most one.",
+    CommandProblem.TWO_INSTANCES: (
+        "Two instance IDs ({earlier}, {token}): name at most one; ask once per instance."
+    ),
     CommandProblem.TWO_REGIONS: "Two regions ({earlier}, {token}): name at most one.",
     CommandProblem.NOT_AN_ENI_ID: "{typed} is not an ENI ID (eni-…).",
     CommandProblem.NOT_AN_INSTANCE_ID: "{typed} is not an instance ID (i-…).",
     CommandProblem.UNKNOWN_REGION: (
         "{typed} is not a region this bot knows; use a region ID such as {example}."
     ),
-    CommandProblem.NO_ENI: "Name the ENI to detach (its ID starts with `eni-`).",
+    CommandProblem.NO_ENI: (
+        "Name the ENIs to detach (IDs start with `eni-`), or an instance (`i-…`) for all its "
+        "secondary ENIs, or tags (`tag:&lt;key&gt;=&lt;value&gt;`) they carry."
+    ),
+    CommandProblem.NOT_A_TAG: (
+        "{typed} is not a tag selector; write it as `tag:&lt;key&gt;=&lt;value&gt;` with a key "
+        "and a value (each at most 128 characters)."
+    ),
+    CommandProblem.TAG_TWICE: (
+        "{typed_earlier} and {typed} name one tag key twice; no ENI carries both values. Keep one."
+    ),
+    CommandProblem.TOO_MANY_TAGS: (
+        "At most {max_tags} tags per selection ({typed} is one too many); narrow it with an "
+        "instance ID instead."
+    ),
+    CommandProblem.ENIS_WITH_TAGS: (
+        "{typed_earlier} and {typed}: list ENI IDs or select by tag, not both. Drop the tags "
+        "to detach exactly the listed ENIs, or the IDs to detach every ENI with those tags."
+    ),
     CommandProblem.NO_REASON: "Give a reason after the IDs; approvers read it before they decide.",
     CommandProblem.REASON_TOO_LONG: "The reason is {length} characters long; keep it to {limit}.",
     CommandProblem.NO_STATUS_TARGET: "Name one request ID (like `42` or `#42`) or one ENI ID.",
@@ -92,15 +129,22 @@ def _facts(error: CommandError) -> dict[str, str]:
         "typed": shown(error.token),
         "token": code(error.token),
         "earlier": code(error.earlier),
+        "typed_earlier": shown(error.earlier),
         "example": code(error.example),
         "length": str(error.length),
         "limit": str(MAX_REASON_LENGTH),
+        "max_tags": str(MAX_TAGS),
     }
 
 
 def command_error(error: CommandError) -> Message:
     """A line that did not parse: the problem, then the right form (nothing was stored)."""
-    forms = [USAGE[error.subcommand]] if error.subcommand else list(USAGE.values())
+    if error.subcommand is Subcommand.DETACH:
+        forms = list(DETACH_FORMS)
+    elif error.subcommand is not None:
+        forms = [USAGE[error.subcommand]]
+    else:
+        forms = list(USAGE.values())
     return kit.note(
         f":warning: {PROBLEM_WORDS[error.problem].format_map(_facts(error))}\n*Use:* "
         + "\n".join(code(form) for form in forms),

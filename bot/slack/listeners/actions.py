@@ -14,10 +14,9 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk.errors import SlackClientError
 
-from bot import db
-from bot.requests import service
+from bot.requests import use_cases
 from bot.requests.commands import parse_request_id
-from bot.requests.service import Decision, Outcome
+from bot.requests.schemas import Decision, Outcome
 from bot.slack.blocks import refusals
 from bot.slack.blocks.ephemeral import decision_reply
 from bot.slack.blocks.kit import Message
@@ -94,28 +93,24 @@ def _decide(
 ) -> Decision:
     runtime = surface.runtime
     now = runtime.clock()
-    with db.transaction(runtime.sessions) as session:
-        if action_id is ActionId.APPROVE:
-            decision = service.approve(
-                session,
-                request_id=request_id,
-                approver_id=user_id,
-                is_approver=approvers.__contains__,
-                policy=runtime.policy,
-                now=now,
-            )
-        elif action_id is ActionId.REJECT:
-            decision = service.reject(
-                session,
-                request_id=request_id,
-                approver_id=user_id,
-                policy=runtime.policy,
-                now=now,
-            )
-        else:
-            decision = service.retry(
-                session, request_id=request_id, actor_id=user_id, policy=runtime.policy, now=now
-            )
+    sessions, policy = runtime.sessions, runtime.policy
+    if action_id is ActionId.APPROVE:
+        decision = use_cases.approve(
+            sessions,
+            request_id=request_id,
+            approver_id=user_id,
+            is_approver=approvers.__contains__,
+            policy=policy,
+            now=now,
+        )
+    elif action_id is ActionId.REJECT:
+        decision = use_cases.reject(
+            sessions, request_id=request_id, approver_id=user_id, policy=policy, now=now
+        )
+    else:
+        decision = use_cases.retry(
+            sessions, request_id=request_id, actor_id=user_id, policy=policy, now=now
+        )
     # Even a refusal may have written rows (an overdue request expires on the spot).
     surface.ring_outbox()
     if decision.outcome in (Outcome.APPROVED, Outcome.RETRYING):

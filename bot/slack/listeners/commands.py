@@ -12,8 +12,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltRequest, Respond
 from slack_sdk.errors import SlackClientError
 
-from bot import db
-from bot.requests import repository, service
+from bot.requests import queries, use_cases
 from bot.requests.commands import (
     CancelCommand,
     CommandError,
@@ -21,13 +20,11 @@ from bot.requests.commands import (
     DetachFormCommand,
     HelpCommand,
     ListCommand,
-    ListScope,
     ParsedCommand,
     RetryCommand,
     StatusCommand,
     parse_command,
 )
-from bot.requests.states import OPEN, Status
 from bot.slack.blocks import listing, modal, refusals, status, usage
 from bot.slack.blocks.ephemeral import checking, decision_reply
 from bot.slack.blocks.kit import Message
@@ -73,7 +70,7 @@ def handle_command(
         ack(**usage.help_message().as_kwargs())
         return
     if isinstance(parsed, DetachCommand):
-        ack(**checking(parsed.eni_id, parsed.region).as_kwargs())
+        ack(**checking(parsed).as_kwargs())
     else:
         ack()
 
@@ -133,49 +130,36 @@ def _open_modal(surface: Surface, trigger_id: str, channel_id: str) -> Message |
 
 
 def _status(surface: Surface, parsed: StatusCommand) -> Message:
-    with db.read(surface.runtime.sessions) as session:
+    found = queries.history(
+        surface.runtime.sessions, request_id=parsed.request_id, eni_id=parsed.eni_id
+    )
+    if found is None:
         if parsed.request_id is not None:
-            request = repository.get(session, parsed.request_id)
-            if request is None:
-                return status.no_request(parsed.request_id)
-        else:
-            assert parsed.eni_id is not None
-            request = repository.latest_for_eni(session, parsed.eni_id)
-            if request is None:
-                return status.no_request_for_eni(parsed.eni_id)
-        history = repository.events(session, request.id)
-        decisions = repository.approvals(session, request.id)
-        return status.status_message(
-            request,
-            history,
-            approvers=[a.approver_id for a in decisions if a.decision == "approve"],
-            rejecters=[a.approver_id for a in decisions if a.decision == "reject"],
-        )
+            return status.no_request(parsed.request_id)
+        assert parsed.eni_id is not None  # the grammar gives one or the other
+        return status.no_request_for_eni(parsed.eni_id)
+    return status.status_message(
+        found.request, found.events, approvers=found.approvers, rejecters=found.rejecters
+    )
 
 
 def _list(surface: Surface, parsed: ListCommand, *, user_id: str) -> Message:
-    with db.read(surface.runtime.sessions) as session:
-        if parsed.scope is ListScope.MINE:
-            found = repository.list_requests(session, requester_id=user_id, limit=LIST_LIMIT)
-        elif parsed.scope is ListScope.PENDING:
-            found = repository.list_requests(session, statuses=[Status.PENDING], limit=LIST_LIMIT)
-        else:
-            found = repository.list_requests(session, statuses=OPEN, limit=LIST_LIMIT)
-        return listing.list_message(parsed.scope, found, LIST_LIMIT)
+    found = queries.list_requests(
+        surface.runtime.sessions, parsed.scope, user_id=user_id, limit=LIST_LIMIT
+    )
+    return listing.list_message(parsed.scope, found, LIST_LIMIT)
 
 
 def _cancel(surface: Surface, request_id: int, *, user_id: str) -> Message:
     runtime = surface.runtime
-    is_approver = surface.people.is_approver(user_id)
-    with db.transaction(runtime.sessions) as session:
-        decision = service.cancel(
-            session,
-            request_id=request_id,
-            actor_id=user_id,
-            actor_is_approver=is_approver,
-            policy=runtime.policy,
-            now=runtime.clock(),
-        )
+    decision = use_cases.cancel(
+        runtime.sessions,
+        request_id=request_id,
+        actor_id=user_id,
+        actor_is_approver=surface.people.is_approver(user_id),
+        policy=runtime.policy,
+        now=runtime.clock(),
+    )
     surface.ring_outbox()
     return decision_reply(decision, request_id)
 
@@ -184,14 +168,13 @@ def _retry(surface: Surface, request_id: int, *, user_id: str) -> Message:
     if not surface.people.is_approver(user_id):
         return refusals.not_an_approver(request_id, ActionId.RETRY)
     runtime = surface.runtime
-    with db.transaction(runtime.sessions) as session:
-        decision = service.retry(
-            session,
-            request_id=request_id,
-            actor_id=user_id,
-            policy=runtime.policy,
-            now=runtime.clock(),
-        )
+    decision = use_cases.retry(
+        runtime.sessions,
+        request_id=request_id,
+        actor_id=user_id,
+        policy=runtime.policy,
+        now=runtime.clock(),
+    )
     surface.ring_outbox()
     surface.ring_executor()
     return decision_reply(decision, request_id)

@@ -10,13 +10,11 @@ from typing import Any
 
 from slack_sdk.errors import SlackClientError
 
-from bot import db
 from bot.observability.context import request_context
 from bot.regions import PUBLIC_REGIONS
-from bot.requests import repository, service
+from bot.requests import queries
 from bot.requests.commands import DetachCommand
-from bot.requests.rules import Problem
-from bot.requests.service import OpenRequestExistsError
+from bot.requests.preflight import Refused
 from bot.requests.states import Status
 from bot.runtime import Runtime
 from bot.slack import preflight
@@ -116,59 +114,45 @@ def request_detach(
 ) -> Message:
     """Pre-flight, then store the request and queue its card; the reply for the requester."""
     runtime = surface.runtime
-    checked = preflight.check(
+    outcome = preflight.request_detach(
         runtime, surface.people, command, user_id=user_id, channel_id=channel_id
     )
-    if isinstance(checked, preflight.Refused):
-        return _refusal(checked, user_id=user_id, retried=retried)
-    try:
-        with db.transaction(runtime.sessions) as session:
-            request = service.submit(
-                session, new=checked.new, policy=runtime.policy, now=runtime.clock()
-            )
-    except OpenRequestExistsError as exc:
-        # Another delivery (or person) got there between our check and our insert.
-        info = preflight.OpenRequestInfo(exc.existing, preflight.permalink(runtime, exc.existing))
-        refused = preflight.Refused(Problem.OPEN_REQUEST, command, existing=info)
-        return _refusal(refused, user_id=user_id, retried=retried)
+    if isinstance(outcome, Refused):
+        return _refusal(surface, outcome, user_id=user_id, retried=retried)
     surface.ring_outbox()
-    log.info(
-        "request %s stored eni=%s region=%s requester=%s",
-        request.id,
-        request.target.eni_id,
-        request.region,
-        user_id,
-    )
-    return ephemeral.request_accepted(request)
+    return ephemeral.request_accepted(outcome)
 
 
-def _refusal(refused: preflight.Refused, *, user_id: str, retried: bool) -> Message:
-    existing = refused.existing
+def _refusal(surface: Surface, refused: Refused, *, user_id: str, retried: bool) -> Message:
+    held = refused.held_by
     if (
         retried
-        and existing is not None
-        and existing.ref.requester_id == user_id
-        and existing.ref.status == Status.PENDING.value
+        and held is not None
+        and held.requester_id == user_id
+        and held.status == Status.PENDING.value
     ):
-        return ephemeral.already_requested(existing.ref.id, existing.ref.eni_id)
-    return refusals.preflight_refusal(refused)
+        # Slack repeated a command this person's pending request came from.
+        return ephemeral.already_requested(held.id, held.eni_id)
+    return refusals.preflight_refusal(refused, preflight.card_links(surface.runtime, refused))
 
 
 def publish_home(surface: Surface, user_id: str, notice: Message | None = None) -> None:
     """Render and publish one user's Home tab from the database."""
     runtime = surface.runtime
     approver = surface.people.is_approver(user_id)
-    with db.read(runtime.sessions) as session:
-        pending = (
-            repository.list_requests(
-                session, statuses=[Status.PENDING], limit=home.HOME_PENDING_LIMIT + 1
-            )
-            if approver
-            else []
-        )
-        mine = repository.list_requests(session, requester_id=user_id, limit=home.HOME_MINE_LIMIT)
+    lists = queries.home(
+        runtime.sessions,
+        user_id=user_id,
+        is_approver=approver,
+        pending_limit=home.HOME_PENDING_LIMIT + 1,
+        mine_limit=home.HOME_MINE_LIMIT,
+    )
     view = home.home_view(
-        user_id=user_id, is_approver=approver, pending=pending, mine=mine, notice=notice
+        user_id=user_id,
+        is_approver=approver,
+        pending=lists.pending,
+        mine=lists.mine,
+        notice=notice,
     )
     try:
         runtime.slack.views_publish(user_id=user_id, view=view)

@@ -16,13 +16,22 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.requests.commands import (
     MAX_REASON_LENGTH,
+    MAX_TAGS,
     DetachCommand,
+    TagFilter,
     clean_text,
     is_eni_id,
     is_instance_id,
+    parse_tag,
+    split_list,
 )
 from bot.slack.blocks.kit import Message
-from bot.slack.blocks.modal import FIELD_ERRORS, FieldProblem, modal_confirmation_failed
+from bot.slack.blocks.modal import (
+    FIELD_ERRORS,
+    FieldProblem,
+    field_error,
+    modal_confirmation_failed,
+)
 from bot.slack.blocks.refusals import internal_error
 from bot.slack.ids import CallbackId, ModalField
 from bot.slack.listeners.context import Surface, as_object, id_of, is_retry, request_detach
@@ -60,20 +69,26 @@ def validate(
 ) -> DetachCommand | dict[str, str]:
     """The command, or the errors per block ID for `response_action: errors`."""
     region = values.get(ModalField.REGION.value, "").strip()
-    eni = values.get(ModalField.ENI.value, "").strip()
+    enis = split_list(values.get(ModalField.ENI.value, ""))
     instance = values.get(ModalField.INSTANCE.value, "").strip()
+    tags, tag_problem = _tags(split_list(values.get(ModalField.SELECTOR.value, "")))
     reason = clean_text(values.get(ModalField.REASON.value, ""))
     errors: dict[str, str] = {}
     if not region:
         errors[ModalField.REGION.value] = FIELD_ERRORS[FieldProblem.REGION_MISSING]
     elif region not in allowed_regions:
         errors[ModalField.REGION.value] = FIELD_ERRORS[FieldProblem.REGION_NOT_ALLOWED]
-    if not eni:
+    bad = next((e for e in enis if not is_eni_id(e)), None)
+    if bad is not None:
+        errors[ModalField.ENI.value] = field_error(FieldProblem.ENI_SHAPE, bad)
+    elif not (enis or instance or tags or tag_problem):
         errors[ModalField.ENI.value] = FIELD_ERRORS[FieldProblem.ENI_MISSING]
-    elif not is_eni_id(eni):
-        errors[ModalField.ENI.value] = FIELD_ERRORS[FieldProblem.ENI_SHAPE]
     if instance and not is_instance_id(instance):
         errors[ModalField.INSTANCE.value] = FIELD_ERRORS[FieldProblem.INSTANCE_SHAPE]
+    if tag_problem is not None:
+        errors[ModalField.SELECTOR.value] = tag_problem
+    elif enis and tags:
+        errors[ModalField.SELECTOR.value] = FIELD_ERRORS[FieldProblem.ENIS_WITH_TAGS]
     if not reason:
         errors[ModalField.REASON.value] = FIELD_ERRORS[FieldProblem.REASON_MISSING]
     elif len(reason) > MAX_REASON_LENGTH:
@@ -81,12 +96,29 @@ def validate(
     if errors:
         return errors
     return DetachCommand(
-        eni_id=eni,
+        eni_ids=tuple(dict.fromkeys(enis)),  # a repeated ID counts once
         instance_id=instance or None,
+        tags=tags,
         region=region,
         region_given=region != default_region,
         reason=reason,
     )
+
+
+def _tags(words: list[str]) -> tuple[tuple[TagFilter, ...], str | None]:
+    """The tag field as filters, or the inline error for its first bad word."""
+    found: dict[str, str] = {}
+    for word in words:
+        parsed = parse_tag(word)
+        if parsed is None:
+            return (), field_error(FieldProblem.TAG_SHAPE, word)
+        key, value = parsed
+        if found.get(key, value) != value:
+            return (), field_error(FieldProblem.TAG_TWICE, word)
+        found[key] = value
+    if len(found) > MAX_TAGS:
+        return (), FIELD_ERRORS[FieldProblem.TOO_MANY_TAGS]
+    return tuple(found.items()), None
 
 
 def _channel_of(view: Mapping[str, Any]) -> str:

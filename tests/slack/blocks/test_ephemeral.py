@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from block_inputs import CHANNEL, ENI, INSTANCE, everything, request
 
+from bot.requests.commands import DetachCommand
+from bot.requests.models import RequestTarget
 from bot.requests.schemas import Decision, Outcome, Refusal
 from bot.requests.states import Status
 from bot.slack.blocks.ephemeral import (
@@ -46,6 +48,27 @@ def test_the_requester_learns_the_request_id_and_where_approvers_decide() -> Non
 
 
 def test_checking_and_repeats_name_the_eni() -> None:
-    assert f"`{ENI}`" in everything(checking(ENI, "cn-hangzhou"))
+    one = DetachCommand(eni_ids=(ENI,), region="cn-hangzhou", reason="r")
+    assert everything(checking(one)).startswith(f":mag: Checking `{ENI}` in `cn-hangzhou`…")
     said = everything(already_requested(42, ENI))
     assert "*#42*" in said and "changed nothing" in said
+
+
+def test_checking_a_bulk_command_names_the_count_or_the_selection() -> None:
+    several = DetachCommand(eni_ids=(ENI, "eni-bp1zzzzzzzzzzz"), region="cn-hangzhou", reason="r")
+    assert "Checking 2 ENIs in `cn-hangzhou`" in everything(checking(several))
+    tagged = DetachCommand(tags=(("app", "web"),), instance_id=INSTANCE, region="r", reason="r")
+    assert f"Checking `tag:app=web {INSTANCE}` in `r`" in everything(checking(tagged))
+
+
+def test_a_bulk_confirmation_names_the_count_some_enis_and_what_was_left_out() -> None:
+    shown = request(id=42, left_out=[{"eni_id": "eni-x", "problem": "primary_eni", "facts": {}}])
+    shown.targets = [
+        RequestTarget(position=n, region="cn-hangzhou", eni_id=f"eni-{n:06d}", instance_id=INSTANCE)
+        for n in range(7)
+    ]
+    said = everything(request_accepted(shown))
+    assert "to detach 7 ENIs (`eni-000000`, " in said
+    assert "`eni-000004` and 2 more) from " + f"`{INSTANCE}`" in said
+    assert "1 more found were left out; the card says why." in said
+    assert "*#42*" in said and "waiting for approval" in said

@@ -11,6 +11,7 @@ from bot.slack.blocks.modal import (
     FIELD_ERRORS,
     FieldProblem,
     detach_modal,
+    field_error,
     modal_confirmation_failed,
     modal_metadata,
     modal_unavailable,
@@ -36,11 +37,23 @@ def test_the_form_has_every_field_and_carries_the_channel() -> None:
     assert limit_problems(blocks, max_blocks=100) == []
     assert [b["block_id"] for b in blocks] == [f.value for f in ModalField]
     assert [b["element"]["action_id"] for b in blocks] == [f.value for f in ModalField]
-    region, _, instance, reason = blocks
+    region, enis, instance, tags, reason = blocks
     assert [o["value"] for o in region["element"]["options"]] == ["cn-beijing", "cn-hangzhou"]
     assert region["element"]["initial_option"]["value"] == "cn-hangzhou"
-    assert instance["optional"] is True
+    # Several ENIs, one per line; each of ENIs, instance and tags may be left empty.
+    assert enis["element"]["multiline"] is True
+    assert enis["element"]["max_length"] == 3000
+    assert enis["optional"] is instance["optional"] is tags["optional"] is True
+    assert "optional" not in reason
     assert reason["element"]["max_length"] == MAX_REASON_LENGTH
+
+
+def test_field_errors_echo_the_bad_word_cut_short() -> None:
+    assert field_error(FieldProblem.ENI_SHAPE, "eni-x").startswith('"eni-x" is not an ENI ID')
+    long = field_error(FieldProblem.TAG_SHAPE, "y" * 200)
+    assert '"' + "y" * 39 + '…" is not a tag' in long
+    for problem in FieldProblem:
+        assert "{" not in field_error(problem, "w")
 
 
 def test_a_default_region_that_is_not_allowed_is_not_preselected_and_options_fit() -> None:

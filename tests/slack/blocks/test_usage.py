@@ -20,19 +20,34 @@ from bot.requests.commands import (
     parse_command,
 )
 from bot.slack.blocks.text import code
-from bot.slack.blocks.usage import PROBLEM_WORDS, USAGE, command_error, help_message
+from bot.slack.blocks.usage import (
+    DETACH_FORMS,
+    PROBLEM_WORDS,
+    USAGE,
+    command_error,
+    help_message,
+)
 
 ENI = "eni-bp1d7r2k9m4x6c3v5n"
 # A line for each code, and a piece of the sentence that names its problem.
 EXAMPLES: dict[CommandProblem, tuple[str, str]] = {
     CommandProblem.UNKNOWN_SUBCOMMAND: ("frobnicate x", "`frobnicate` is not an `/eni` subcommand"),
-    CommandProblem.TWO_ENIS: (f"detach {ENI} eni-bp1zzzzzzzzz r", "one request detaches one ENI"),
     CommandProblem.TWO_INSTANCES: (f"detach {ENI} i-bp1aaaaaa i-bp1bbbbbb r", "instance IDs"),
     CommandProblem.TWO_REGIONS: (f"detach {ENI} cn-hangzhou cn-beijing r", "Two regions"),
     CommandProblem.NOT_AN_ENI_ID: ("detach eni-x r", "`eni-x` is not an ENI ID"),
     CommandProblem.NOT_AN_INSTANCE_ID: (f"detach {ENI} i-? r", "`i-?` is not an instance ID"),
     CommandProblem.UNKNOWN_REGION: (f"detach {ENI} cn-hangzou r", "such as `cn-hangzhou`"),
-    CommandProblem.NO_ENI: ("detach just because", "Name the ENI"),
+    CommandProblem.NO_ENI: ("detach just because", "Name the ENIs to detach"),
+    CommandProblem.NOT_A_TAG: ("detach tag:app r", "`tag:app` is not a tag selector"),
+    CommandProblem.TAG_TWICE: ("detach tag:a=1 tag:a=2 r", "name one tag key twice"),
+    CommandProblem.TOO_MANY_TAGS: (
+        "detach " + " ".join(f"tag:k{n}=v" for n in range(21)) + " r",
+        "At most 20 tags per selection (`tag:k20=v` is one too many)",
+    ),
+    CommandProblem.ENIS_WITH_TAGS: (
+        f"detach {ENI} tag:a=1 r",
+        f"`{ENI}` and `tag:a=1`: list ENI IDs or select by tag, not both",
+    ),
     CommandProblem.NO_REASON: (f"detach {ENI}", "Give a reason"),
     CommandProblem.REASON_TOO_LONG: (
         f"detach {ENI} " + "x" * 600,
@@ -70,7 +85,10 @@ def test_each_code_names_its_problem_and_shows_the_right_form(problem: CommandPr
     said = everything(command_error(parsed))
     first, _, fix = said.partition("\n*Use:* ")
     assert named in first
-    forms = [USAGE[parsed.subcommand]] if parsed.subcommand else list(USAGE.values())
+    if parsed.subcommand is Subcommand.DETACH:
+        forms = list(DETACH_FORMS)  # every form of detach: listed, by instance, by tag
+    else:
+        forms = [USAGE[parsed.subcommand]] if parsed.subcommand else list(USAGE.values())
     assert fix.startswith("\n".join(code(f) for f in forms))
     assert "Nothing was stored" in said
 
@@ -99,3 +117,5 @@ def test_help_shows_every_form_but_help_itself() -> None:
         if sub is not Subcommand.HELP:
             assert code(USAGE[sub]) in said
     assert "&lt;eni-id&gt;" in said  # escaped, so Slack does not read it as a link
+    for form in DETACH_FORMS:
+        assert code(form) in said
