@@ -21,11 +21,8 @@ from bot.requests import target_store
 from bot.requests.execution import (
     claim_for_execution,
     mark_intent,
-    note_ecs_trouble,
-    record_busy,
     record_detach_sent,
     record_ecs_call,
-    record_failure,
     record_outcome_unknown,
     release,
     start_execution,
@@ -33,6 +30,7 @@ from bot.requests.execution import (
 from bot.requests.models import RequestTarget
 from bot.requests.ports import DETACH, Clock
 from bot.requests.schemas import Policy
+from bot.requests.setbacks import note_ecs_trouble, record_busy, record_failure
 from bot.requests.states import TargetStatus
 
 __all__ = ["ExecutionConfig", "ExecutionSteps"]

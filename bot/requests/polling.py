@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from bot.requests import target_store
-from bot.requests.execution import record_failure
 from bot.requests.models import RequestTarget
 from bot.requests.schemas import SYSTEM_POLLER, EniObservation, Policy
+from bot.requests.setbacks import record_failure
 from bot.requests.states import EXECUTION, TargetStatus
 from bot.requests.targets import move_target, roll_up
 

@@ -20,11 +20,8 @@ from bot.requests.execution import (
     mark_intent,
     marks_of,
     may_have_detached,
-    note_ecs_trouble,
-    record_busy,
     record_detach_sent,
     record_ecs_call,
-    record_failure,
     record_outcome_unknown,
     release,
     start_execution,
@@ -45,6 +42,7 @@ from bot.requests.schemas import (
     Refusal,
     TransitionResult,
 )
+from bot.requests.setbacks import note_ecs_trouble, record_busy, record_failure
 from bot.requests.transition import transition
 
 __all__ = [

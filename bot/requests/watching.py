@@ -23,12 +23,13 @@ from bot import db
 from bot.backoff import capped_backoff
 from bot.ecs.errors import EcsError
 from bot.requests import target_store
-from bot.requests.execution import note_ecs_trouble, release
+from bot.requests.execution import release
 from bot.requests.models import RequestTarget
 from bot.requests.polling import WATCHED, claim_for_polling, poll_is_unchanged, record_poll
 from bot.requests.ports import Clock, Ecs
 from bot.requests.schedule import next_poll_delay
 from bot.requests.schemas import EniObservation, Policy
+from bot.requests.setbacks import note_ecs_trouble
 
 __all__ = ["TargetWatch", "WatchConfig"]
 

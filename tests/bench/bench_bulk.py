@@ -27,8 +27,8 @@ from benchkit import BotStack, eni_id, instance_id, make_world
 from sqlalchemy import select
 
 from bot import db
-from bot.requests import service
 from bot.outbox.models import OutboxMessage
+from bot.requests import service
 from bot.requests.service import NewRequest, NewTarget
 from bot.sim.ecs import EcsSimulator
 from bot.sim.ecs.faults import FaultSpec
@@ -121,17 +121,14 @@ def run(groups: Sequence[Sequence[int]], *, deliver: bool) -> dict[str, float]:
         simulator = bot.simulator
         wait_until(
             lambda: all(
-                getattr(simulator.world.network_interface(eni_id(n)), "status", None)
-                == "Available"
+                getattr(simulator.world.network_interface(eni_id(n)), "status", None) == "Available"
                 for n in range(ENIS)
             ),
             timeout=600,
             every=0.05,
         )
         elapsed = time.time() - start
-        wait_until(
-            lambda: all(bot.bot.request(r).status == "detached" for r in ids), timeout=120
-        )
+        wait_until(lambda: all(bot.bot.request(r).status == "detached" for r in ids), timeout=120)
         polls = [n for name, n in log.calls if "poller" in name]
         if deliver:
             wait_until(lambda: bot.bot.undelivered() == 0, timeout=120)

@@ -14,10 +14,11 @@ from typing import Any
 
 from bot.ecs.catalogue import lookup
 from bot.requests.models import DetachRequest, RequestTarget
-from bot.requests.schemas import CARD_LISTS_AT_MOST
+from bot.requests.schemas import CARD_LISTS_AT_MOST, LeftOut
 from bot.requests.states import Status, TargetStatus
 from bot.slack.blocks import kit, words
 from bot.slack.blocks.kit import Block, Message
+from bot.slack.blocks.refusals import left_out_line
 from bot.slack.blocks.text import code, duration, escape, escape_inline
 from bot.slack.ids import ActionId
 
@@ -42,14 +43,6 @@ TARGET_WORDS: Mapping[TargetStatus, str] = {
     TargetStatus.STUCK: "Stuck",
     TargetStatus.FAILED: "Failed",
     TargetStatus.SKIPPED: "Skipped",
-}
-_LEFT_OUT_WORDS: Mapping[str, str] = {
-    "primary_eni": "primary ENI",
-    "member_eni": "member of a trunk ENI",
-    "service_managed": "managed by a cloud service",
-    "open_request": "already in an open request",
-    "not_attached": "not attached",
-    "eni_state": "not in a state that can be detached",
 }
 _LEFT_OUT_SHOWN = 10
 
@@ -86,10 +79,16 @@ def eni_section(request: DetachRequest) -> list[Block]:
 
 def left_out_lines(request: DetachRequest) -> list[str]:
     """What the selection found but left out, with the reason (the first few)."""
-    out = []
-    for item in (request.left_out or [])[:_LEFT_OUT_SHOWN]:
-        why = _LEFT_OUT_WORDS.get(str(item.get("problem")), str(item.get("problem")))
-        out.append(f"{code(str(item.get('eni_id')))}: {escape_inline(why, limit=80)}")
+    out = [
+        left_out_line(
+            LeftOut(
+                eni_id=str(item.get("eni_id")),
+                problem=str(item.get("problem")),
+                facts=item.get("facts") or {},
+            )
+        )
+        for item in (request.left_out or [])[:_LEFT_OUT_SHOWN]
+    ]
     hidden = len(request.left_out or []) - _LEFT_OUT_SHOWN
     if hidden > 0:
         out.append(f"… and {hidden} more")
