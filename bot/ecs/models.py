@@ -186,6 +186,7 @@ class Instance(BaseModel):
     region_id: str
     name: str | None = None
     zone_id: str | None = None
+    vpc_id: str | None = None
     network_interface_ids: list[str] = []
 
     @classmethod
@@ -193,6 +194,7 @@ class Instance(BaseModel):
         """Parse one `Instances.Instance` item; `region_id` is the region that was asked."""
         status_raw = _text(data, "Status")
         enis = _wrapped_list(data, "NetworkInterfaces", "NetworkInterface")
+        vpc = data.get("VpcAttributes")
         return cls(
             instance_id=str(data.get("InstanceId") or ""),
             status=_enum(InstanceStatus, status_raw, InstanceStatus.UNKNOWN),
@@ -201,6 +203,7 @@ class Instance(BaseModel):
             region_id=_text(data, "RegionId") or region_id,
             name=_text(data, "InstanceName"),
             zone_id=_text(data, "ZoneId"),
+            vpc_id=_text(vpc, "VpcId") if isinstance(vpc, Mapping) else None,
             network_interface_ids=[
                 str(e["NetworkInterfaceId"])
                 for e in enis

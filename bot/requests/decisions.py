@@ -36,6 +36,7 @@ def submit(db: Session, *, new: NewRequest, policy: Policy, now: datetime) -> De
         db,
         DetachRequest(
             operation=new.operation,
+            undo_of=new.undo_of,
             selector=new.selector,
             left_out=[
                 {"eni_id": x.eni_id, "problem": x.problem, "facts": dict(x.facts)}
@@ -54,6 +55,7 @@ def submit(db: Session, *, new: NewRequest, policy: Policy, now: datetime) -> De
                 RequestTarget(
                     position=n,
                     region=new.region,
+                    operation=new.operation,
                     eni_id=t.eni_id,
                     instance_id=t.instance_id,
                     status=TargetStatus.QUEUED.value,

@@ -1,4 +1,5 @@
-"""The execute use case: each approved target's Detach, sent at most once, over the `Ecs` port.
+"""The execute use case: each approved target's call (Detach, or Attach since 0.2), sent at
+most once, over the `Ecs` port; `operations` holds what differs between the two.
 
 Per leased target (one ENI of a request): queued → sending; re-check the ENI and instance with
 Describe; then either reconcile (a Detach sent earlier, whose answer was lost, already took
@@ -16,13 +17,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.ecs.errors import OUTCOME_UNKNOWN, EcsError, OutcomeUnknownError, Reaction
-from bot.ecs.models import EniStatus, Instance, NetworkInterface
-from bot.requests import rules
+from bot.ecs.errors import EcsError, OutcomeUnknownError, Reaction
+from bot.ecs.models import Instance, NetworkInterface
 from bot.requests.execution import marks_of, may_have_detached
 from bot.requests.execution_steps import ExecutionConfig, ExecutionSteps
 from bot.requests.models import RequestTarget
-from bot.requests.ports import DESCRIBE_ENIS, DESCRIBE_INSTANCES, DETACH, Clock, Ecs
+from bot.requests.operations import OPERATIONS
+from bot.requests.ports import DESCRIBE_ENIS, DESCRIBE_INSTANCES, Clock, Ecs
 from bot.requests.rules import Next
 from bot.requests.schemas import Policy
 from bot.requests.states import TargetStatus
@@ -98,7 +99,7 @@ class TargetExecution:
 
     def _settle_from_live(self, target: RequestTarget, live: _Live) -> bool:
         """Decide from Describe alone where possible; True when nothing is left to send."""
-        action = rules.decide(
+        action = OPERATIONS[target.operation].decide(
             marks_of(target),
             live.eni,
             live.instance,
@@ -120,21 +121,22 @@ class TargetExecution:
         return True
 
     def _send(self, target: RequestTarget) -> None:
-        """Commit the intent, then call DetachNetworkInterface and record what it said."""
+        """Commit the intent, then make the call (Detach or Attach) and record what it said."""
         if not self._steps.intend(target):
             return
+        op = OPERATIONS[target.operation]
         try:
-            ecs_request_id = self._ecs.detach_network_interface(
-                target.region, target.eni_id, target.instance_id
-            )
+            ecs_request_id = op.call(self._ecs, target)
         except OutcomeUnknownError as exc:
-            self._steps.audit(target, DETACH, exc.code, exc.request_id, exc.message, unknown=True)
+            self._steps.audit(
+                target, op.action, exc.code, exc.request_id, exc.message, unknown=True
+            )
             fresh = self._steps.renew(target.id)
             if fresh is not None:
                 self._settle_by_describe(fresh, unknown=exc)
             return
         except EcsError as exc:
-            self._steps.audit(target, DETACH, exc.code, exc.request_id, exc.message)
+            self._steps.audit(target, op.action, exc.code, exc.request_id, exc.message)
             self._on_refusal(target, exc)
             return
         self._steps.sent(target, ecs_request_id)
@@ -175,27 +177,27 @@ class TargetExecution:
         steps = self._steps
         eni = live.eni
         answer = unknown or refusal
-        done = eni is not None and (
-            eni.status in (EniStatus.DETACHING, EniStatus.AVAILABLE)
-            or eni.instance_id != fresh.instance_id
-        )
-        if done:
+        op = OPERATIONS[fresh.operation]
+        if op.took_effect(eni, fresh):
             steps.reconciled(fresh, (answer.request_id if answer else None) or fresh.ecs_request_id)
         elif refusal is not None and refusal.reaction is Reaction.RETRY_LATER:
             steps.busy(fresh, refusal.code, refusal.message, refusal.request_id)
         elif refusal is not None:
             steps.fail(fresh, refusal.code, refusal.message, refusal.request_id)
         elif eni is None:
-            steps.fail(fresh, "EniGone", f"ENI {fresh.eni_id} no longer exists; nothing to detach.")
+            steps.fail(
+                fresh, "EniGone", f"ENI {fresh.eni_id} no longer exists; nothing to {op.name}."
+            )
         else:
             # Still InUse: the Detach did not (yet) apply. Keep the intent and look again later,
             # within the same budget as busy refusals, so lost answers cannot loop for ever.
-            code = unknown.code if unknown else OUTCOME_UNKNOWN
+            code = unknown.code if unknown else op.unknown_code
             intent = fresh.intent_at
             steps.busy(
                 fresh,
                 code,
-                f"ECS did not confirm the detach of {fresh.eni_id}, and the ENI is still InUse.",
+                f"ECS did not confirm the {op.name} of {fresh.eni_id}, and the ENI is still "
+                f"{eni.status_raw or eni.status.value}.",
                 unknown.request_id if unknown else None,
                 refused=False,
                 in_flight_until=(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, literal
+from sqlalchemy import case, func, literal
 from sqlalchemy.orm import Session
 
 from bot.db import UtcDateTime
@@ -223,7 +223,10 @@ def record_detach_sent(
             "intent_at": None,
             "maybe_applied_at": None,
             "busy_since": None,
-            "eni_status": "Detaching",
+            # What the ENI shows once the call took effect (the poller compares with it).
+            "eni_status": case(
+                (RequestTarget.operation == "attach", "Attaching"), else_="Detaching"
+            ),
             "lease_owner": None,
             "lease_until": None,
             "next_poll_at": first_poll_at,

@@ -59,6 +59,8 @@ class DetachRequest(Base):
     # [{"eni_id", "problem", "facts"}], shown on the card.
     selector: Mapped[str | None] = mapped_column(Text)
     left_out: Mapped[list[dict[str, Any]]] = mapped_column(JsonDict, default=list)
+    # An attach request made to undo a detach request: that request's ID (its card names it).
+    undo_of: Mapped[int | None] = mapped_column(Integer)
     # Loaded with the request (one more SELECT for any number of rows), in submission order.
     targets: Mapped[list[RequestTarget]] = relationship(
         order_by="RequestTarget.position", lazy="selectin", back_populates="request"
@@ -102,8 +104,10 @@ class RequestTarget(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("detach_request.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer, default=0)
-    # The request's region, copied: workers group targets by region without a join.
+    # The request's region and operation, copied (they never change): workers group targets
+    # by region and know which call to make without a join.
     region: Mapped[str] = mapped_column(String(32))
+    operation: Mapped[str] = mapped_column(String(16), default="detach")
     eni_id: Mapped[str] = mapped_column(String(64))
     # Detach: the instance it is detached from; attach: the instance it goes to.
     instance_id: Mapped[str] = mapped_column(String(64))

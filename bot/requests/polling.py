@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from bot.requests import target_store
 from bot.requests.models import RequestTarget
+from bot.requests.operations import OPERATIONS
 from bot.requests.schemas import SYSTEM_POLLER, EniObservation, Policy
 from bot.requests.setbacks import record_failure
 from bot.requests.states import EXECUTION, TargetStatus
@@ -43,12 +44,16 @@ def poll_is_unchanged(
     """
     if observed is None:
         return False
-    if observed.status == "Available" or observed.instance_id != target.instance_id:
+    op = OPERATIONS[target.operation]
+    sent_at = target.sent_at or target.updated_at
+    since = (now - sent_at).total_seconds()
+    if op.arrived(observed, target) or op.fell_back(observed, target, since):
         return False
+    if observed.status != target.eni_status and op.name == "attach":
+        return False  # Available → Attaching is worth recording one by one (fell_back reads it)
     if target.state is TargetStatus.STUCK:
         return True
-    sent_at = target.sent_at or target.updated_at
-    return (now - sent_at).total_seconds() < policy.stuck_after
+    return since < policy.stuck_after
 
 
 def record_poll(
@@ -63,8 +68,10 @@ def record_poll(
 ) -> TargetStatus | None:
     """Apply one Describe result to a target the poller holds; the new status if it changed.
 
-    Available, or attached to something else → done. Gone → failed. Still Detaching past
-    `stuck_after` since the last accepted Detach → stuck (once). Otherwise just reschedule.
+    Where the operation wanted it (detach: Available, or attached to something else; attach:
+    InUse on the instance) → done. Gone, or an attach fallen back to Available → failed. Still
+    on its way past `stuck_after` since the last accepted call → stuck (once). Otherwise just
+    reschedule.
     `target` is the row as claimed this cycle; every write below is guarded by the lease.
     """
     current = target.state
@@ -98,7 +105,26 @@ def record_poll(
             actor=SYSTEM_POLLER,
         )
         return TargetStatus.FAILED if ok else None
-    if observed.status == "Available" or observed.instance_id != target.instance_id:
+    op = OPERATIONS[target.operation]
+    sent_at = target.sent_at or target.updated_at
+    since = (now - sent_at).total_seconds()
+    if op.fell_back(observed, target, since):
+        where = f"on {observed.instance_id}" if observed.instance_id else "Available"
+        ok = record_failure(
+            db,
+            target_id=target.id,
+            expected=(current,),
+            owner=owner,
+            code="AttachFellBack",
+            message=f"ENI {target.eni_id} is {where} again: ECS did not attach it to "
+            f"{target.instance_id}.",
+            ecs_request_id=target.ecs_request_id,
+            policy=policy,
+            now=now,
+            actor=SYSTEM_POLLER,
+        )
+        return TargetStatus.FAILED if ok else None
+    if op.arrived(observed, target):
         return _move(
             db,
             target,
@@ -109,8 +135,7 @@ def record_poll(
             values={"eni_status": observed.status},
             detail={"eni_status": observed.status, "instance_id": observed.instance_id},
         )
-    sent_at = target.sent_at or target.updated_at
-    if current is TargetStatus.IN_FLIGHT and (now - sent_at).total_seconds() >= policy.stuck_after:
+    if current is TargetStatus.IN_FLIGHT and since >= policy.stuck_after:
         return _move(
             db,
             target,
@@ -129,6 +154,19 @@ def record_poll(
                 "stuck_for_seconds": round((now - sent_at).total_seconds()),
             },
         )
+    # On its way, and its state changed (an attach now Attaching): remember it, look again.
+    target_store.set_target_fields(
+        db,
+        target.id,
+        {
+            "eni_status": observed.status,
+            "poll_count": target.poll_count + 1,
+            "next_poll_at": next_poll_at,
+            "lease_owner": None,
+            "lease_until": None,
+        },
+        lease_owner=owner,
+    )
     return None
 
 

@@ -55,6 +55,12 @@ def lock_status(db: Session, request_id: int) -> Status | None:
     return Status(found) if found is not None else None
 
 
+def operation_of(db: Session, request_id: int) -> str:
+    """What the request does ("detach", "attach")."""
+    found = db.scalar(select(DetachRequest.operation).where(DetachRequest.id == request_id))
+    return str(found or "detach")
+
+
 def find_open_for_eni(db: Session, eni_id: str) -> DetachRequest | None:
     """The request holding this ENI (through one of its open targets), if any."""
     stmt = (

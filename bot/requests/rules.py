@@ -49,6 +49,11 @@ class Problem(StrEnum):
     # A request's size (ENIBOT_MAX_ENIS_PER_REQUEST): listed or selected, more than the limit.
     TOO_MANY_ENIS = "too_many_enis"
     NOTHING_SELECTED = "nothing_selected"  # a selection found no ENI it could take
+    # Attach (0.2): the ENI must be Available, and the instance in its VPC and zone.
+    NOT_AVAILABLE = "not_available"
+    VPC_MISMATCH = "vpc_mismatch"
+    ZONE_MISMATCH = "zone_mismatch"
+    NO_INSTANCE_TO_RETURN_TO = "no_instance_to_return_to"
 
 
 def eni_problem(
@@ -206,4 +211,110 @@ def decide(
             facts={"busy_for_seconds": round((now - marks.busy_since).total_seconds())},
         )
     # InUse, or Detaching on a stuck retry (re-sending is what unsticks it).
+    return Action(Next.SEND)
+
+
+# ---------------------------------------------------------------------------- attach (0.2)
+
+
+def attach_eni_problem(eni: NetworkInterface) -> tuple[Problem, dict[str, Any]] | None:
+    """Why this ENI cannot be attached (to any instance); None if it can."""
+    facts: dict[str, Any] = {"status": eni.status_raw or eni.status.value, "type": eni.type_raw}
+    if eni.type is EniType.PRIMARY:
+        return Problem.PRIMARY_ENI, {"instance_id": eni.instance_id}
+    if eni.type is EniType.MEMBER:
+        return Problem.MEMBER_ENI, {"trunk_id": eni.trunk_network_interface_id}
+    if eni.service_managed:
+        return Problem.SERVICE_MANAGED, {}
+    if eni.status is not EniStatus.AVAILABLE:
+        return Problem.NOT_AVAILABLE, {**facts, "attached_to": eni.instance_id}
+    return None
+
+
+def attach_instance_problem(
+    eni: NetworkInterface, instance: Instance | None, instance_id: str
+) -> tuple[Problem, dict[str, Any]] | None:
+    """Why this ENI cannot be attached to this instance now; None if it can."""
+    found = instance_problem(instance, instance_id)
+    if found is not None or instance is None:
+        return found
+    if eni.vpc_id and instance.vpc_id and eni.vpc_id != instance.vpc_id:
+        return Problem.VPC_MISMATCH, {
+            "instance_id": instance_id,
+            "eni_vpc": eni.vpc_id,
+            "instance_vpc": instance.vpc_id,
+        }
+    if eni.zone_id and instance.zone_id and eni.zone_id != instance.zone_id:
+        return Problem.ZONE_MISMATCH, {
+            "instance_id": instance_id,
+            "eni_zone": eni.zone_id,
+            "instance_zone": instance.zone_id,
+        }
+    return None
+
+
+def decide_attach(
+    marks: Marks,
+    eni: NetworkInterface | None,
+    instance: Instance | None,
+    *,
+    now: datetime,
+    in_flight_window: float,
+    busy_budget: float = float("inf"),
+) -> Action:
+    """What to do now for an attach, given a fresh Describe of the ENI and the instance.
+
+    The mirror of `decide`: Attaching, or InUse on the wanted instance, after a call that may
+    have been applied means that call did it (reconcile, nothing sent again).
+    """
+    if eni is None:
+        return Action(
+            Next.FAIL,
+            "EniGone",
+            f"ENI {marks.eni_id} no longer exists in {marks.region}; nothing to attach.",
+        )
+    on_it = eni.instance_id == marks.instance_id
+    if on_it and eni.status in (EniStatus.ATTACHING, EniStatus.IN_USE) and marks.may_have_detached:
+        return Action(Next.RECONCILE)
+    if eni.instance_id is not None:
+        where = "it" if on_it else eni.instance_id
+        return Action(
+            Next.FAIL,
+            "WorldChanged",
+            f"ENI {marks.eni_id} is now {eni.status.value} on {where}: something else attached "
+            "it since the request was approved.",
+        )
+    if marks.intent_at is not None:
+        settles_at = marks.intent_at + timedelta(seconds=in_flight_window)
+        if now < settles_at:
+            return Action(Next.WAIT, until=settles_at)
+    if eni.status is not EniStatus.AVAILABLE:
+        return Action(
+            Next.FAIL,
+            "WorldChanged",
+            f"ENI {marks.eni_id} is {eni.status_raw or eni.status.value}; only an Available ENI "
+            "can be attached.",
+        )
+    if instance is None:
+        return Action(
+            Next.FAIL,
+            "WorldChanged",
+            f"Instance {marks.instance_id} no longer exists in {marks.region}.",
+        )
+    if instance.status not in DETACHABLE_INSTANCE_STATES:
+        return Action(
+            Next.BUSY,
+            "InvalidOperation.InvalidEcsState",
+            f"Instance {marks.instance_id} is {instance.status_raw or instance.status.value}; "
+            "waiting for it to be Running or Stopped.",
+        )
+    spent = marks.busy_since is not None and (now - marks.busy_since).total_seconds() >= busy_budget
+    if spent and marks.maybe_applied_at is not None:
+        assert marks.busy_since is not None
+        return Action(
+            Next.FAIL,
+            marks.last_code or "Busy",
+            marks.last_message or f"ECS stayed busy for {marks.eni_id} past the wait budget.",
+            facts={"busy_for_seconds": round((now - marks.busy_since).total_seconds())},
+        )
     return Action(Next.SEND)

@@ -69,6 +69,7 @@ class NewRequest:
     # Found by a selector (tag:…, an instance) but not taken; shown on the card with the reason.
     left_out: tuple[LeftOut, ...] = ()
     selector: str | None = None  # how the ENIs were chosen, as typed ("tag:app=web"), if so
+    undo_of: int | None = None  # an attach request undoing this detach request
 
     def __post_init__(self) -> None:
         if not self.targets:

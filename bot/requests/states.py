@@ -12,6 +12,8 @@ the same values.
     rejected   cancelled     failed ◄── (detaching | stuck)
     expired
     cancelled
+
+An attach request (0.2) moves the same way through attaching to attached.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ class Status(StrEnum):
     EXECUTING = "executing"
     DETACHING = "detaching"
     DETACHED = "detached"
+    ATTACHING = "attaching"  # since 0.2: an attach request's calls are in flight
+    ATTACHED = "attached"
     STUCK = "stuck"
     FAILED = "failed"
     REJECTED = "rejected"
@@ -37,14 +41,26 @@ class Status(StrEnum):
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.PENDING: frozenset({Status.APPROVED, Status.REJECTED, Status.EXPIRED, Status.CANCELLED}),
     Status.APPROVED: frozenset({Status.EXECUTING, Status.CANCELLED}),
-    # Stuck or detached straight from executing: a request of several ENIs whose retried ENI
-    # failed while others are stuck, or whose every ENI was found detached already.
-    Status.EXECUTING: frozenset({Status.DETACHING, Status.DETACHED, Status.STUCK, Status.FAILED}),
+    # Stuck or done straight from executing: a request of several ENIs whose retried ENI
+    # failed while others are stuck, or whose every ENI was found done already. (An attach
+    # request makes the same moves through attaching to attached.)
+    Status.EXECUTING: frozenset(
+        {
+            Status.DETACHING,
+            Status.DETACHED,
+            Status.ATTACHING,
+            Status.ATTACHED,
+            Status.STUCK,
+            Status.FAILED,
+        }
+    ),
     Status.DETACHING: frozenset({Status.DETACHED, Status.STUCK, Status.FAILED}),
+    Status.ATTACHING: frozenset({Status.ATTACHED, Status.STUCK, Status.FAILED}),
     # A stuck ENI can still finish on its own, be re-initiated (back through the executor),
     # or disappear.
-    Status.STUCK: frozenset({Status.EXECUTING, Status.DETACHED, Status.FAILED}),
+    Status.STUCK: frozenset({Status.EXECUTING, Status.DETACHED, Status.ATTACHED, Status.FAILED}),
     Status.DETACHED: frozenset(),
+    Status.ATTACHED: frozenset(),
     Status.FAILED: frozenset(),
     Status.REJECTED: frozenset(),
     Status.EXPIRED: frozenset(),
@@ -54,7 +70,9 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 TERMINAL: frozenset[Status] = frozenset(s for s, nxt in TRANSITIONS.items() if not nxt)
 OPEN: frozenset[Status] = frozenset(Status) - TERMINAL
 # Work the background workers own: the executor takes approved/executing, the poller the rest.
-IN_FLIGHT: frozenset[Status] = frozenset({Status.EXECUTING, Status.DETACHING, Status.STUCK})
+IN_FLIGHT: frozenset[Status] = frozenset(
+    {Status.EXECUTING, Status.DETACHING, Status.ATTACHING, Status.STUCK}
+)
 
 
 def can_move(current: Status, target: Status) -> bool:
@@ -122,11 +140,14 @@ def can_move_target(current: TargetStatus, target: TargetStatus) -> bool:
 
 # Where an approved request is, given its targets: it follows them, never the other way round.
 EXECUTION: frozenset[Status] = frozenset(
-    {Status.APPROVED, Status.EXECUTING, Status.DETACHING, Status.STUCK}
+    {Status.APPROVED, Status.EXECUTING, Status.DETACHING, Status.ATTACHING, Status.STUCK}
 )
+# Per operation: the request's status while its calls are in flight, and once every ENI is done.
+ON_THE_WAY: dict[str, Status] = {"detach": Status.DETACHING, "attach": Status.ATTACHING}
+DONE: dict[str, Status] = {"detach": Status.DETACHED, "attach": Status.ATTACHED}
 
 
-def roll_up(current: Status, targets: list[TargetStatus]) -> Status:
+def roll_up(current: Status, targets: list[TargetStatus], operation: str = "detach") -> Status:
     """The status an executing request has, given its current status and its targets'.
 
     Finished when no target is on its way or stuck: detached if every ENI is, else failed.
@@ -140,11 +161,11 @@ def roll_up(current: Status, targets: list[TargetStatus]) -> Status:
     if current is Status.APPROVED:
         return Status.APPROVED if statuses <= {TargetStatus.QUEUED} else Status.EXECUTING
     if not statuses & (TARGET_ACTIVE | {TargetStatus.STUCK}):
-        return Status.DETACHED if statuses == {TargetStatus.DONE} else Status.FAILED
+        return DONE[operation] if statuses == {TargetStatus.DONE} else Status.FAILED
     if not statuses & TARGET_ACTIVE:
         return Status.STUCK
     if current is Status.STUCK:
         return Status.EXECUTING
-    if TargetStatus.IN_FLIGHT in statuses or current is Status.DETACHING:
-        return Status.DETACHING
+    if TargetStatus.IN_FLIGHT in statuses or current is ON_THE_WAY[operation]:
+        return ON_THE_WAY[operation]
     return Status.EXECUTING

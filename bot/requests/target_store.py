@@ -75,16 +75,23 @@ def claim_targets(
     )
     where = [in_status, due, of_requests]
     if places is not None:
+        # A queued target goes when its place in the queue is within the request's free
+        # places: the targets in transition plus the queued ones before it (by position) are
+        # fewer than `places`. So one claim takes the next ENIs in order, never more.
         sibling = aliased(RequestTarget)
-        busy = (
+        ahead = (
             select(func.count())
             .where(
                 sibling.request_id == RequestTarget.request_id,
-                sibling.status.in_([s.value for s in IN_TRANSITION]),
+                or_(
+                    sibling.status.in_([s.value for s in IN_TRANSITION]),
+                    (sibling.status == TargetStatus.QUEUED.value)
+                    & (sibling.position < RequestTarget.position),
+                ),
             )
             .scalar_subquery()
         )
-        where.append(or_(RequestTarget.status != TargetStatus.QUEUED.value, busy < places))
+        where.append(or_(RequestTarget.status != TargetStatus.QUEUED.value, ahead < places))
     return claim_leases(
         db,
         RequestTarget,

@@ -33,7 +33,9 @@ from bot.requests.transition import transition
 __all__ = ["BULK_REPLIES", "CARD_PROGRESS_EVERY", "move_target", "roll_up"]
 
 # The changes of a several-ENI request that get a reply of their own (the rest: card only).
-BULK_REPLIES = frozenset({Status.DETACHING, Status.DETACHED, Status.FAILED})
+BULK_REPLIES = frozenset(
+    {Status.DETACHING, Status.DETACHED, Status.ATTACHING, Status.ATTACHED, Status.FAILED}
+)
 # Target outcomes that get a reply of their own in a several-ENI request.
 _TARGET_REPLIES = frozenset({TargetStatus.FAILED, TargetStatus.STUCK})
 # Slack edits of one card for progress alone: at most one per this many seconds.
@@ -90,7 +92,7 @@ def roll_up(
     several = len(statuses) > 1
     if several and target is not None:
         _audit_target(db, target, actor=actor, now=now, detail=detail)
-    wanted = roll_up_status(current, statuses)
+    wanted = roll_up_status(current, statuses, repository.operation_of(db, request_id))
     if wanted is current:
         if several and target is not None:
             _progress(db, request_id, now=now)

@@ -13,6 +13,7 @@ class ActionId(StrEnum):
     APPROVE = "approve_request"
     REJECT = "reject_request"
     RETRY = "retry_request"
+    REATTACH = "reattach_request"  # 0.2: on a finished detach's last reply, value = its ID
 
 
 class CallbackId(StrEnum):

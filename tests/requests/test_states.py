@@ -37,6 +37,13 @@ ALLOWED: frozenset[tuple[str, str]] = frozenset(
         ("executing", "failed"),
         ("executing", "stuck"),  # a retried ENI failed; the request's other ENIs are stuck
         ("executing", "detached"),  # every ENI found detached already
+        # Attach (0.2): the same moves through attaching to attached.
+        ("executing", "attaching"),
+        ("executing", "attached"),
+        ("attaching", "attached"),
+        ("attaching", "stuck"),
+        ("attaching", "failed"),
+        ("stuck", "attached"),
         ("detaching", "detached"),
         ("detaching", "stuck"),
         ("detaching", "failed"),
@@ -51,15 +58,17 @@ EVERY_STATUS = (
     "executing",
     "detaching",
     "detached",
+    "attaching",
+    "attached",
     "stuck",
     "failed",
     "rejected",
     "expired",
     "cancelled",
 )
-EXPECTED_TERMINAL = {"detached", "failed", "rejected", "expired", "cancelled"}
-EXPECTED_OPEN = {"pending", "approved", "executing", "detaching", "stuck"}
-EXPECTED_IN_FLIGHT = {"executing", "detaching", "stuck"}  # the workers' own statuses
+EXPECTED_TERMINAL = {"detached", "attached", "failed", "rejected", "expired", "cancelled"}
+EXPECTED_OPEN = {"pending", "approved", "executing", "detaching", "attaching", "stuck"}
+EXPECTED_IN_FLIGHT = {"executing", "detaching", "attaching", "stuck"}  # the workers' own statuses
 
 
 def test_the_statuses_are_exactly_the_stored_values() -> None:

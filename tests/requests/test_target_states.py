@@ -107,19 +107,39 @@ def test_several_targets() -> None:
 statuses = st.lists(st.sampled_from(list(TargetStatus)), min_size=1, max_size=12)
 
 
-@given(current=st.sampled_from(sorted(EXECUTION)), targets=statuses)
-def test_roll_up_only_makes_allowed_moves(current: Status, targets: list[TargetStatus]) -> None:
-    after = roll_up(current, targets)
+def _executing(operation: str, *, approved: bool = True) -> list[Status]:
+    """The statuses a request doing `operation` can be in while it executes."""
+    other = Status.ATTACHING if operation == "detach" else Status.DETACHING
+    return sorted(EXECUTION - {other} - (set() if approved else {Status.APPROVED}))
+
+
+@given(data=st.data(), operation=st.sampled_from(["detach", "attach"]), targets=statuses)
+def test_roll_up_only_makes_allowed_moves(
+    data: st.DataObject, operation: str, targets: list[TargetStatus]
+) -> None:
+    current = data.draw(st.sampled_from(_executing(operation)))
+    after = roll_up(current, targets, operation)
     assert after is current or can_move(current, after), (current, after, targets)
+    wrong = {"detach": Status.ATTACHED, "attach": Status.DETACHED}[operation]
+    assert after not in (wrong, {"detach": Status.ATTACHING, "attach": Status.DETACHING}[operation])
 
 
 # Once executing: an approved request first moves to executing (its first target is sent).
-@given(current=st.sampled_from(sorted(EXECUTION - {Status.APPROVED})), targets=statuses)
+@given(data=st.data(), operation=st.sampled_from(["detach", "attach"]), targets=statuses)
 def test_a_request_is_finished_exactly_when_no_target_is_on_its_way_or_stuck(
-    current: Status, targets: list[TargetStatus]
+    data: st.DataObject, operation: str, targets: list[TargetStatus]
 ) -> None:
-    after = roll_up(current, targets)
+    current = data.draw(st.sampled_from(_executing(operation, approved=False)))
+    after = roll_up(current, targets, operation)
+    done = {"detach": Status.DETACHED, "attach": Status.ATTACHED}[operation]
     finished = all(t in TARGET_TERMINAL for t in targets)
-    assert (after in (Status.DETACHED, Status.FAILED)) is finished
-    if after is Status.DETACHED:
+    assert (after in (done, Status.FAILED)) is finished
+    if after is done:
         assert set(targets) == {TargetStatus.DONE}
+
+
+def test_an_attach_rolls_up_through_attaching_to_attached() -> None:
+    assert roll_up(Status.EXECUTING, [TargetStatus.IN_FLIGHT], "attach") is Status.ATTACHING
+    assert roll_up(Status.ATTACHING, [TargetStatus.DONE], "attach") is Status.ATTACHED
+    assert roll_up(Status.ATTACHING, [TargetStatus.STUCK], "attach") is Status.STUCK
+    assert roll_up(Status.STUCK, [TargetStatus.DONE], "attach") is Status.ATTACHED

@@ -26,6 +26,8 @@ TARGET_OF: dict[Status, TargetStatus] = {
     Status.DETACHING: TargetStatus.IN_FLIGHT,
     Status.STUCK: TargetStatus.STUCK,
     Status.DETACHED: TargetStatus.DONE,
+    Status.ATTACHING: TargetStatus.IN_FLIGHT,
+    Status.ATTACHED: TargetStatus.DONE,
     Status.FAILED: TargetStatus.FAILED,
     Status.REJECTED: TargetStatus.SKIPPED,
     Status.EXPIRED: TargetStatus.SKIPPED,
@@ -33,16 +35,22 @@ TARGET_OF: dict[Status, TargetStatus] = {
 }
 
 
+_ATTACH = frozenset({Status.ATTACHING, Status.ATTACHED})
+
+
 def one_target_request(values: dict[str, Any]) -> DetachRequest:
     """`values` of both kinds, split: the request's own, and its one target's."""
     target = {k: values.pop(k) for k in list(values) if k in TARGET_FIELDS}
     status = Status(values.get("status", Status.PENDING.value))
+    values.setdefault("operation", "attach" if status in _ATTACH else "detach")
+    values.setdefault("left_out", [])
     return DetachRequest(
         **values,
         targets=[
             RequestTarget(
                 position=0,
                 region=values.get("region", "cn-hangzhou"),
+                operation=values["operation"],
                 status=TARGET_OF[status].value,
                 **target,
             )

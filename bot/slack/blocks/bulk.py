@@ -44,12 +44,23 @@ TARGET_WORDS: Mapping[TargetStatus, str] = {
     TargetStatus.FAILED: "Failed",
     TargetStatus.SKIPPED: "Skipped",
 }
+_ATTACH_WORDS: Mapping[TargetStatus, str] = {
+    TargetStatus.IN_FLIGHT: "Attaching",
+    TargetStatus.DONE: "Attached",
+}
 _LEFT_OUT_SHOWN = 10
 
 
 def instances_of(request: DetachRequest) -> list[str]:
     """The distinct instances of the request's ENIs, in order."""
     return list(dict.fromkeys(t.instance_id for t in request.targets))
+
+
+def state_word(target: RequestTarget) -> str:
+    """How one ENI's state reads, in its request's operation."""
+    if target.operation == "attach" and target.state in _ATTACH_WORDS:
+        return _ATTACH_WORDS[target.state]
+    return TARGET_WORDS[target.state]
 
 
 def target_line(target: RequestTarget, *, with_state: bool) -> str:
@@ -60,7 +71,7 @@ def target_line(target: RequestTarget, *, with_state: bool) -> str:
     if label:
         line += f" {escape_inline(str(label), limit=40)}"
     if with_state:
-        line += f" · {TARGET_WORDS[target.state]}"
+        line += f" · {state_word(target)}"
         if target.state is TargetStatus.FAILED and target.error_code:
             line += f" {code(target.error_code[:60])}"
     return line
@@ -98,7 +109,8 @@ def left_out_lines(request: DetachRequest) -> list[str]:
 def progress(request: DetachRequest) -> str:
     """ "12 of 40 Available", with the failed, stuck and skipped ones counted."""
     counts = Counter(t.state for t in request.targets)
-    text = f"{counts[TargetStatus.DONE]} of {len(request.targets)} Available"
+    done = "Attached" if request.operation == "attach" else "Available"
+    text = f"{counts[TargetStatus.DONE]} of {len(request.targets)} {done}"
     extra = [
         f"{counts[state]} {TARGET_WORDS[state].lower()}"
         for state in (TargetStatus.FAILED, TargetStatus.STUCK, TargetStatus.SKIPPED)
@@ -109,8 +121,9 @@ def progress(request: DetachRequest) -> str:
 
 def started_reply(request: DetachRequest) -> str:
     """The request's first call went out."""
+    verb = "Attaching" if request.operation == "attach" else "Detaching"
     return (
-        f":arrows_counterclockwise: Detaching {len(request.targets)} ENIs, a few at a time. "
+        f":arrows_counterclockwise: {verb} {len(request.targets)} ENIs, a few at a time. "
         "The card shows the progress; this thread gets a reply for each ENI that fails or is "
         "stuck, and one when all are done."
     )
@@ -131,8 +144,9 @@ def target_reply(request: DetachRequest, facts: Mapping[str, Any]) -> Message:
     eni = code(str(facts.get("eni_id") or "?"))
     state = str(facts.get("target_status") or "")
     if state == TargetStatus.STUCK.value:
+        verb = "Attaching" if request.operation == "attach" else "Detaching"
         text = (
-            f":warning: Stuck: {eni} has been Detaching for about "
+            f":warning: Stuck: {eni} has been {verb} for about "
             f"{duration(float(facts.get('stuck_for_seconds') or 0))}.\n"
             f"*What to do:* re-initiate the request's stuck ENIs with the button below (or "
             f"`/eni retry {request.id}`). If one is still stuck after that, restart its "
@@ -146,7 +160,7 @@ def target_reply(request: DetachRequest, facts: Mapping[str, Any]) -> Message:
     if err in words.OWN_FAILURES:
         lines.append(escape(words.OWN_FAILURES[err]))
     else:
-        entry = lookup(err)
+        entry = lookup(err, action=words.ecs_action(request.operation))
         lines.append(f"*What it means:* {escape(entry.meaning)}")
         lines.append(f"*What to do:* {escape(entry.remedy)}")
     message = facts.get("error_message")

@@ -34,7 +34,7 @@ def approval_card(request: DetachRequest, deciders: Sequence[Decider] = ()) -> M
         return _several_card(request, deciders)
     status = request.state
     target = request.target
-    title = f"ENI detach request #{request.id}"
+    title = f"ENI {request.operation} request #{request.id}"
     blocks: list[Block] = [
         kit.header(title),
         kit.fields(
@@ -48,10 +48,15 @@ def approval_card(request: DetachRequest, deciders: Sequence[Decider] = ()) -> M
     details = _eni_details(target.eni_snapshot or {})
     if details:
         blocks.append(kit.context(*details))
+    blocks += _undo_note(request)
     blocks.append(kit.section(_state_line(request, deciders)))
     if status is Status.PENDING:
         blocks.append(decide_buttons(request.id, block_id=f"decide:{request.id}"))
-    text = f"{title}: detach {target.eni_id} from {target.instance_id} ({words.label(status)})"
+    where = "to" if request.operation == "attach" else "from"
+    text = (
+        f"{title}: {request.operation} {target.eni_id} {where} {target.instance_id} "
+        f"({words.label(status)})"
+    )
     return kit.message(text, blocks)
 
 
@@ -59,7 +64,7 @@ def _several_card(request: DetachRequest, deciders: Sequence[Decider]) -> Messag
     """One card for a request of several ENIs: the count, the instances, each ENI, progress."""
     status = request.state
     count = len(request.targets)
-    title = f"ENI detach request #{request.id} ({count} ENIs)"
+    title = f"ENI {request.operation} request #{request.id} ({count} ENIs)"
     instances = bulk.instances_of(request)
     shown = ", ".join(code(i) for i in instances[:3])
     if len(instances) > 3:
@@ -76,6 +81,7 @@ def _several_card(request: DetachRequest, deciders: Sequence[Decider]) -> Messag
     ]
     if request.selector:
         blocks.append(kit.context(f"Selected by {code(request.selector[:200])}"))
+    blocks += _undo_note(request)
     blocks += bulk.eni_section(request)
     left_out = bulk.left_out_lines(request)
     if left_out:
@@ -87,8 +93,20 @@ def _several_card(request: DetachRequest, deciders: Sequence[Decider]) -> Messag
     blocks.append(kit.section(line))
     if status is Status.PENDING:
         blocks.append(decide_buttons(request.id, block_id=f"decide:{request.id}"))
-    text = f"{title}: detach {count} ENIs in {request.region} ({words.label(status)})"
+    text = f"{title}: {request.operation} {count} ENIs in {request.region} ({words.label(status)})"
     return kit.message(text, blocks)
+
+
+def _undo_note(request: DetachRequest) -> list[Block]:
+    """An undo names the detach request it puts back."""
+    if request.undo_of is None:
+        return []
+    return [
+        kit.context(
+            f":leftwards_arrow_with_hook: Undoes request *#{request.undo_of}*: puts each ENI "
+            "back on the instance it was detached from."
+        )
+    ]
 
 
 def decide_buttons(request_id: int, *, block_id: str) -> Block:
@@ -122,7 +140,8 @@ def _state_line(request: DetachRequest, deciders: Sequence[Decider]) -> str:
     if target.ecs_request_id:
         line += f"\nECS request ID {code(target.ecs_request_id)}"
     if status is Status.FAILED and target.error_code:
-        line += f"\nError {code(target.error_code)}: {words.failure_meaning(target.error_code)}"
+        meaning = words.failure_meaning(target.error_code, request.operation)
+        line += f"\nError {code(target.error_code)}: {meaning}"
     return line
 
 

@@ -63,6 +63,11 @@ def _facts(command: DetachCommand, eni_id: str, facts: Mapping[str, Any]) -> dic
         "instance": code(str(facts.get("instance_id"))),
         "instance_status": code(str(facts.get("instance_status"))),
         "with_region": code(f"/eni detach {eni_id} <region-id> <reason>"),
+        "attach_usage": code("/eni attach <eni-id> <instance-id> <reason>"),
+        "eni_vpc": code(str(facts.get("eni_vpc"))),
+        "instance_vpc": code(str(facts.get("instance_vpc"))),
+        "eni_zone": code(str(facts.get("eni_zone"))),
+        "instance_zone": code(str(facts.get("instance_zone"))),
     }
 
 
@@ -113,6 +118,23 @@ PREFLIGHT_WORDS: Mapping[Problem, tuple[str, str]] = {
     Problem.INSTANCE_STATE: (
         "Instance {instance} is {instance_status}.",
         "ENIs can be detached only while the instance is Running or Stopped; try again then.",
+    ),
+    # Attach (0.2).
+    Problem.NOT_AVAILABLE: (
+        "{eni} is {eni_status}; only an Available ENI can be attached.",
+        "Detach it first (`/eni detach`), or pick an Available ENI.",
+    ),
+    Problem.VPC_MISMATCH: (
+        "{eni} is in VPC {eni_vpc}, but instance {instance} is in {instance_vpc}.",
+        "An ENI can be attached only to an instance in its own VPC; pick one there.",
+    ),
+    Problem.ZONE_MISMATCH: (
+        "{eni} is in zone {eni_zone}, but instance {instance} is in {instance_zone}.",
+        "An ENI can be attached only to an instance in the zone of its vSwitch; pick one there.",
+    ),
+    Problem.NO_INSTANCE_TO_RETURN_TO: (
+        "This bot never detached {eni}, so it does not know where it belongs.",
+        "Name the instance: {attach_usage}.",
     ),
 }
 
@@ -269,6 +291,10 @@ LEFT_OUT_WORDS: Mapping[Problem, str] = {
     Problem.ENI_STATE: "{status}, not InUse",
     Problem.INSTANCE_NOT_FOUND: "its instance {instance} was not found",
     Problem.INSTANCE_STATE: "its instance {instance} is {instance_status}",
+    Problem.NOT_AVAILABLE: "{status}, not Available",
+    Problem.VPC_MISMATCH: "in another VPC than the instance",
+    Problem.ZONE_MISMATCH: "in another zone than the instance",
+    Problem.NO_INSTANCE_TO_RETURN_TO: "never detached by this bot",
 }
 
 
@@ -346,6 +372,7 @@ REFUSAL_WORDS: Mapping[Refusal, str] = {
 
 # What each button does, as "Only approvers can …" says it.
 ACTION_VERBS: Mapping[ActionId, str] = {
+    ActionId.REATTACH: "undo",
     ActionId.APPROVE: "approve",
     ActionId.REJECT: "reject",
     ActionId.RETRY: "re-initiate",

@@ -40,10 +40,12 @@ def status_message(
     """The request now, its decisions as they stand, then its history (long ones elided)."""
     state = request.state
     several = len(request.targets) > 1
+    verb = request.operation.capitalize()
+    where = "to" if request.operation == "attach" else "from"
     what = (
-        f"Detach {len(request.targets)} ENIs"
+        f"{verb} {len(request.targets)} ENIs"
         if several
-        else f"Detach {code(request.target.eni_id)} from {code(request.target.instance_id)}"
+        else f"{verb} {code(request.target.eni_id)} {where} {code(request.target.instance_id)}"
     )
     head = (
         f"*Request {request_ref(request.id)}* — {words.label(state)}\n"

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.requests.models import DetachRequest
-from bot.requests.states import Status
+from bot.requests.states import Status, TargetStatus
 from bot.slack.blocks import bulk, kit, words
 from bot.slack.blocks.kit import Message
 from bot.slack.blocks.text import who
@@ -36,10 +36,23 @@ def thread_reply(request: DetachRequest, payload: Mapping[str, Any]) -> Message:
     if len(request.targets) > 1 and status is Status.DETACHING:
         return kit.note(bulk.started_reply(request))
     if len(request.targets) > 1 and status in (Status.DETACHED, Status.FAILED):
-        return bulk.finishing_reply(request)
+        return _with_undo(request, bulk.finishing_reply(request))
     text = words.reply(request, status, actor, detail)
     if status is Status.STUCK:
         rid = str(request.id)
         retry = kit.button("Re-initiate detach", ActionId.RETRY.value, rid, style="primary")
         return kit.note(text, kit.actions(f"retry:{rid}", retry))
+    if status in (Status.DETACHED, Status.FAILED):
+        return _with_undo(request, kit.note(text))
     return kit.note(text)
+
+
+def _with_undo(request: DetachRequest, reply: Message) -> Message:
+    """A detach that finished with at least one ENI detached can be undone with one click."""
+    if request.operation != "detach" or not any(
+        t.state is TargetStatus.DONE for t in request.targets
+    ):
+        return reply
+    rid = str(request.id)
+    undo = kit.button("Re-attach (undo)", ActionId.REATTACH.value, rid)
+    return kit.message(reply.text, [*reply.blocks, kit.actions(f"reattach:{rid}", undo)])

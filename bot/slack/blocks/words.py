@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.ecs.catalogue import ATTACH, DETACH
 from bot.ecs.errors import lookup
 from bot.requests.models import DetachRequest
 from bot.requests.states import Status
@@ -92,7 +93,18 @@ def _detached(_who: str, detail: Detail) -> str:
 def _stuck(_who: str, detail: Detail) -> str:
     seconds = detail.get("stuck_for_seconds")
     after = f" after {seconds} s" if seconds is not None else ""
-    return f"Stuck: still Detaching{after}"
+    state = escape_inline(str(detail.get("eni_status") or "Detaching"), limit=20)
+    return f"Stuck: still {state}{after}"
+
+
+def _attaching(_who: str, detail: Detail) -> str:
+    ids = _ecs_id(detail, ", ECS request ID {}")
+    how = " (confirmed by a Describe)" if detail.get("reconciled") else ""
+    return f"Attaching: ECS accepted the attach{ids}{how}"
+
+
+def _attached(_who: str, detail: Detail) -> str:
+    return f"Attached: the ENI is {escape_inline(str(detail.get('eni_status', 'InUse')))}"
 
 
 def _failed(_who: str, detail: Detail) -> str:
@@ -117,9 +129,9 @@ def _pending_reply(request: DetachRequest, _who: str, _: Detail) -> str:
     return f"Status: {STATES[Status.PENDING].label}"
 
 
-def _approved_reply(_: DetachRequest, who: str, _detail: Detail) -> str:
+def _approved_reply(request: DetachRequest, who: str, _detail: Detail) -> str:
     return (
-        f":white_check_mark: Approved by {who}. The detach starts now; "
+        f":white_check_mark: Approved by {who}. The {request.operation} starts now; "
         "updates follow in this thread."
     )
 
@@ -144,9 +156,12 @@ def _cancelled_reply(_: DetachRequest, who: str, _detail: Detail) -> str:
     return f":heavy_multiplication_x: Cancelled by {who}. Nothing was changed."
 
 
-def _executing_reply(_: DetachRequest, who: str, _detail: Detail) -> str:
+def _executing_reply(request: DetachRequest, who: str, _detail: Detail) -> str:
     # approved -> executing posts no reply; only a retry (stuck -> executing) is announced.
-    return f":repeat: Retry requested by {who}: the bot checks the ENI and sends the detach again."
+    return (
+        f":repeat: Retry requested by {who}: the bot checks the ENI and sends the "
+        f"{request.operation} again."
+    )
 
 
 def _detaching_reply(_: DetachRequest, _who: str, detail: Detail) -> str:
@@ -169,7 +184,32 @@ def _detached_reply(request: DetachRequest, _who: str, _detail: Detail) -> str:
     )
 
 
+def _attaching_reply(request: DetachRequest, _who: str, detail: Detail) -> str:
+    ref = _ecs_id(detail, " (ECS request ID {})")
+    return (
+        f":link: Attach sent to Alibaba Cloud{ref}. Status: Attaching; the bot watches the ENI "
+        f"and reports here when it is InUse on {code(request.target.instance_id)}."
+    )
+
+
+def _attached_reply(request: DetachRequest, _who: str, _detail: Detail) -> str:
+    return (
+        f":large_blue_circle: Attached: {code(request.target.eni_id)} is InUse on "
+        f"{code(request.target.instance_id)}. Done."
+    )
+
+
 def _stuck_reply(request: DetachRequest, _who: str, detail: Detail) -> str:
+    if request.operation == "attach":
+        return (
+            f":warning: Stuck: {code(request.target.eni_id)} has been Attaching to "
+            f"{code(request.target.instance_id)} for about "
+            f"{duration(float(detail.get('stuck_for_seconds') or 0))}.\n"
+            f"*What to do:* wait a little longer, or restart the instance "
+            f"{code(request.target.instance_id)}, which completes or fails the attach; then "
+            f"the button below (or `/eni retry {request.id}`) looks at the ENI again and sends "
+            "the attach again only if it is Available."
+        )
     return (
         f":warning: Stuck: {code(request.target.eni_id)} has been Detaching for about "
         f"{duration(float(detail.get('stuck_for_seconds') or 0))}.\n"
@@ -189,7 +229,7 @@ def _failed_reply(request: DetachRequest, _who: str, detail: Detail) -> str:
         if message:
             lines.append(escape_inline(str(message)))
     else:
-        entry = lookup(err)
+        entry = lookup(err, action=ecs_action(request.operation))
         lines.append(f"*What it means:* {escape(entry.meaning)}")
         lines.append(f"*What to do:* {escape(entry.remedy)}")
         if message:
@@ -213,6 +253,8 @@ STATES: Mapping[Status, StateWords] = {
     Status.DETACHED: StateWords(
         "Available (detached)", ":large_green_circle:", _detached, _detached_reply
     ),
+    Status.ATTACHING: StateWords("Attaching", ":link:", _attaching, _attaching_reply),
+    Status.ATTACHED: StateWords("Attached", ":large_blue_circle:", _attached, _attached_reply),
     Status.STUCK: StateWords("Stuck", ":warning:", _stuck, _stuck_reply),
     Status.FAILED: StateWords("Failed", ":x:", _failed, _failed_reply),
     Status.REJECTED: StateWords("Rejected", ":no_entry_sign:", _rejected, _rejected_reply),
@@ -226,8 +268,16 @@ STATES: Mapping[Status, StateWords] = {
 OWN_FAILURES: Mapping[str, str] = {
     "EniGone": "The network interface no longer exists, so there is nothing to detach.",
     "WorldChanged": "The ENI or instance changed since the request was approved; "
-    "the bot did not detach anything. Check the ENI and request again if still needed.",
+    "the bot did not change anything. Check the ENI and request again if still needed.",
+    "AttachFellBack": "ECS did not attach it: the ENI went back to Available. Check that the "
+    "instance type has a free ENI slot and that the instance is in the ENI's VPC and zone, "
+    "then ask again.",
 }
+
+
+def ecs_action(operation: str) -> str:
+    """The ECS action a request's operation calls (the catalogue words some codes per action)."""
+    return ATTACH if operation == "attach" else DETACH
 
 
 def label(status: Status) -> str:
@@ -252,10 +302,11 @@ def reply(request: DetachRequest, target: Status, who: str, detail: Detail) -> s
     return STATES[target].reply(request, who, detail)
 
 
-def failure_meaning(error_code: str) -> str:
+def failure_meaning(error_code: str, operation: str = "detach") -> str:
     """What a failure code means, for the bot's own codes as for ECS's (escaped)."""
     own = OWN_FAILURES.get(error_code)
-    return escape(own if own is not None else lookup(error_code).meaning)
+    meaning = own if own is not None else lookup(error_code, action=ecs_action(operation)).meaning
+    return escape(meaning)
 
 
 # ---------------------------------------------------------------------------- without a move

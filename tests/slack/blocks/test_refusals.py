@@ -41,6 +41,10 @@ FACTS = {
     "trunk_id": "eni-trunk000001",
     "instance_id": INSTANCE,
     "instance_status": "Starting",
+    "eni_vpc": "vpc-eni1",
+    "instance_vpc": "vpc-other1",
+    "eni_zone": "cn-hangzhou-h",
+    "instance_zone": "cn-hangzhou-k",
 }
 # The fact each problem's words must name (what the person needs to see to fix it).
 NAMES = {
@@ -59,6 +63,10 @@ NAMES = {
     Problem.ECS_ERROR: "`Throttling`",
     Problem.TOO_MANY_ENIS: "You listed 140 ENIs; one request takes at most 100",
     Problem.NOTHING_SELECTED: "`tag:app=web` in `cn-hangzhou` selects nothing",
+    Problem.NOT_AVAILABLE: "only an Available ENI can be attached",
+    Problem.VPC_MISMATCH: "`vpc-other1`",
+    Problem.ZONE_MISMATCH: "`cn-hangzhou-k`",
+    Problem.NO_INSTANCE_TO_RETURN_TO: "Name the instance",
 }
 REF = OpenRequestRef(3, ENI, REQUESTER, CHANNEL, "1700000000.1", "approved")
 LINK = "https://x.slack.com/p1"

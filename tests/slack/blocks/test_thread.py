@@ -30,10 +30,20 @@ def test_a_stuck_reply_says_what_to_do_and_carries_retry_with_the_request_id() -
     ]
 
 
-@pytest.mark.parametrize("status", [s for s in Status if s is not Status.STUCK])
-def test_only_the_stuck_reply_has_a_button(status: Status) -> None:
+@pytest.mark.parametrize(
+    "status", [s for s in Status if s not in (Status.STUCK, Status.DETACHED)]
+)
+def test_only_the_stuck_and_the_finished_detach_reply_have_a_button(status: Status) -> None:
     _, blocks = _reply(status, {})
     assert [b for b in blocks if b["type"] == "actions"] == []
+
+
+def test_a_finished_detach_reply_carries_reattach_with_the_request_id() -> None:
+    _, blocks = _reply(Status.DETACHED, {}, id=42)
+    [actions] = [b for b in blocks if b["type"] == "actions"]
+    assert [(e["action_id"], e["value"]) for e in actions["elements"]] == [
+        (ActionId.REATTACH.value, "42")
+    ]
 
 
 def test_a_failed_reply_names_the_code_the_ecs_request_id_and_plain_words() -> None:

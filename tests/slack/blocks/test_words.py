@@ -33,6 +33,8 @@ NAMED = {
     Status.EXECUTING: "Re",  # a re-initiated detach: "Retry requested", "Re-initiated"
     Status.DETACHING: "Detaching",
     Status.DETACHED: "Available",
+    Status.ATTACHING: "Attaching",
+    Status.ATTACHED: "Attached",
     Status.STUCK: "Stuck",
     Status.FAILED: "Failed",
 }
