@@ -30,9 +30,7 @@ def test_a_stuck_reply_says_what_to_do_and_carries_retry_with_the_request_id() -
     ]
 
 
-@pytest.mark.parametrize(
-    "status", [s for s in Status if s not in (Status.STUCK, Status.DETACHED)]
-)
+@pytest.mark.parametrize("status", [s for s in Status if s not in (Status.STUCK, Status.DETACHED)])
 def test_only_the_stuck_and_the_finished_detach_reply_have_a_button(status: Status) -> None:
     _, blocks = _reply(status, {})
     assert [b for b in blocks if b["type"] == "actions"] == []
