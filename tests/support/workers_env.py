@@ -47,20 +47,34 @@ def instance_id(n: int) -> str:
 
 
 def world_fixture(
-    count: int, *, detach_delay: float = 0.3, stuck: Sequence[int] = (), region: str = REGION
+    count: int,
+    *,
+    detach_delay: float = 0.3,
+    stuck: Sequence[int] = (),
+    region: str = REGION,
+    available: Sequence[int] = (),
+    attach_delay: float = 0.3,
 ) -> dict[str, Any]:
-    """`count` secondary ENIs InUse on running instances; `stuck` ENIs need one extra detach."""
+    """`count` secondary ENIs InUse on running instances (one VPC, one zone); `stuck` ENIs
+    need one extra detach; `available` ENIs are attached to nothing (free to attach)."""
     instances = [
-        {"id": f"i-test{k:05d}", "region": region, "name": f"host-{k}"}
+        {
+            "id": f"i-test{k:05d}",
+            "region": region,
+            "name": f"host-{k}",
+            "vpc_id": "vpc-test1",
+            "zone": f"{region}-h",
+        }
         for k in range(math.ceil(count / 10))
     ]
     enis = [
         {
             "id": eni_id(n),
             "region": region,
-            "status": "InUse",
-            "instance_id": instance_id(n),
-            "device_index": 1 + n % 10,
+            "status": "Available" if n in available else "InUse",
+            "instance_id": None if n in available else instance_id(n),
+            "device_index": None if n in available else 1 + n % 10,
+            "zone": f"{region}-h",
             "private_ip": f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}",
             "name": f"app-{n}",
             "vpc_id": "vpc-test1",
@@ -73,7 +87,8 @@ def world_fixture(
     ]
     return {
         "detach_delay": detach_delay,
-        "regions": [{"id": region}],
+        "attach_delay": attach_delay,
+        "regions": [{"id": region, "zones": [f"{region}-h"]}],
         "instances": instances,
         "network_interfaces": enis,
     }

@@ -16,10 +16,12 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from workers.test_attach_flow import submit_attach
 
 from bot import db
 from bot.outbox.models import OutboxMessage
@@ -116,7 +118,7 @@ class Cluster:
 def cluster(sqlite_url: str, tmp_path: Path) -> Iterator[Callable[..., Cluster]]:
     made: list[tuple[Cluster, object]] = []
 
-    def factory(count: int = 10, url: str | None = None, **world: float) -> Cluster:
+    def factory(count: int = 10, url: str | None = None, **world: Any) -> Cluster:
         database = url or sqlite_url
         db.upgrade(database)
         engine = db.make_engine(database)
@@ -253,3 +255,27 @@ def test_killed_in_the_middle_of_a_20_eni_request_detaches_each_once_with_one_fi
     replies = [m.text for m in c.servers.slack.thread(CHANNEL, card_ts)]
     finishing = [t for t in replies if "20 of 20 Available" in t]
     assert len(finishing) == 1, replies
+
+
+def test_killed_between_the_attach_and_its_record_attaches_once_with_one_attached_reply(
+    cluster: Callable[..., Cluster],
+) -> None:
+    """CONTRACT: a kill -9 between the Attach and its record ends with one Attach and one
+    "Attached" reply (the next process settles the unanswered call with a Describe)."""
+    c = cluster(count=4, available=[3])
+    c.servers.ecs.faults.add(
+        FaultSpec(kind="latency", action="AttachNetworkInterface", seconds=1.5, times=1)
+    )
+    rid = submit_attach(c.sessions, c.policy, [3])
+    first = c.spawn()
+    wait_until(lambda: request(c.sessions, rid).target.intent_at is not None)
+    c.kill(first)
+    c.spawn()
+    wait_until(lambda: request(c.sessions, rid).status == "attached", timeout=60)
+    wait_until(lambda: unsent(c.sessions) == 0, timeout=60)
+    assert c.servers.ecs.calls.total("AttachNetworkInterface") == 1
+    assert c.servers.ecs.calls.accepted_attaches(eni_id(3)) == 1
+    card_ts = request(c.sessions, rid).card_ts
+    assert card_ts is not None
+    replies = [m.text for m in c.servers.slack.thread(CHANNEL, card_ts)]
+    assert len([t for t in replies if t.startswith("Attached:")]) == 1, replies
