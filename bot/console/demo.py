@@ -49,12 +49,18 @@ class Tour:
 APP = "web-1-app"  # a plain secondary ENI: detaches cleanly
 EGRESS = "tiny-proxy-egress"  # its instance type cannot hot-plug: ECS refuses at execution
 LEGACY = "web-1-legacy"  # its guest ignores the first detach: stuck until retried
+# reports-1's ENIs tagged app=reports: three plain secondaries and a service-managed one that a
+# selection leaves out. The tour makes ECS refuse one of the three (a simulator fault).
+REPORTS = "app=reports"
+REPORTS_REFUSED = "reports-export"
+REPORTS_FIRST = "reports-api"
 
 STEPS: list[tuple[str, list[Line]]] = [
     (
         "Welcome. This is the real bot, wired to a simulated Slack channel (#eni-ops) and a "
         "simulated Alibaba Cloud account. @alice and @bob may ask for detaches; @lead and "
-        "@lead2 approve them. First, what is in the cloud:",
+        "@lead2 approve them. First, what is in the cloud (instances, their ENIs, and each "
+        "ENI's tags):",
         ["world cn-hangzhou"],
     ),
     (
@@ -100,8 +106,34 @@ STEPS: list[tuple[str, list[Line]]] = [
         [lambda t: f"click retry {t.request(LEGACY)}"],
     ),
     (
+        "Operators rarely free one ENI, so one request can hold several. A selector picks "
+        "them: `tag:app=reports` is every attached secondary ENI carrying that tag (an "
+        "instance ID instead picks all of that instance's secondaries). What cannot be "
+        "detached, like the load balancer's ENI, is left out and listed on the card. To show "
+        "a failure, the simulated ECS is told to answer reports-export once with "
+        "OperationConflict (busy: the bot waits and sends again), then with Forbidden.RAM, as "
+        "an access policy that does not cover that ENI would.",
+        [
+            lambda t: f"fault error OperationConflict {t.eni(REPORTS_REFUSED)}",
+            lambda t: f"fault error Forbidden.RAM {t.eni(REPORTS_REFUSED)}",
+            "as @bob",
+            f"/eni detach tag:{REPORTS} cn-hangzhou the reports app moves to the new cluster",
+        ],
+    ),
+    (
+        "One approval covers every ENI. The bot detaches them a few at a time "
+        '(ENIBOT_BULK_CONCURRENCY); the card counts progress ("2 of 3 Available"), the ENI '
+        "that fails gets its own reply with the code and what to do, and the finishing reply "
+        "names every ENI's outcome. `/eni status` lists each ENI with its ECS request ID.",
+        [
+            "as @lead",
+            lambda t: f"click approve {t.request(REPORTS_FIRST)}",
+            lambda t: f"/eni status {t.request(REPORTS_FIRST)}",
+        ],
+    ),
+    (
         "That was the tour. Run `eni-bot console` (or `make run`) to type your own lines: "
-        "`help` lists them, `world` shows IDs to copy, `fault …` makes ECS misbehave.",
+        "`help` lists them, `world` shows IDs and tags to copy, `fault …` makes ECS misbehave.",
         [],
     ),
 ]

@@ -58,7 +58,11 @@ def spec_for(command: FaultCommand) -> FaultSpec:
         # An error fault answers the detach itself, so pre-flight (Describe) passes and the
         # request fails at execution, where the bot explains the code in plain words.
         return FaultSpec(
-            kind=SimFaultKind.ERROR, action=_DETACH, code=command.code, eni_id=command.eni_id
+            kind=SimFaultKind.ERROR,
+            action=_DETACH,
+            code=command.code,
+            eni_id=command.eni_id,
+            times=command.times,
         )
     raise ValueError(f"{kind} is not a simulator fault")
 

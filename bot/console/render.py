@@ -18,7 +18,8 @@ from rich.console import Console
 from rich.text import Text
 
 from bot.console.users import ConsoleUser
-from bot.sim.ecs.world import EniType, Instance, NetworkInterface
+from bot.console.world_view import world_rows
+from bot.sim.ecs.world import Instance, NetworkInterface
 from bot.sim.slack.records import RESPONSE_URL_METHOD, RecordedCall
 from bot.sim.slack.render import render_message, render_view
 from bot.slack.ids import ActionId
@@ -343,52 +344,15 @@ class Renderer:
         enis: Mapping[str, Sequence[NetworkInterface]],
         no_hot_plug: Iterable[str] = (),
     ) -> None:
-        """The simulator's instances and ENIs per region, with IDs ready to copy."""
-        without_hot_plug = set(no_hot_plug)
-        for region in regions:
-            self._print(Text(region, style="bold"))
-            region_enis = list(enis.get(region, ()))
-            for instance in instances.get(region, ()):
-                row = Text(f"  {instance.instance_id}  ", style=_CARD)
-                row.append(f"{instance.name or '-'}  {instance.status}  {instance.instance_type}")
-                if instance.instance_type in without_hot_plug:
-                    row.append("  (no ENI hot-plug: stop it before detaching)", style=_NOTE)
+        """The simulator's instances and ENIs per region, with IDs and tags ready to copy."""
+        with self._lock:
+            for row in world_rows(regions, instances, enis, no_hot_plug):
                 self._print(row)
-                for eni in region_enis:
-                    if eni.instance_id == instance.instance_id:
-                        self._print(_eni_row(eni))
-            free = [e for e in region_enis if e.instance_id is None]
-            if free:
-                self._print(Text("  (not attached)", style=_NOTE))
-                for eni in free:
-                    self._print(_eni_row(eni))
 
 
 def with_emoji(line: str) -> str:
     """Known Slack emoji shortcodes as characters; unknown ones stay as typed."""
     return _SHORTCODE.sub(lambda m: EMOJI.get(m.group(1), m.group(0)), line)
-
-
-def _eni_row(eni: NetworkInterface) -> Text:
-    row = Text(f"    {eni.eni_id}  ")
-    row.append(f"{eni.type:<9} {eni.status:<9}", style=_THREAD)
-    row.append(f"  {eni.name or '-'}")
-    notes: list[str] = []
-    if eni.type is EniType.PRIMARY:
-        notes.append("primary: cannot be detached")
-    if eni.type is EniType.TRUNK:
-        notes.append("trunk")
-    if eni.trunk_id:
-        notes.append(f"member of {eni.trunk_id}")
-    if eni.service_managed:
-        notes.append("managed by a cloud service")
-    if eni.linked:
-        notes.append("linked to another ENI")
-    if eni.stuck_left:
-        notes.append(f"will stick in Detaching ({eni.stuck_left}x)")
-    if notes:
-        row.append(f"  ({'; '.join(notes)})", style=_NOTE)
-    return row
 
 
 def _label(request_id: int | None) -> str:

@@ -7,7 +7,7 @@ prompt, scripts and the demo.
     as @lead | as lead | as U…     switch the current user
     click approve|reject|retry N   press that button on request N's card (or its thread)
     home                           open the bot's App Home tab as the current user
-    world [REGION]                 the simulator's instances and ENIs with their states
+    world [REGION]                 the simulator's instances and ENIs, their states and tags
     fault …                        make the simulator misbehave (see FAULT_USAGE)
     help | quit                    this list | leave
     # …                            a comment (scripts); blank lines are ignored
@@ -46,7 +46,7 @@ _REGION = re.compile(r"[a-z]{2}(-[a-z0-9]+)+")
 
 FAULT_USAGE = (
     "fault throttle [N] | fault 5xx [N] | fault latency SECONDS [N] | fault stuck ENI [N] | "
-    "fault error CODE [ENI] | fault list | fault clear"
+    "fault error CODE [ENI] [N] | fault list | fault clear"
 )
 
 
@@ -251,8 +251,13 @@ def _parse_fault(args: list[str]) -> FaultCommand:
             raise ParseError("usage: fault stuck ENI [N]  (the ENI ignores the next N detaches)")
         return FaultCommand(kind, eni_id=rest[0], times=_times(rest[1] if len(rest) > 1 else None))
     # FaultKind.ERROR
-    if not 1 <= len(rest) <= 2 or not _CODE.fullmatch(rest[0]):
-        raise ParseError("usage: fault error CODE [ENI]  (e.g. fault error Forbidden.RAM)")
-    if len(rest) == 2 and not _ENI.fullmatch(rest[1]):
-        raise ParseError(f"{rest[1]!r} is not an ENI ID (eni-…)")
-    return FaultCommand(kind, code=rest[0], eni_id=rest[1] if len(rest) == 2 else None)
+    if not 1 <= len(rest) <= 3 or not _CODE.fullmatch(rest[0]):
+        raise ParseError("usage: fault error CODE [ENI] [N]  (e.g. fault error Forbidden.RAM)")
+    extra = rest[1:]
+    eni_id = extra.pop(0) if extra and _ENI.fullmatch(extra[0]) else None
+    if extra and not extra[0].isdigit():
+        raise ParseError(f"{extra[0]!r} is not an ENI ID (eni-…)")
+    if len(extra) > 1:
+        raise ParseError("usage: fault error CODE [ENI] [N]  (N: how many calls get the error)")
+    times = _times(extra[0] if extra else None)
+    return FaultCommand(kind, code=rest[0], eni_id=eni_id, times=times)

@@ -33,6 +33,8 @@ def _eni(name: str) -> str:
 
 APP_ENI = _eni("web-1-app")
 EGRESS_ENI = _eni("tiny-proxy-egress")
+REPORTS = {name: _eni(name) for name in ("reports-api", "reports-worker", "reports-export")}
+REPORTS_ALB = _eni("reports-alb")  # tagged app=reports too, but service-managed
 
 
 def _settings() -> Settings:
@@ -56,6 +58,21 @@ def _run(
 
 def _thread_lines(transcript: str, request_id: int) -> list[str]:
     return [line for line in transcript.splitlines() if f"↳ #{request_id} thread" in line]
+
+
+def _message(transcript: str, head: str) -> list[str]:
+    """The first message or reply whose first line holds `head`, with its continuation lines."""
+    lines = transcript.splitlines()
+    start = next(n for n, line in enumerate(lines) if head in line)
+    rest = lines[start + 1 :]
+    more = next((n for n, line in enumerate(rest) if not line.startswith("     ")), len(rest))
+    return [lines[start], *rest[:more]]
+
+
+def _card(transcript: str, request_id: int) -> str:
+    """The approval card of that request as first posted, frame and all."""
+    head = f"╭─ #eni-ops · eni-bot · request #{request_id}"
+    return head + transcript.split(head, 1)[1].split("╰─", 1)[0]
 
 
 def test_help_prints_the_usage_and_exits_0() -> None:
@@ -157,8 +174,19 @@ def test_world_help_and_users_in_a_script_without_colour() -> None:
     assert "\x1b[" not in out
 
 
+def test_a_tag_that_world_shows_selects_those_enis_and_the_card_lists_what_is_left_out() -> None:
+    code, out = _run("world cn-hangzhou\n/eni detach tag:app=reports moving the reports app\n")
+    assert code == 0, out
+    shown = next(line for line in out.splitlines() if REPORTS["reports-api"] in line)
+    assert "tag:app=reports tag:env=staging" in shown
+    card = _card(out, 1)
+    assert "(3 ENIs)" in card and "Selected by `tag:app=reports`" in card, card
+    assert all(eni in card for eni in REPORTS.values()), card
+    assert "Left out (1)" in card and REPORTS_ALB in card, card
+
+
 @pytest.mark.slow
-def test_the_demo_exits_0_and_shows_available_a_failure_and_a_retry() -> None:
+def test_the_demo_exits_0_and_shows_available_a_failure_a_retry_and_a_bulk_request() -> None:
     code, out = _run("", demo=True)
     assert code == 0, out
     assert "cannot approve your own" in out, out
@@ -170,6 +198,31 @@ def test_the_demo_exits_0_and_shows_available_a_failure_and_a_retry() -> None:
     assert "Available" in stuck[-1], out
     # Polling a stuck ENI is steady ECS traffic; it must not hold a line until its deadline.
     assert "still going on" not in out, out
+    _the_demos_bulk_request_is_one_card_and_a_readable_thread(out)
+
+
+def _the_demos_bulk_request_is_one_card_and_a_readable_thread(out: str) -> None:
+    """Request 4: a tag selector over reports-1's ENIs; ECS refuses reports-export."""
+    api, worker, export = REPORTS.values()
+    assert "@bob › /eni detach tag:app=reports" in out, out
+    card = _card(out, 4)
+    assert "(3 ENIs)" in card and all(eni in card for eni in REPORTS.values()), card
+    assert "Left out (1)" in card and REPORTS_ALB in card, card
+    thread = _thread_lines(out, 4)
+    # One reply per request-level change and per failed ENI; none per ENI that comes free.
+    assert [line for line in thread if "Failed: `" in line] == [
+        next(line for line in thread if f"Failed: `{export}`: `Forbidden.RAM`" in line)
+    ], thread
+    assert not any(api in line or worker in line for line in thread), thread
+    finishing = _message(out, "↳ #4 thread · ❌ *Failed:* 2 of 3 Available (1 failed)")
+    assert any(api in line and "Available" in line for line in finishing), finishing
+    assert any(worker in line and "Available" in line for line in finishing), finishing
+    assert any(export in line and "Failed `Forbidden.RAM`" in line for line in finishing)
+    assert "of 3 Available" in out.split("@lead › click approve 4", 1)[1].split("✎ #4", 1)[1]
+    assert "Skipped" not in out, out
+    status = "\n".join(_message(out, "(only @lead sees this) *Request #4*"))
+    assert all(eni in status for eni in REPORTS.values()), status
+    assert status.count("ECS request ID") >= 3, status
 
 
 def test_eni_bot_console_reads_a_piped_script_and_exits_0() -> None:

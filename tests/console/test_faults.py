@@ -50,3 +50,20 @@ def test_stuck_makes_the_eni_ignore_detaches() -> None:
 def test_an_unknown_eni_cannot_be_made_stuck() -> None:
     with pytest.raises(LookupError, match="no ENI eni-nope"):
         _fault(EcsSimulator(), "fault stuck eni-nope")
+
+
+def test_an_error_fault_answers_that_many_detaches_of_that_eni_then_stops() -> None:
+    sim = EcsSimulator()
+    assert _fault(sim, f"fault error OperationConflict {STUCK_ENI} 2") == [
+        "fault set: ECS answers OperationConflict to DetachNetworkInterface on "
+        f"{STUCK_ENI}, next 2 call(s)"
+    ]
+    other = "eni-bp1s4t8u2c6k9d3e5f"
+    detach = "DetachNetworkInterface"
+    assert sim.faults.fire(detach, [other]).error is None  # another ENI is not touched
+    assert sim.faults.fire("DescribeNetworkInterfaces", [STUCK_ENI]).error is None
+    for _ in range(2):
+        fired = sim.faults.fire(detach, [STUCK_ENI]).error
+        assert fired is not None and fired.code == "OperationConflict"
+    assert sim.faults.fire(detach, [STUCK_ENI]).error is None
+    assert sim.faults.list() == []

@@ -59,6 +59,14 @@ ENI = "eni-bp1d7r2k9m4x6c3v5n"
             f"fault error InvalidOperation.EniLinked {ENI}",
             FaultCommand(FaultKind.ERROR, code="InvalidOperation.EniLinked", eni_id=ENI),
         ),
+        (
+            f"fault error OperationConflict {ENI} 5",
+            FaultCommand(FaultKind.ERROR, code="OperationConflict", eni_id=ENI, times=5),
+        ),
+        (
+            "fault error Forbidden.RAM 2",
+            FaultCommand(FaultKind.ERROR, code="Forbidden.RAM", times=2),
+        ),
     ],
 )
 def test_lines_parse_to_commands(line: str, expected: object) -> None:
@@ -91,6 +99,9 @@ def test_blank_lines_and_comments_are_nothing(line: str) -> None:
         ("fault stuck i-bp1abc", "fault stuck ENI"),
         ("fault error", "fault error CODE"),
         ("fault error Forbidden.RAM i-bp1abc", "not an ENI ID"),
+        (f"fault error Forbidden.RAM {ENI} 0", "between 1 and 1000"),
+        (f"fault error Forbidden.RAM {ENI} 2 3", "fault error CODE [ENI] [N]"),
+        (f"fault error Forbidden.RAM 2 {ENI}", "fault error CODE [ENI] [N]"),
         ("fault clear now", "fault throttle"),
         ("help me", "unknown command"),
     ],
