@@ -162,7 +162,7 @@ def target_reply(request: DetachRequest, facts: Mapping[str, Any]) -> Message:
     else:
         entry = lookup(err, action=words.ecs_action(request.operation))
         lines.append(f"*What it means:* {escape(entry.meaning)}")
-        lines.append(f"*What to do:* {escape(entry.remedy)}")
+        lines.append(f"*What to do:* {escape(words.remedy_once_failed(entry))}")
     message = facts.get("error_message")
     if message:
         lines.append(f"Alibaba Cloud said: {escape_inline(str(message))}")

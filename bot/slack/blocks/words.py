@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.ecs.catalogue import ATTACH, DETACH
+from bot.ecs.catalogue import ATTACH, DETACH, CatalogueEntry, Reaction
 from bot.ecs.errors import lookup
 from bot.requests.models import DetachRequest
 from bot.requests.states import Status
@@ -108,6 +108,8 @@ def _attached(_who: str, detail: Detail) -> str:
 
 
 def _failed(_who: str, detail: Detail) -> str:
+    if "error_code" not in detail and detail.get("enis"):
+        return f"Failed: not every one of its {int(detail['enis'])} ENIs finished (see each ENI)"
     parts = [f"Failed: {code(str(detail.get('error_code', '?')))}"]
     if detail.get("ecs_request_id"):
         parts.append(f"ECS request ID {code(str(detail['ecs_request_id']))}")
@@ -231,11 +233,23 @@ def _failed_reply(request: DetachRequest, _who: str, detail: Detail) -> str:
     else:
         entry = lookup(err, action=ecs_action(request.operation))
         lines.append(f"*What it means:* {escape(entry.meaning)}")
-        lines.append(f"*What to do:* {escape(entry.remedy)}")
+        lines.append(f"*What to do:* {escape(remedy_once_failed(entry))}")
         if message:
             lines.append(f"Alibaba Cloud said: {escape_inline(str(message))}")
     lines.append(f"ECS request ID: {code(str(ecs_id)) if ecs_id else '_none (no call accepted)_'}")
     return "\n".join(lines)
+
+
+def remedy_once_failed(entry: CatalogueEntry) -> str:
+    """The remedy, for a request that has failed: a busy code's "the bot waits and tries
+    again" is over once the bot gave up, so say what people can do instead."""
+    if entry.reaction is not Reaction.RETRY_LATER:
+        return entry.remedy
+    return (
+        "ECS stayed busy for longer than the bot waits (ENIBOT_STUCK_AFTER). Check in the ECS "
+        "console what else is changing this ENI or instance, wait for it to finish, then ask "
+        "again."
+    )
 
 
 # ---------------------------------------------------------------------------- the table

@@ -45,12 +45,19 @@ def test_a_finished_detach_reply_carries_reattach_with_the_request_id() -> None:
 
 
 def test_a_failed_reply_names_the_code_the_ecs_request_id_and_plain_words() -> None:
-    detail = {"error_code": "InvalidOperation.Conflict", "ecs_request_id": "REQ-9"}
-    said, _ = _reply(Status.FAILED, {**detail, "error_message": "busy <now>"})
-    entry = lookup("InvalidOperation.Conflict")
-    assert "`InvalidOperation.Conflict`" in said and "`REQ-9`" in said
+    detail = {"error_code": "Forbidden.RAM", "ecs_request_id": "REQ-9"}
+    said, _ = _reply(Status.FAILED, {**detail, "error_message": "no <perm>"})
+    entry = lookup("Forbidden.RAM")
+    assert "`Forbidden.RAM`" in said and "`REQ-9`" in said
     assert entry.meaning in said and entry.remedy in said
-    assert "Alibaba Cloud said: busy &lt;now&gt;" in said
+    assert "Alibaba Cloud said: no &lt;perm&gt;" in said
+
+
+def test_a_busy_code_that_outlasted_the_wait_does_not_promise_another_try() -> None:
+    said, _ = _reply(Status.FAILED, {"error_code": "InvalidOperation.Conflict"})
+    entry = lookup("InvalidOperation.Conflict")
+    assert entry.meaning in said and entry.remedy not in said
+    assert "ENIBOT_STUCK_AFTER" in said
 
 
 def test_a_failed_reply_falls_back_to_the_requests_stored_error() -> None:
