@@ -5,7 +5,7 @@ Callers own the transaction (`bot.db.transaction`); every status change is one `
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 
 from bot.outbox import enqueue as outbox
 from bot.outbox.models import MessageKind
-from bot.requests import repository
+from bot.policy import ClickRefusal, Governed
+from bot.requests import governing, repository
+from bot.requests.governing import Judge
 from bot.requests.models import DetachRequest, RequestTarget
 from bot.requests.schemas import (
     CARD_LISTS_AT_MOST,
@@ -30,8 +32,22 @@ from bot.requests.targets import move_target
 from bot.requests.transition import announce, transition
 
 
-def submit(db: Session, *, new: NewRequest, policy: Policy, now: datetime) -> DetachRequest:
-    """Store a pending request and queue its approval card; raises OpenRequestExistsError."""
+def submit(
+    db: Session,
+    *,
+    new: NewRequest,
+    policy: Policy,
+    now: datetime,
+    governed: Governed | None = None,
+) -> DetachRequest:
+    """Store a pending request and queue its approval card; raises OpenRequestExistsError.
+
+    `governed` is the policy's decision (`governing.govern`): its rule is stored on the request
+    and sets the approvals needed; an auto-approving rule approves it here, through the same
+    move a click makes. Without one (requests built by hand) `policy.approvals_needed` applies
+    and clicks are judged under the rule the policy gives the ENIs at the click.
+    """
+    needed = governed.approvals if governed is not None else policy.approvals_needed
     request = repository.insert(
         db,
         DetachRequest(
@@ -46,7 +62,9 @@ def submit(db: Session, *, new: NewRequest, policy: Policy, now: datetime) -> De
             channel_id=new.channel_id,
             reason=new.reason,
             status=Status.PENDING.value,
-            approvals_needed=policy.approvals_needed,
+            approvals_needed=needed,
+            rule_name=governed.rule if governed is not None else None,
+            rule=governing.snapshot(governed) if governed is not None else {},
             expires_at=now + timedelta(seconds=policy.approval_ttl),
             created_at=now,
             updated_at=now,
@@ -80,6 +98,7 @@ def submit(db: Session, *, new: NewRequest, policy: Policy, now: datetime) -> De
             "region": new.region,
             "instance_id": new.targets[0].instance_id,
             "enis": [t.eni_id for t in new.targets],
+            **({"rule": governed.rule} if governed is not None else {}),
         },
     )
     key = outbox.thread_key(request.id)
@@ -103,6 +122,22 @@ def submit(db: Session, *, new: NewRequest, policy: Policy, now: datetime) -> De
             dedupe_key=f"{key}:eni_list",
             now=now,
         )
+    if governed is not None and governed.auto_approve:
+        # The card is rendered at send time, so it goes out approved (without buttons); the
+        # move's thread reply names the rule that approved it.
+        result = transition(
+            db,
+            request_id=request.id,
+            expected=Status.PENDING,
+            target=Status.APPROVED,
+            actor=governing.auto_approver(governed.rule),
+            now=now,
+            policy=policy,
+            detail={"auto_approved": True, "rule": governed.rule},
+            current=Status.PENDING,
+        )
+        if result.request is not None:
+            request = result.request
     return request
 
 
@@ -111,24 +146,27 @@ def approve(
     *,
     request_id: int,
     approver_id: str,
-    is_approver: Callable[[str], bool],
+    judge: Judge,
     policy: Policy,
     now: datetime,
 ) -> Decision:
     """Count one approver's approval; move to approved when distinct approvals reach quorum.
 
-    The caller has already checked that `approver_id` is an approver. Every earlier approval is
-    counted only if its approver still is one now (`is_approver`, resolved before the
-    transaction so no Slack call runs under the lock): someone removed from the approvers since
-    their click no longer counts, though their decision stays on record. The row lock
-    (PostgreSQL) or the write lock (SQLite) makes concurrent approvals count each other.
+    `judge` (the policy at the click's time, with user groups resolved before the transaction
+    so no Slack call runs under the lock) says whether the click counts: an approver of the
+    governing rule, or of a freeze in force now, and not the requester unless the rule allows
+    it. Every earlier approval is counted only if the judge says it would count now: someone
+    removed from the approvers, or not an approver of a freeze that started since, no longer
+    counts, though their decision stays on record. The row lock (PostgreSQL) or the write lock
+    (SQLite) makes concurrent approvals count each other.
     """
     request = repository.get(db, request_id, for_update=True)
     refusal = _pending_refusal(db, request, now=now, policy=policy)
     if refusal is not None or request is None:
         return Decision(Outcome.REFUSED, request, refusal)
-    if approver_id == request.requester_id:
-        return Decision(Outcome.REFUSED, request, Refusal.OWN_REQUEST)
+    check = judge.approval(request, approver_id)
+    if not check.counts:
+        return Decision(Outcome.REFUSED, request, _CLICK_REFUSALS[check.refusal], check=check)
     if not repository.add_approval(
         db, request_id=request_id, approver_id=approver_id, decision="approve", at=now
     ):
@@ -136,7 +174,8 @@ def approve(
     count = sum(
         1
         for a in repository.approvals(db, request_id)
-        if a.decision == "approve" and (a.approver_id == approver_id or is_approver(a.approver_id))
+        if a.decision == "approve"
+        and (a.approver_id == approver_id or judge.approval(request, a.approver_id).counts)
     )
     needed = request.approvals_needed
     if count < needed:
@@ -180,15 +219,23 @@ def reject(
     *,
     request_id: int,
     approver_id: str,
+    judge: Judge,
     policy: Policy,
     now: datetime,
     note: str | None = None,
 ) -> Decision:
-    """One approver's rejection ends a pending request (it replaces their own approval)."""
+    """One approver's rejection ends a pending request (it replaces their own approval).
+
+    Only someone whose approval could count now may reject (`judge.rejection`: the requester
+    who is an approver may reject their own request).
+    """
     request = repository.get(db, request_id, for_update=True)
     refusal = _pending_refusal(db, request, now=now, policy=policy)
     if refusal is not None or request is None:
         return Decision(Outcome.REFUSED, request, refusal)
+    check = judge.rejection(request, approver_id)
+    if not check.counts:
+        return Decision(Outcome.REFUSED, request, _CLICK_REFUSALS[check.refusal], check=check)
     previous = repository.record_rejection(
         db, request_id=request_id, approver_id=approver_id, at=now
     )
@@ -318,6 +365,16 @@ def card_undeliverable(
         now=now,
     )
     return result.ok
+
+
+# How the policy's reasons for not counting a click read as the decision's refusal.
+_CLICK_REFUSALS: Mapping[ClickRefusal | None, Refusal] = {
+    ClickRefusal.OWN_REQUEST: Refusal.OWN_REQUEST,
+    ClickRefusal.NOT_APPROVER: Refusal.NOT_APPROVER,
+    ClickRefusal.FROZEN: Refusal.FROZEN,
+    ClickRefusal.RULE_GONE: Refusal.RULE_GONE,
+    None: Refusal.NOT_APPROVER,
+}
 
 
 def _pending_refusal(

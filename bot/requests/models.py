@@ -59,6 +59,10 @@ class DetachRequest(Base):
     # [{"eni_id", "problem", "facts"}], shown on the card.
     selector: Mapped[str | None] = mapped_column(Text)
     left_out: Mapped[list[dict[str, Any]]] = mapped_column(JsonDict, default=list)
+    # The approval-policy rule that governs the request (None: stored before 0.2's policy), and
+    # what it asked at submission (`bot.requests.governing.snapshot`): shown on the card.
+    rule_name: Mapped[str | None] = mapped_column(String(80))
+    rule: Mapped[dict[str, Any]] = mapped_column(JsonDict, default=dict)
     # Loaded with the request (one more SELECT for any number of rows), in submission order.
     targets: Mapped[list[RequestTarget]] = relationship(
         order_by="RequestTarget.position", lazy="selectin", back_populates="request"
