@@ -31,7 +31,6 @@ from bot.slack.ids import ActionId
 
 from support.clock import Clock
 from support.stack import FAST, Stack, build_stack, migrated_runtime
-from support.waiting import wait_until
 
 LEGACY_ENI = "eni-bp1s4t8u2c6k9d3e5f"  # web-1, team=web (no env)
 NET_ENI = "eni-bp1h4j8k2l6z9x3c7v"  # tiny-proxy, team=net
@@ -386,9 +385,8 @@ def test_during_a_freeze_its_approvers_replace_the_rules_and_the_rules_count_app
     stack = make_stack(_frozen(db.utcnow(), [BOARD], env="prod"))
     rid = submitted(stack, f"detach {ENI} moving the app network")
     card = stack.post_card(rid)
-    assert (
-        f"Rule prod: 2 approvals from <!subteam^{BOARD}> (freeze year-end in force)"
-        in shown(card.blocks)
+    assert f"Rule prod: 2 approvals from <!subteam^{BOARD}> (freeze year-end in force)" in shown(
+        card.blocks
     )
     answer = shown(click(stack, card, ActionId.APPROVE, LEAD_1).blocks)
     assert "Only the approvers of freeze *year-end*" in answer
