@@ -5,7 +5,6 @@ Callers own the transaction (`bot.db.transaction`); every status change is one `
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.outbox import enqueue as outbox
 from bot.outbox.models import MessageKind
-from bot.policy import ClickRefusal, Governed
+from bot.policy import ClickCheck, Governed
 from bot.requests import governing, repository
 from bot.requests.governing import Judge
 from bot.requests.models import DetachRequest, RequestTarget
@@ -40,12 +39,11 @@ def submit(
     now: datetime,
     governed: Governed | None = None,
 ) -> DetachRequest:
-    """Store a pending request and queue its approval card; raises OpenRequestExistsError.
+    """Store a pending request and queue its card; raises OpenRequestExistsError.
 
-    `governed` is the policy's decision (`governing.govern`): its rule is stored on the request
-    and sets the approvals needed; an auto-approving rule approves it here, through the same
-    move a click makes. Without one (requests built by hand) `policy.approvals_needed` applies
-    and clicks are judged under the rule the policy gives the ENIs at the click.
+    `governed` (`governing.govern`) is stored with it and sets the approvals needed; an
+    auto-approving rule approves it here, by the move a click makes. Without one (tests), a
+    click is judged under the rule the policy gives its ENIs then.
     """
     needed = governed.approvals if governed is not None else policy.approvals_needed
     request = repository.insert(
@@ -150,15 +148,13 @@ def approve(
     policy: Policy,
     now: datetime,
 ) -> Decision:
-    """Count one approver's approval; move to approved when distinct approvals reach quorum.
+    """Count one approval; move to approved when distinct approvals reach the quorum.
 
-    `judge` (the policy at the click's time, with user groups resolved before the transaction
-    so no Slack call runs under the lock) says whether the click counts: an approver of the
-    governing rule, or of a freeze in force now, and not the requester unless the rule allows
-    it. Every earlier approval is counted only if the judge says it would count now: someone
-    removed from the approvers, or not an approver of a freeze that started since, no longer
-    counts, though their decision stays on record. The row lock (PostgreSQL) or the write lock
-    (SQLite) makes concurrent approvals count each other.
+    `judge` (the policy at the click, its user groups read before the transaction) says whether
+    a click counts: an approver of the governing rule or of a freeze in force now, not the
+    requester unless the rule allows it. Earlier approvals are recounted by the same judge, so
+    one by someone no longer an approver (or outside a freeze begun since) stays on record but
+    does not count. The row lock (PostgreSQL) or write lock (SQLite) serialises the counting.
     """
     request = repository.get(db, request_id, for_update=True)
     refusal = _pending_refusal(db, request, now=now, policy=policy)
@@ -166,7 +162,7 @@ def approve(
         return Decision(Outcome.REFUSED, request, refusal)
     check = judge.approval(request, approver_id)
     if not check.counts:
-        return Decision(Outcome.REFUSED, request, _CLICK_REFUSALS[check.refusal], check=check)
+        return Decision(Outcome.REFUSED, request, _refused_click(check), check=check)
     if not repository.add_approval(
         db, request_id=request_id, approver_id=approver_id, decision="approve", at=now
     ):
@@ -226,16 +222,14 @@ def reject(
 ) -> Decision:
     """One approver's rejection ends a pending request (it replaces their own approval).
 
-    Only someone whose approval could count now may reject (`judge.rejection`: the requester
-    who is an approver may reject their own request).
-    """
+    `judge.rejection`: an approver now (who may be the requester) may reject."""
     request = repository.get(db, request_id, for_update=True)
     refusal = _pending_refusal(db, request, now=now, policy=policy)
     if refusal is not None or request is None:
         return Decision(Outcome.REFUSED, request, refusal)
     check = judge.rejection(request, approver_id)
     if not check.counts:
-        return Decision(Outcome.REFUSED, request, _CLICK_REFUSALS[check.refusal], check=check)
+        return Decision(Outcome.REFUSED, request, _refused_click(check), check=check)
     previous = repository.record_rejection(
         db, request_id=request_id, approver_id=approver_id, at=now
     )
@@ -367,14 +361,9 @@ def card_undeliverable(
     return result.ok
 
 
-# How the policy's reasons for not counting a click read as the decision's refusal.
-_CLICK_REFUSALS: Mapping[ClickRefusal | None, Refusal] = {
-    ClickRefusal.OWN_REQUEST: Refusal.OWN_REQUEST,
-    ClickRefusal.NOT_APPROVER: Refusal.NOT_APPROVER,
-    ClickRefusal.FROZEN: Refusal.FROZEN,
-    ClickRefusal.RULE_GONE: Refusal.RULE_GONE,
-    None: Refusal.NOT_APPROVER,
-}
+def _refused_click(check: ClickCheck) -> Refusal:
+    """The policy's reason for not counting a click, as the decision's refusal."""
+    return Refusal(check.refusal.value) if check.refusal is not None else Refusal.NOT_APPROVER
 
 
 def _pending_refusal(
