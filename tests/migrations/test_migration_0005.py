@@ -1,6 +1,6 @@
-"""0004 gives each request its governing policy rule (name and snapshot), on both backends.
+"""0005 gives each request its governing policy rule (name and snapshot), on both backends.
 
-A request stored before 0004 comes out with no rule (NULL, `{}`) and is judged at a click under
+A request stored before 0005 comes out with no rule (NULL, `{}`) and is judged at a click under
 the rule the policy gives its ENIs then; one stored after keeps the rule it was submitted
 under, snapshot included (JSON on SQLite, JSONB on PostgreSQL). Downgrade drops both columns
 and keeps the request.
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from bot import db
@@ -19,8 +20,19 @@ from bot.requests import decisions, repository
 from bot.requests.governing import PolicyJudge
 from bot.requests.schemas import NewRequest, NewTarget, Outcome, Policy
 
-BEFORE = "0003"
+REVISION = "0005"
 NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+
+
+def _before() -> str:
+    """The revision 0005 follows (whatever it is linked to)."""
+    scripts = ScriptDirectory.from_config(db.alembic_config("sqlite:///unused.db"))
+    down = scripts.get_revision(REVISION).down_revision
+    assert isinstance(down, str)
+    return down
+
+
+BEFORE = _before()
 
 _REQUEST = text(
     "INSERT INTO detach_request (id, operation, region, requester_id, channel_id, reason,"

@@ -1,6 +1,6 @@
 """detach_request.rule_name, rule: the approval-policy rule that governs each request
 
-Revision ID: 0004
+Revision ID: 0005
 Revises: 0003
 Create Date: 2026-12-03 09:00:00
 
@@ -19,7 +19,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0004"
+revision: str = "0005"
+# The head when this was written; the attach revision (0004) may come between at merge.
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
