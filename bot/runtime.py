@@ -19,7 +19,7 @@ from bot.config import Settings
 from bot.doorbells import Doorbells
 from bot.ecs.client import EcsClient
 from bot.observability.metrics import Metrics
-from bot.policy import ApprovalPolicy
+from bot.policy import ApprovalPolicy, default_policy
 from bot.requests.service import Policy
 
 __all__ = ["Doorbells", "Runtime"]
@@ -40,6 +40,14 @@ class Runtime:
     doorbells: Doorbells = field(default_factory=Doorbells)
     metrics: Metrics = field(default_factory=Metrics)
     clock: Callable[[], datetime] = db.utcnow
+
+    def approval_policy(self) -> ApprovalPolicy:
+        """The policy read at start; without one, the default rule from the settings."""
+        if self.approval is not None:
+            return self.approval
+        return default_policy(
+            approvers=self.settings.approvers, approvals=self.settings.required_approvals
+        )
 
     def ready(self) -> tuple[bool, str]:
         """Whether the database is reachable and at head, and why not (for /readyz)."""

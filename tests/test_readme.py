@@ -17,6 +17,7 @@ EXPECTED_OUTPUT = {
     "'click approve 1' | make run": "Available",
     "console --demo": "Available",
     "db upgrade": "database at head",
+    "policy check examples/policy.yml": "5 rules, 1 freeze, OK",
 }
 
 
@@ -81,3 +82,21 @@ def test_runnable_readme_command_succeeds(command: str) -> None:
     for fragment, expected in EXPECTED_OUTPUT.items():
         if fragment in command:
             assert expected in done.stdout
+
+
+def test_the_policy_example_in_the_readme_is_valid_and_is_the_example_files() -> None:
+    from bot.policy import parse_policy
+
+    section = README.split("### 5. Approval policy", 1)[1].split("\n## ", 1)[0]
+    (shown,) = [body for tag, body in FENCE.findall(section) if tag.strip() == "yaml"]
+    readme = parse_policy(shown, source="README.md")
+    example = parse_policy(
+        (ROOT / "examples" / "policy.yml").read_text(encoding="utf-8"), source="example"
+    )
+    assert [r.name for r in readme.rules] == [r.name for r in example.rules]
+    assert [(r.match, r.approvers, r.approvals, r.auto_approve) for r in readme.rules] == [
+        (r.match, r.approvers, r.approvals, r.auto_approve) for r in example.rules
+    ]
+    assert [(f.name, f.start, f.end, f.approvers) for f in readme.freezes] == [
+        (f.name, f.start, f.end, f.approvers) for f in example.freezes
+    ]

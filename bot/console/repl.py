@@ -8,6 +8,7 @@ prompt, scripts and the demo.
     click approve|reject|retry N   press that button on request N's card (or its thread)
     home                           open the bot's App Home tab as the current user
     world [REGION]                 the simulator's instances and ENIs, their states and tags
+    policy [REGION]                which approval-policy rule covers each ENI
     fault …                        make the simulator misbehave (see FAULT_USAGE)
     help | quit                    this list | leave
     # …                            a comment (scripts); blank lines are ignored
@@ -29,6 +30,7 @@ __all__ = [
     "HelpCommand",
     "HomeCommand",
     "ParseError",
+    "PolicyCommand",
     "QuitCommand",
     "SlashCommand",
     "SwitchUserCommand",
@@ -96,6 +98,13 @@ class WorldCommand:
     region: str | None = None
 
 
+@dataclass(frozen=True)
+class PolicyCommand:
+    """`policy [REGION]`."""
+
+    region: str | None = None
+
+
 class FaultKind(StrEnum):
     """Simulator faults the console can inject; values are the words typed."""
 
@@ -135,6 +144,7 @@ Command = (
     | ClickCommand
     | HomeCommand
     | WorldCommand
+    | PolicyCommand
     | FaultCommand
     | HelpCommand
     | QuitCommand
@@ -159,6 +169,8 @@ def parse_line(line: str) -> Command | None:
         return _parse_fault(args)
     if word == "world":
         return _parse_world(args)
+    if word == "policy":
+        return PolicyCommand(_parse_world(args).region)
     if word in ("help", "?") and not args:
         return HelpCommand()
     if word in ("quit", "exit") and not args:

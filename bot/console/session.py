@@ -18,7 +18,7 @@ import httpx
 from sqlalchemy import select
 
 from bot import db
-from bot.console import faults
+from bot.console import faults, policy_view
 from bot.console.output import Output
 from bot.console.render import Renderer
 from bot.console.repl import (
@@ -30,6 +30,7 @@ from bot.console.repl import (
     HelpCommand,
     HomeCommand,
     ParseError,
+    PolicyCommand,
     QuitCommand,
     SlashCommand,
     SwitchUserCommand,
@@ -38,7 +39,14 @@ from bot.console.repl import (
 )
 from bot.console.sandbox import Parts
 from bot.console.settle import Settler
-from bot.console.users import CHANNEL_ID, DEFAULT_USER, USERS, ConsoleUser, resolve
+from bot.console.users import (
+    CHANNEL_ID,
+    DEFAULT_USER,
+    USERS,
+    ConsoleUser,
+    console_workspace,
+    resolve,
+)
 from bot.requests.models import DetachRequest
 from bot.requests.states import OPEN
 from bot.sim.slack.payloads import button_action_from, find_button, iter_buttons
@@ -70,6 +78,7 @@ HELP = [
     "  click retry N                      press Retry on a stuck request's thread message",
     "  home                               open the bot's App Home tab",
     "  world [REGION]                     the simulated cloud: instances, ENIs and their tags",
+    "  policy [REGION]                    which approval-policy rule covers each ENI",
     f"  {FAULT_USAGE}",
     "                                     make the simulated ECS misbehave",
     "  help | quit",
@@ -163,6 +172,8 @@ class Session:
             self.home()
         elif isinstance(command, WorldCommand):
             self.world(command.region)
+        elif isinstance(command, PolicyCommand):
+            self.policy(command.region)
         elif isinstance(command, FaultCommand):
             self.fault(command)
         return True
@@ -195,6 +206,22 @@ class Session:
         enis = {r: world.network_interfaces(r) for r in regions}
         no_hot_plug = [name for name, spec in world.instance_types.items() if not spec.eni_hot_plug]
         self.say(lambda r: r.world(regions, instances, enis, no_hot_plug))
+
+    def policy(self, region: str | None) -> None:
+        """Which rule of the bot's approval policy covers each ENI (one region or all)."""
+        world = self.parts.simulator.world
+        regions = [r for r in world.regions if region is None or r == region]
+        if not regions:
+            known = ", ".join(world.regions)
+            raise CommandError(f"the simulator has no region {region}; it has {known}")
+        runtime = self.parts.runtime
+        lines = policy_view.coverage_lines(
+            runtime.approval_policy(),
+            {r: world.network_interfaces(r) for r in regions},
+            names=console_workspace().users,
+            now=runtime.clock(),
+        )
+        self.say(lambda r: r.lines(lines))
 
     def fault(self, command: FaultCommand) -> None:
         """Make the simulated ECS misbehave, or list/clear what is set."""

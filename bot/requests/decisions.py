@@ -5,7 +5,6 @@ Callers own the transaction (`bot.db.transaction`); every status change is one `
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,7 +12,9 @@ from sqlalchemy.orm import Session
 
 from bot.outbox import enqueue as outbox
 from bot.outbox.models import MessageKind
-from bot.requests import repository
+from bot.policy import ClickCheck, Governed
+from bot.requests import governing, repository
+from bot.requests.governing import Judge
 from bot.requests.models import DetachRequest, RequestTarget
 from bot.requests.schemas import (
     CARD_LISTS_AT_MOST,
@@ -30,8 +31,21 @@ from bot.requests.targets import move_target
 from bot.requests.transition import announce, transition
 
 
-def submit(db: Session, *, new: NewRequest, policy: Policy, now: datetime) -> DetachRequest:
-    """Store a pending request and queue its approval card; raises OpenRequestExistsError."""
+def submit(
+    db: Session,
+    *,
+    new: NewRequest,
+    policy: Policy,
+    now: datetime,
+    governed: Governed | None = None,
+) -> DetachRequest:
+    """Store a pending request and queue its card; raises OpenRequestExistsError.
+
+    `governed` (`governing.govern`) is stored with it and sets the approvals needed; an
+    auto-approving rule approves it here, by the move a click makes. Without one (tests), a
+    click is judged under the rule the policy gives its ENIs then.
+    """
+    needed = governed.approvals if governed is not None else policy.approvals_needed
     request = repository.insert(
         db,
         DetachRequest(
@@ -47,7 +61,9 @@ def submit(db: Session, *, new: NewRequest, policy: Policy, now: datetime) -> De
             channel_id=new.channel_id,
             reason=new.reason,
             status=Status.PENDING.value,
-            approvals_needed=policy.approvals_needed,
+            approvals_needed=needed,
+            rule_name=governed.rule if governed is not None else None,
+            rule=governing.snapshot(governed) if governed is not None else {},
             expires_at=now + timedelta(seconds=policy.approval_ttl),
             created_at=now,
             updated_at=now,
@@ -82,6 +98,7 @@ def submit(db: Session, *, new: NewRequest, policy: Policy, now: datetime) -> De
             "region": new.region,
             "instance_id": new.targets[0].instance_id,
             "enis": [t.eni_id for t in new.targets],
+            **({"rule": governed.rule} if governed is not None else {}),
         },
     )
     key = outbox.thread_key(request.id)
@@ -105,6 +122,22 @@ def submit(db: Session, *, new: NewRequest, policy: Policy, now: datetime) -> De
             dedupe_key=f"{key}:eni_list",
             now=now,
         )
+    if governed is not None and governed.auto_approve:
+        # The card is rendered at send time, so it goes out approved (without buttons); the
+        # move's thread reply names the rule that approved it.
+        result = transition(
+            db,
+            request_id=request.id,
+            expected=Status.PENDING,
+            target=Status.APPROVED,
+            actor=governing.auto_approver(governed.rule),
+            now=now,
+            policy=policy,
+            detail={"auto_approved": True, "rule": governed.rule},
+            current=Status.PENDING,
+        )
+        if result.request is not None:
+            request = result.request
     return request
 
 
@@ -113,24 +146,25 @@ def approve(
     *,
     request_id: int,
     approver_id: str,
-    is_approver: Callable[[str], bool],
+    judge: Judge,
     policy: Policy,
     now: datetime,
 ) -> Decision:
-    """Count one approver's approval; move to approved when distinct approvals reach quorum.
+    """Count one approval; move to approved when distinct approvals reach the quorum.
 
-    The caller has already checked that `approver_id` is an approver. Every earlier approval is
-    counted only if its approver still is one now (`is_approver`, resolved before the
-    transaction so no Slack call runs under the lock): someone removed from the approvers since
-    their click no longer counts, though their decision stays on record. The row lock
-    (PostgreSQL) or the write lock (SQLite) makes concurrent approvals count each other.
+    `judge` (the policy at the click, its user groups read before the transaction) says whether
+    a click counts: an approver of the governing rule or of a freeze in force now, not the
+    requester unless the rule allows it. Earlier approvals are recounted by the same judge, so
+    one by someone no longer an approver (or outside a freeze begun since) stays on record but
+    does not count. The row lock (PostgreSQL) or write lock (SQLite) serialises the counting.
     """
     request = repository.get(db, request_id, for_update=True)
     refusal = _pending_refusal(db, request, now=now, policy=policy)
     if refusal is not None or request is None:
         return Decision(Outcome.REFUSED, request, refusal)
-    if approver_id == request.requester_id:
-        return Decision(Outcome.REFUSED, request, Refusal.OWN_REQUEST)
+    check = judge.approval(request, approver_id)
+    if not check.counts:
+        return Decision(Outcome.REFUSED, request, _refused_click(check), check=check)
     if not repository.add_approval(
         db, request_id=request_id, approver_id=approver_id, decision="approve", at=now
     ):
@@ -138,7 +172,8 @@ def approve(
     count = sum(
         1
         for a in repository.approvals(db, request_id)
-        if a.decision == "approve" and (a.approver_id == approver_id or is_approver(a.approver_id))
+        if a.decision == "approve"
+        and (a.approver_id == approver_id or judge.approval(request, a.approver_id).counts)
     )
     needed = request.approvals_needed
     if count < needed:
@@ -182,15 +217,21 @@ def reject(
     *,
     request_id: int,
     approver_id: str,
+    judge: Judge,
     policy: Policy,
     now: datetime,
     note: str | None = None,
 ) -> Decision:
-    """One approver's rejection ends a pending request (it replaces their own approval)."""
+    """One approver's rejection ends a pending request (it replaces their own approval).
+
+    `judge.rejection`: an approver now (who may be the requester) may reject."""
     request = repository.get(db, request_id, for_update=True)
     refusal = _pending_refusal(db, request, now=now, policy=policy)
     if refusal is not None or request is None:
         return Decision(Outcome.REFUSED, request, refusal)
+    check = judge.rejection(request, approver_id)
+    if not check.counts:
+        return Decision(Outcome.REFUSED, request, _refused_click(check), check=check)
     previous = repository.record_rejection(
         db, request_id=request_id, approver_id=approver_id, at=now
     )
@@ -320,6 +361,11 @@ def card_undeliverable(
         now=now,
     )
     return result.ok
+
+
+def _refused_click(check: ClickCheck) -> Refusal:
+    """The policy's reason for not counting a click, as the decision's refusal."""
+    return Refusal(check.refusal.value) if check.refusal is not None else Refusal.NOT_APPROVER
 
 
 def _pending_refusal(

@@ -61,6 +61,10 @@ class DetachRequest(Base):
     left_out: Mapped[list[dict[str, Any]]] = mapped_column(JsonDict, default=list)
     # An attach request made to undo a detach request: that request's ID (its card names it).
     undo_of: Mapped[int | None] = mapped_column(Integer)
+    # The approval-policy rule that governs the request (None: stored before 0.2's policy), and
+    # what it asked at submission (`bot.requests.governing.snapshot`): shown on the card.
+    rule_name: Mapped[str | None] = mapped_column(String(80))
+    rule: Mapped[dict[str, Any]] = mapped_column(JsonDict, default=dict)
     # Loaded with the request (one more SELECT for any number of rows), in submission order.
     targets: Mapped[list[RequestTarget]] = relationship(
         order_by="RequestTarget.position", lazy="selectin", back_populates="request"

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from bot.policy import ClickCheck
 from bot.requests.models import DetachRequest
 
 SYSTEM_EXECUTOR = "system:executor"
@@ -106,6 +107,10 @@ class Refusal(StrEnum):
     NOT_ALLOWED = "not_allowed"
     NOT_CANCELLABLE = "not_cancellable"
     NOT_STUCK = "not_stuck"
+    # The approval policy (the click's `Decision.check` says who could approve, and why not).
+    NOT_APPROVER = "not_approver"  # not an approver of the governing rule (or freeze) now
+    FROZEN = "frozen"  # a freeze without approvers is in force at the click
+    RULE_GONE = "rule_gone"  # the governing rule is no longer in the policy file
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,7 @@ class Decision:
     refusal: Refusal | None = None
     approvals: int = 0
     needed: int = 0
+    check: ClickCheck | None = None  # how the policy judged the click, when it refused it
 
 
 @dataclass(frozen=True)

@@ -1,21 +1,24 @@
 """The use cases the Slack surface calls, each its own transaction over the session factory.
 
 A listener parses, calls one of these, and renders what it returns; it opens no transaction and
-writes no SQL. `request_detach` is pre-flight then submit; the others are the people's
-decisions (`bot.requests.decisions`) in their unit of work.
+writes no SQL. `request_detach` is pre-flight, then the approval policy (`governing.govern`),
+then submit; the others are the people's decisions (`bot.requests.decisions`) in their unit of
+work, judged by the policy at the click (`governing.Judge`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import db
-from bot.requests import decisions, preflight
+from bot.policy import ApprovalPolicy, Refused
+from bot.requests import decisions, governing, preflight
 from bot.requests.commands import DetachCommand
+from bot.requests.governing import Judge
 from bot.requests.models import DetachRequest
 from bot.requests.ports import Clock, Ecs
 from bot.requests.repository import OpenRequestExistsError
@@ -36,9 +39,11 @@ def request_detach(
     channel_id: str,
     allowed_regions: Collection[str],
     policy: Policy,
+    approval: ApprovalPolicy,
     clock: Clock,
-) -> DetachRequest | preflight.Refused:
-    """Pre-flight, then store the request and queue its card; or why nothing was stored."""
+) -> DetachRequest | preflight.Refused | Refused:
+    """Pre-flight, then the policy, then store the request and queue its card; or why nothing
+    was stored (pre-flight's refusal, or the policy's: deny, no rule, a freeze)."""
     checked = preflight.check(
         sessions,
         ecs,
@@ -50,21 +55,32 @@ def request_detach(
     )
     if isinstance(checked, preflight.Refused):
         return checked
+    now = clock()
+    governed = governing.govern(approval, checked.new, now=now)
+    if isinstance(governed, Refused):
+        log.info(
+            "request refused by policy: %s",
+            "; ".join(f"{r.kind.value} {r.name or '-'}" for r in governed.refusals),
+        )
+        return governed
     try:
         with db.transaction(sessions) as session:
-            request = decisions.submit(session, new=checked.new, policy=policy, now=clock())
+            request = decisions.submit(
+                session, new=checked.new, policy=policy, now=now, governed=governed
+            )
     except OpenRequestExistsError as exc:
         # Another delivery (or person) got there between the check and the insert.
         held = exc.existing
         problem = preflight.EniProblem(held.eni_id, Problem.OPEN_REQUEST, existing=held)
         return preflight.Refused(Problem.OPEN_REQUEST, command, existing=held, problems=(problem,))
     log.info(
-        "request %s stored enis=%d first=%s region=%s requester=%s",
+        "request %s stored enis=%d first=%s region=%s requester=%s rule=%s",
         request.id,
         len(request.targets),
         request.target.eni_id,
         request.region,
         requester_id,
+        governed.rule,
     )
     return request
 
@@ -74,7 +90,7 @@ def approve(
     *,
     request_id: int,
     approver_id: str,
-    is_approver: Callable[[str], bool],
+    judge: Judge,
     policy: Policy,
     now: datetime,
 ) -> Decision:
@@ -84,7 +100,7 @@ def approve(
             session,
             request_id=request_id,
             approver_id=approver_id,
-            is_approver=is_approver,
+            judge=judge,
             policy=policy,
             now=now,
         )
@@ -95,13 +111,19 @@ def reject(
     *,
     request_id: int,
     approver_id: str,
+    judge: Judge,
     policy: Policy,
     now: datetime,
 ) -> Decision:
     """One approver's rejection, in its own transaction."""
     with db.transaction(sessions) as session:
         return decisions.reject(
-            session, request_id=request_id, approver_id=approver_id, policy=policy, now=now
+            session,
+            request_id=request_id,
+            approver_id=approver_id,
+            judge=judge,
+            policy=policy,
+            now=now,
         )
 
 

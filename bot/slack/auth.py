@@ -75,6 +75,10 @@ class SlackIdSet:
             return True
         return any(user_id in self._group_members(group) for group in self.groups)
 
+    def group_members(self, group: str) -> frozenset[str]:
+        """The members of any user group (`S…`), through this set's client and cache."""
+        return self._group_members(group)
+
     def members(self) -> frozenset[str]:
         """Every user ID the set resolves to now."""
         resolved = set(self.users)
@@ -152,6 +156,20 @@ class People:
     def may_request(self, user_id: str) -> bool:
         """ENIBOT_REQUESTERS empty means everyone in the workspace."""
         return self.requesters.empty or self.requesters.contains(user_id)
+
+    def groups_of(self, groups: Iterable[str]) -> Callable[[str], frozenset[str]]:
+        """Who is in which of `groups`, read now (cached as the approvers' groups are).
+
+        The approval policy names groups per rule and freeze; a click is judged against the
+        groups its clicker (and each earlier approver) is in, resolved once before the
+        transaction. A group Slack cannot read counts for nobody (fail closed).
+        """
+        members = {group: self.approvers.group_members(group) for group in groups}
+
+        def of(user_id: str) -> frozenset[str]:
+            return frozenset(group for group, users in members.items() if user_id in users)
+
+        return of
 
 
 def people_from(

@@ -11,6 +11,7 @@ import logging
 
 from slack_sdk.errors import SlackClientError
 
+from bot.policy import Refused as PolicyRefused
 from bot.requests import use_cases
 from bot.requests.commands import DetachCommand
 from bot.requests.models import DetachRequest
@@ -29,7 +30,7 @@ MAX_LINKS = 5
 
 def request_detach(
     runtime: Runtime, people: People, command: DetachCommand, *, user_id: str, channel_id: str
-) -> DetachRequest | Refused:
+) -> DetachRequest | Refused | PolicyRefused:
     """Refuse someone who may not request before ECS is asked; else the domain's use case."""
     if not people.may_request(user_id):
         return Refused(Problem.NOT_A_REQUESTER, command)
@@ -41,6 +42,7 @@ def request_detach(
         channel_id=channel_id,
         allowed_regions=runtime.settings.allowed_regions,
         policy=runtime.policy,
+        approval=runtime.approval_policy(),
         clock=runtime.clock,
     )
 

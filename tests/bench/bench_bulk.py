@@ -34,6 +34,7 @@ from bot.sim.ecs import EcsSimulator
 from bot.sim.ecs.faults import FaultSpec
 from bot.workers.runner import WorkerOptions
 
+from support.judges import anyone
 from support.stack import APPROVER, CHANNEL, REQUESTER
 from support.waiting import wait_until
 
@@ -113,7 +114,7 @@ def run(groups: Sequence[Sequence[int]], *, deliver: bool) -> dict[str, float]:
                     s,
                     request_id=rid,
                     approver_id=APPROVER,
-                    is_approver=lambda _u: True,
+                    judge=anyone(),
                     policy=bot.runtime.policy,
                     now=db.utcnow(),
                 )

@@ -28,6 +28,7 @@ from bot.requests.service import Policy  # noqa: E402
 from bot.sim.ecs import EcsSimulator  # noqa: E402
 from bot.workers.executor import Executor, ExecutorConfig  # noqa: E402
 
+from support.judges import anyone  # noqa: E402
 from support.stack import APPROVER, SIM_KEY, SIM_SECRET  # noqa: E402
 from support.workers_env import FAST_RETRY, make_world, submit_and_approve  # noqa: E402
 
@@ -88,10 +89,14 @@ def main() -> None:
             return run
 
         def approve(s: Any, **kw: Any) -> object:
-            return service.approve(s, is_approver=lambda _u: True, **kw)
+            return service.approve(s, judge=anyone(), **kw)
 
         approve_counts = stmts.measure(click(approve, pending))
-        reject_counts = stmts.measure(click(service.reject, to_reject))
+
+        def reject(s: Any, **kw: Any) -> object:
+            return service.reject(s, judge=anyone(), **kw)
+
+        reject_counts = stmts.measure(click(reject, to_reject))
         with EcsSimulator(make_world(3, detach_delay=3600)) as sim:
             ecs = EcsClient(
                 credentials=StaticCredentials(SIM_KEY, SIM_SECRET),

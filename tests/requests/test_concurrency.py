@@ -14,6 +14,7 @@ from bot.requests import repository, service
 from bot.requests.service import Outcome, Policy
 from bot.requests.states import Status
 
+from support.judges import anyone
 from support.store import NOW, submit
 
 T = TypeVar("T")
@@ -49,7 +50,7 @@ def test_concurrent_approvals_approve_once(factory: sessionmaker[Session], click
         with db.transaction(factory) as s:
             return service.approve(
                 s,
-                is_approver=lambda _u: True,
+                judge=anyone(),
                 request_id=req.id,
                 approver_id=f"UAPPR{i}",
                 policy=Policy(),
@@ -75,7 +76,7 @@ def test_concurrent_distinct_approvals_reach_quorum_of_two(
         with db.transaction(factory) as s:
             return service.approve(
                 s,
-                is_approver=lambda _u: True,
+                judge=anyone(),
                 request_id=req.id,
                 approver_id=f"UAPPR{i}",
                 policy=policy,
@@ -96,7 +97,7 @@ def test_same_approver_twice_concurrently_counts_once(factory: sessionmaker[Sess
         with db.transaction(factory) as s:
             return service.approve(
                 s,
-                is_approver=lambda _u: True,
+                judge=anyone(),
                 request_id=req.id,
                 approver_id="USAME",
                 policy=policy,
@@ -117,7 +118,7 @@ def test_competing_claimers_split_the_work(factory: sessionmaker[Session]) -> No
         with db.transaction(factory) as s:
             service.approve(
                 s,
-                is_approver=lambda _u: True,
+                judge=anyone(),
                 request_id=req.id,
                 approver_id="ULEAD",
                 policy=Policy(),

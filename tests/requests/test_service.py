@@ -16,6 +16,7 @@ from bot.requests.models import DetachRequest, RequestEvent
 from bot.requests.service import Outcome, Policy, Refusal
 from bot.requests.states import Status, TargetStatus
 
+from support.judges import anyone, by_ids
 from support.store import NOW, new_request, submit
 
 
@@ -115,7 +116,7 @@ def test_self_approval_is_refused_and_changes_nothing(factory: sessionmaker[Sess
     with db.transaction(factory) as s:
         d = service.approve(
             s,
-            is_approver=lambda _u: True,
+            judge=anyone(),
             request_id=req.id,
             approver_id="UREQ",
             policy=Policy(),
@@ -134,7 +135,7 @@ def test_single_approval_moves_to_approved_with_reply_and_card_update(
     with db.transaction(factory) as s:
         d = service.approve(
             s,
-            is_approver=lambda _u: True,
+            judge=anyone(),
             request_id=req.id,
             approver_id="ULEAD",
             policy=Policy(),
@@ -152,7 +153,7 @@ def test_quorum_counts_distinct_approvers(factory: sessionmaker[Session]) -> Non
     with db.transaction(factory) as s:
         first = service.approve(
             s,
-            is_approver=lambda _u: True,
+            judge=anyone(),
             request_id=req.id,
             approver_id="UA",
             policy=policy,
@@ -161,7 +162,7 @@ def test_quorum_counts_distinct_approvers(factory: sessionmaker[Session]) -> Non
     with db.transaction(factory) as s:
         again = service.approve(
             s,
-            is_approver=lambda _u: True,
+            judge=anyone(),
             request_id=req.id,
             approver_id="UA",
             policy=policy,
@@ -174,7 +175,7 @@ def test_quorum_counts_distinct_approvers(factory: sessionmaker[Session]) -> Non
     with db.transaction(factory) as s:
         second = service.approve(
             s,
-            is_approver=lambda _u: True,
+            judge=anyone(),
             request_id=req.id,
             approver_id="UB",
             policy=policy,
@@ -192,7 +193,7 @@ def test_quorum_recounts_only_current_approvers(factory: sessionmaker[Session]) 
         with db.transaction(factory) as s:
             return service.approve(
                 s,
-                is_approver=current.__contains__,
+                judge=by_ids(current.__contains__),
                 request_id=req.id,
                 approver_id=user,
                 policy=policy,
@@ -211,7 +212,7 @@ def test_a_rejection_replaces_the_same_approvers_approval(factory: sessionmaker[
     with db.transaction(factory) as s:
         service.approve(
             s,
-            is_approver=lambda _u: True,
+            judge=anyone(),
             request_id=req.id,
             approver_id="UA",
             policy=policy,
@@ -219,7 +220,9 @@ def test_a_rejection_replaces_the_same_approvers_approval(factory: sessionmaker[
         )
     later = NOW + timedelta(seconds=5)
     with db.transaction(factory) as s:
-        d = service.reject(s, request_id=req.id, approver_id="UA", policy=policy, now=later)
+        d = service.reject(
+            s, judge=anyone(), request_id=req.id, approver_id="UA", policy=policy, now=later
+        )
     assert d.outcome is Outcome.REJECTED
     with factory() as s:
         decisions = [(a.approver_id, a.decision, a.at) for a in repository.approvals(s, req.id)]
@@ -232,11 +235,13 @@ def test_a_rejection_replaces_the_same_approvers_approval(factory: sessionmaker[
 def test_decided_request_refuses_further_clicks(factory: sessionmaker[Session]) -> None:
     req = submit(factory)
     with db.transaction(factory) as s:
-        service.reject(s, request_id=req.id, approver_id="ULEAD", policy=Policy(), now=NOW)
+        service.reject(
+            s, judge=anyone(), request_id=req.id, approver_id="ULEAD", policy=Policy(), now=NOW
+        )
     with db.transaction(factory) as s:
         d = service.approve(
             s,
-            is_approver=lambda _u: True,
+            judge=anyone(),
             request_id=req.id,
             approver_id="UB",
             policy=Policy(),
@@ -254,7 +259,7 @@ def test_click_after_deadline_expires_the_request_and_is_refused(
     with db.transaction(factory) as s:
         d = service.approve(
             s,
-            is_approver=lambda _u: True,
+            judge=anyone(),
             request_id=req.id,
             approver_id="ULEAD",
             policy=Policy(),
@@ -269,7 +274,7 @@ def test_unknown_request_is_refused(factory: sessionmaker[Session]) -> None:
     with db.transaction(factory) as s:
         d = service.approve(
             s,
-            is_approver=lambda _u: True,
+            judge=anyone(),
             request_id=999,
             approver_id="ULEAD",
             policy=Policy(),
@@ -310,7 +315,9 @@ def test_terminal_state_posts_incident_summary_when_configured(
     policy = Policy(incident_channel="CINC")
     req = submit(factory, policy=policy)
     with db.transaction(factory) as s:
-        service.reject(s, request_id=req.id, approver_id="ULEAD", policy=policy, now=NOW)
+        service.reject(
+            s, judge=anyone(), request_id=req.id, approver_id="ULEAD", policy=policy, now=NOW
+        )
     summaries = [m for m in _outbox(factory, req.id) if m.kind == MessageKind.INCIDENT_SUMMARY]
     assert len(summaries) == 1
     assert summaries[0].payload["channel"] == "CINC"
@@ -322,7 +329,7 @@ def _approved(factory: sessionmaker[Session], eni: str = "eni-bp1aaaaaaaaaaaaaaa
     with db.transaction(factory) as s:
         service.approve(
             s,
-            is_approver=lambda _u: True,
+            judge=anyone(),
             request_id=req.id,
             approver_id="ULEAD",
             policy=Policy(),

@@ -21,6 +21,7 @@ from bot import db
 from bot.requests import repository, service, target_store
 from bot.requests.states import Status, TargetStatus, can_move
 
+from support.judges import anyone
 from support.store import NOW, new_request
 
 POLICY = service.Policy(approvals_needed=2, approval_ttl=600, stuck_after=120)
@@ -67,7 +68,7 @@ class RequestLifecycle(RuleBasedStateMachine):
         with db.transaction(self.factory) as s:
             service.approve(
                 s,
-                is_approver=lambda _u: True,
+                judge=anyone(),
                 request_id=self._pick(data),
                 approver_id=approver,
                 policy=POLICY,
@@ -78,7 +79,12 @@ class RequestLifecycle(RuleBasedStateMachine):
     def reject(self, data: st.DataObject, approver: str) -> None:
         with db.transaction(self.factory) as s:
             service.reject(
-                s, request_id=self._pick(data), approver_id=approver, policy=POLICY, now=self.now
+                s,
+                judge=anyone(),
+                request_id=self._pick(data),
+                approver_id=approver,
+                policy=POLICY,
+                now=self.now,
             )
 
     @rule(data=st.data(), is_approver=st.booleans())

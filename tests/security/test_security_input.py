@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from security_stack import (
     APPROVER,
+    APPROVER_GROUP,
     CHANNEL,
     ENI_APP,
     ENI_DB,
@@ -73,6 +74,8 @@ MARKUP = [
     "😀 é 中文 \u200b",
 ]
 KNOWN_USERS = {REQUESTER, APPROVER, GROUP_APPROVER}
+# The approval policy's rule line names approvers, user groups included (CONTRACT.md).
+KNOWN_GROUPS = {APPROVER_GROUP}
 KNOWN_CHANNELS = {CHANNEL, INCIDENTS}
 _ANGLE = re.compile(r"<([^<>]*)>")
 _DATE = re.compile(r"!date\^\d+\^[^|<>]*\|[^|<>]*")
@@ -97,6 +100,8 @@ def live_markup(text: str) -> list[str]:
         if inner.startswith("@") and inner[1:] in KNOWN_USERS:
             continue
         if inner.startswith("#") and inner[1:].split("|")[0] in KNOWN_CHANNELS:
+            continue
+        if inner.startswith("!subteam^") and inner.removeprefix("!subteam^") in KNOWN_GROUPS:
             continue
         if _DATE.fullmatch(inner):  # Slack's local-time formatting of a timestamp
             continue

@@ -30,6 +30,7 @@ from bot.sim.ecs.world import World
 from bot.sim.slack.records import Message
 from bot.sim.slack.webapi import SlackWebApiStandIn
 
+from support.judges import anyone
 from support.stack import APPROVER, CHANNEL, REQUESTER
 
 REGION = "cn-hangzhou"
@@ -219,7 +220,7 @@ def approve_all(
         for rid in ids:
             service.approve(
                 s,
-                is_approver=lambda _u: True,
+                judge=anyone(),
                 request_id=rid,
                 approver_id=approver,
                 policy=policy,

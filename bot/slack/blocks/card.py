@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.requests.models import DetachRequest
 from bot.requests.states import Status
-from bot.slack.blocks import bulk, kit, words
+from bot.slack.blocks import bulk, kit, policy, words
 from bot.slack.blocks.kit import Block, Message
 from bot.slack.blocks.text import code, escape_inline, mention
 from bot.slack.ids import ActionId
@@ -49,6 +49,7 @@ def approval_card(request: DetachRequest, deciders: Sequence[Decider] = ()) -> M
     if details:
         blocks.append(kit.context(*details))
     blocks += _undo_note(request)
+    blocks += policy.rule_blocks(request)
     blocks.append(kit.section(_state_line(request, deciders)))
     if status is Status.PENDING:
         blocks.append(decide_buttons(request.id, block_id=f"decide:{request.id}"))
@@ -87,6 +88,7 @@ def _several_card(request: DetachRequest, deciders: Sequence[Decider]) -> Messag
     if left_out:
         head = f"*Left out ({len(request.left_out)}):*"
         blocks.append(kit.section("\n".join([head, *left_out])))
+    blocks += policy.rule_blocks(request)
     line = _state_line(request, deciders)
     if status not in (Status.PENDING, Status.APPROVED, Status.REJECTED):
         line += f"\n*Progress:* {bulk.progress(request)}"

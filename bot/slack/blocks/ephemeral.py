@@ -11,9 +11,10 @@ from collections.abc import Mapping
 from bot.requests.commands import DetachCommand
 from bot.requests.models import DetachRequest
 from bot.requests.schemas import Decision, Outcome, Refusal
-from bot.slack.blocks import kit, refusals
+from bot.requests.states import Status
+from bot.slack.blocks import kit, policy, refusals
 from bot.slack.blocks.kit import Message
-from bot.slack.blocks.text import channel, code, request_ref
+from bot.slack.blocks.text import channel, code, escape_inline, request_ref
 
 __all__ = [
     "OUTCOME_WORDS",
@@ -46,9 +47,13 @@ def request_accepted(request: DetachRequest) -> Message:
         what = f"{len(targets)} ENIs ({named}{more}) from {where}"
     left = len(request.left_out or [])
     skipped = f" {left} more found were left out; the card says why." if left else ""
+    waiting = "is waiting for approval"
+    if request.state is not Status.PENDING and request.rule_name:
+        # Approved by its rule at submission (auto_approve): nobody has to click.
+        waiting = f"was approved automatically by rule *{escape_inline(request.rule_name)}*"
     return kit.note(
         f":white_check_mark: Request *{request_ref(request.id)}* to detach {what} in "
-        f"{code(request.region)} is waiting for approval; its card is being posted in "
+        f"{code(request.region)} {waiting}; its card is being posted in "
         f"{channel(request.channel_id)}.{skipped}",
         kit.context(
             f"Follow it with `/eni status {request.id}`; withdraw it with "
@@ -75,11 +80,16 @@ OUTCOME_WORDS: Mapping[Outcome, str] = {
 }
 
 
+_POLICY_REFUSALS = frozenset({Refusal.NOT_APPROVER, Refusal.FROZEN, Refusal.RULE_GONE})
+
+
 def decision_reply(decision: Decision, request_id: int) -> Message:
     """What a click, `/eni cancel` or `/eni retry` achieved, or why it changed nothing."""
     rid = request_ref(request_id)
     request = decision.request
     if decision.outcome is Outcome.REFUSED:
+        if decision.check is not None and decision.refusal in _POLICY_REFUSALS:
+            return policy.click_refused(decision.refusal, request_id, request, decision.check)
         state = request.state if request is not None else None
         return refusals.decision_refused(decision.refusal or Refusal.NOT_PENDING, request_id, state)
     if decision.outcome is Outcome.RECORDED:

@@ -368,6 +368,10 @@ REFUSAL_WORDS: Mapping[Refusal, str] = {
         " request can be."
     ),
     Refusal.NOT_STUCK: "Request {rid} is not stuck (it is {state}); there is nothing to retry.",
+    # The policy's refusals are told with who could decide (blocks.policy.click_refused).
+    Refusal.NOT_APPROVER: "Only approvers of its policy rule can decide on request {rid}.",
+    Refusal.FROZEN: "A freeze is in force: nobody can decide on request {rid} until it ends.",
+    Refusal.RULE_GONE: "The policy rule of request {rid} is gone; nobody can approve it.",
 }
 
 # What each button does, as "Only approvers can …" says it.

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from bot.requests import governing
 from bot.requests.models import DetachRequest, RequestEvent, RequestTarget
 from bot.requests.states import Status, TargetStatus
-from bot.slack.blocks import bulk, kit, words
+from bot.slack.blocks import bulk, kit, policy, words
 from bot.slack.blocks.kit import Message
 from bot.slack.blocks.text import (
     channel,
@@ -54,6 +55,9 @@ def status_message(
         f"{channel(request.channel_id)}.\n*Reason:* {escape_inline(request.reason)}"
     )
     extra: list[str] = []
+    requirement = governing.requirement(request)
+    if requirement is not None:
+        extra.append(policy.rule_line(requirement))
     if state is Status.PENDING:
         extra.append(f"Expires {when(request.expires_at)}.")
     # Each approver's decision as it stands, as the card shows it; the history has every click.

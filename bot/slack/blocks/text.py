@@ -105,6 +105,9 @@ def who(actor: str) -> str:
     """The person (a mention) or the bot behind an audit event or a thread reply."""
     if actor.startswith("system:"):
         return "the bot"
+    if actor.startswith("policy:"):
+        # An approval the governing rule gave by itself (auto_approve); the name is file text.
+        return f"rule {escape_inline(actor.removeprefix('policy:'), limit=80)}"
     return mention(actor) if actor else "someone"
 
 

@@ -17,6 +17,7 @@ from bot.ecs.catalogue import ATTACH, DETACH, CatalogueEntry, Reaction
 from bot.ecs.errors import lookup
 from bot.requests.models import DetachRequest
 from bot.requests.states import Status
+from bot.slack.blocks.policy import auto_approved_reply
 from bot.slack.blocks.text import code, duration, escape, escape_inline
 
 __all__ = [
@@ -53,11 +54,15 @@ class StateWords:
 # ---------------------------------------------------------------------------- history lines
 
 
-def _requested(who: str, _: Detail) -> str:
-    return f"Requested by {who}"
+def _requested(who: str, detail: Detail) -> str:
+    rule = detail.get("rule")
+    under = f" under rule {escape_inline(str(rule), limit=80)}" if rule else ""
+    return f"Requested by {who}{under}"
 
 
 def _approved(who: str, detail: Detail) -> str:
+    if detail.get("auto_approved"):
+        return f"Approved automatically by rule {escape_inline(str(detail.get('rule')), limit=80)}"
     count = f" ({detail['approvals']} of {detail['needed']})" if "approvals" in detail else ""
     return f"Approved by {who}{count}"
 
@@ -131,7 +136,9 @@ def _pending_reply(request: DetachRequest, _who: str, _: Detail) -> str:
     return f"Status: {STATES[Status.PENDING].label}"
 
 
-def _approved_reply(request: DetachRequest, who: str, _detail: Detail) -> str:
+def _approved_reply(request: DetachRequest, who: str, detail: Detail) -> str:
+    if detail.get("auto_approved"):
+        return auto_approved_reply(str(detail.get("rule")))
     return (
         f":white_check_mark: Approved by {who}. The {request.operation} starts now; "
         "updates follow in this thread."

@@ -1,7 +1,9 @@
 """Approve, reject and retry clicks: ack at once, then authorise at click time and decide.
 
 Nothing in the payload is trusted but the clicking user's ID (Slack signs the request) and the
-request ID on the button (checked against the database). The store's compare-and-swap makes a
+request ID on the button (checked against the database). Approve and Reject are judged by the
+approval policy at the click (the governing rule's approvers, or a freeze's), in the domain;
+Retry by ENIBOT_APPROVERS. The store's compare-and-swap makes a
 repeated or concurrent click change the state once; the others get a polite ephemeral.
 """
 
@@ -9,12 +11,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk.errors import SlackClientError
 
-from bot.requests import use_cases
+from bot.requests import governing, use_cases
 from bot.requests.commands import parse_request_id
 from bot.requests.schemas import Decision, Outcome
 from bot.slack.blocks import refusals
@@ -62,13 +65,10 @@ def handle_click(
         if request_id is None:
             tell(refusals.bad_button_value())
             return
-        # Resolved once, outside the transaction: the clicker is checked against it, and so is
-        # every earlier approval when the quorum is counted.
-        approvers = surface.people.approvers.members()
-        if user_id not in approvers:
+        if action_id is ActionId.RETRY and not surface.people.is_approver(user_id):
             tell(refusals.not_an_approver(request_id, action_id))
             return
-        decision = _decide(surface, action_id, request_id, user_id, approvers)
+        decision = _decide(surface, action_id, request_id, user_id)
         log.info(
             "click %s on request %s by %s: %s%s",
             action_id.value,
@@ -89,7 +89,6 @@ def _decide(
     action_id: ActionId,
     request_id: int,
     user_id: str,
-    approvers: frozenset[str],
 ) -> Decision:
     runtime = surface.runtime
     now = runtime.clock()
@@ -99,13 +98,18 @@ def _decide(
             sessions,
             request_id=request_id,
             approver_id=user_id,
-            is_approver=approvers.__contains__,
+            judge=_judge(surface, now),
             policy=policy,
             now=now,
         )
     elif action_id is ActionId.REJECT:
         decision = use_cases.reject(
-            sessions, request_id=request_id, approver_id=user_id, policy=policy, now=now
+            sessions,
+            request_id=request_id,
+            approver_id=user_id,
+            judge=_judge(surface, now),
+            policy=policy,
+            now=now,
         )
     else:
         decision = use_cases.retry(
@@ -116,6 +120,14 @@ def _decide(
     if decision.outcome in (Outcome.APPROVED, Outcome.RETRYING):
         surface.ring_executor()
     return decision
+
+
+def _judge(surface: Surface, now: datetime) -> governing.PolicyJudge:
+    """The policy at the click's time, with the groups it names resolved now, outside the
+    transaction: the clicker is judged by it, and so is every earlier approval in the recount."""
+    approval = surface.runtime.approval_policy()
+    groups_of = surface.people.groups_of(governing.policy_groups(approval))
+    return governing.PolicyJudge(approval, groups_of, now)
 
 
 def _tell(

@@ -11,6 +11,7 @@ from typing import Any
 from slack_sdk.errors import SlackClientError
 
 from bot.observability.context import request_context
+from bot.policy import Refused as PolicyRefused
 from bot.regions import PUBLIC_REGIONS
 from bot.requests import queries
 from bot.requests.commands import DetachCommand
@@ -19,7 +20,7 @@ from bot.requests.states import Status
 from bot.runtime import Runtime
 from bot.slack import preflight
 from bot.slack.auth import People
-from bot.slack.blocks import ephemeral, home, refusals
+from bot.slack.blocks import ephemeral, home, policy, refusals
 from bot.slack.blocks.kit import Message
 
 log = logging.getLogger(__name__)
@@ -119,7 +120,11 @@ def request_detach(
     )
     if isinstance(outcome, Refused):
         return _refusal(surface, outcome, user_id=user_id, retried=retried)
+    if isinstance(outcome, PolicyRefused):
+        return policy.policy_refusal(outcome)
     surface.ring_outbox()
+    if outcome.state is Status.APPROVED:
+        surface.ring_executor()  # its rule approved it (auto_approve)
     return ephemeral.request_accepted(outcome)
 
 
