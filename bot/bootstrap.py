@@ -36,7 +36,7 @@ from bot.observability.metrics import Metrics
 from bot.observability.slack_client import InstrumentedWebClient
 from bot.outbox.port import CardHooks, Sender
 from bot.policy import ApprovalPolicy, default_policy, load_policy
-from bot.requests import cards, decisions
+from bot.requests import cards
 from bot.requests.cards import CardView
 from bot.requests.schemas import Policy
 from bot.runtime import Runtime
@@ -209,7 +209,7 @@ def card_hooks(policy: Policy) -> CardHooks:
     """
 
     def undeliverable(session: Session, request_id: int, problem: str, now: datetime) -> None:
-        decisions.card_undeliverable(
+        cards.card_undeliverable(
             session, request_id=request_id, problem=problem, policy=policy, now=now
         )
 

@@ -11,14 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import db
+from bot.outbox import enqueue as outbox
+from bot.outbox.models import MessageKind
 from bot.requests import repository
 from bot.requests.models import DetachRequest
+from bot.requests.schemas import SYSTEM_RELAY, Policy
+from bot.requests.states import TERMINAL, Status
+from bot.requests.transition import transition
 
-__all__ = ["CardView", "card_posted", "load"]
+__all__ = ["CardView", "card_posted", "card_undeliverable", "load"]
 
 
 @dataclass(frozen=True)
@@ -51,3 +57,40 @@ def card_posted(session: Session, request_id: int, channel: str, ts: str) -> Non
     The request keeps the channel it was asked in; only the ts is new.
     """
     repository.set_fields(session, request_id, {"card_ts": ts})
+
+
+def card_undeliverable(
+    db: Session, *, request_id: int, problem: str, policy: Policy, now: datetime
+) -> bool:
+    """The approval card can never be posted: cancel the request, and tell the requester why.
+
+    Called by the relay in the transaction that gives the card up (`problem` is Slack's error,
+    e.g. `channel_not_found`). Nobody can approve a card that is not there, and the requester
+    was told it was waiting for approval. True when the request was cancelled; a request that
+    has moved past approval is left to run, and the requester is told that instead.
+    """
+    result = transition(
+        db,
+        request_id=request_id,
+        expected=(Status.PENDING, Status.APPROVED),
+        target=Status.CANCELLED,
+        actor=SYSTEM_RELAY,
+        now=now,
+        policy=policy,
+        detail={"card_undeliverable": problem},
+        reply=False,  # there is no thread to reply in
+    )
+    request = result.request
+    if request is None or (not result.ok and request.state in TERMINAL):
+        return False  # gone, or already ended (cancelled, expired…): nothing left to say
+    key = outbox.thread_key(request.id)
+    outbox.enqueue(
+        db,
+        kind=MessageKind.REQUESTER_NOTICE,
+        request_id=request.id,
+        payload={"user": request.requester_id, "problem": problem, "cancelled": result.ok},
+        ordering_key=key,
+        dedupe_key=f"{key}:card_undeliverable",
+        now=now,
+    )
+    return result.ok

@@ -19,14 +19,13 @@ from bot.requests.models import DetachRequest, RequestTarget
 from bot.requests.schemas import (
     CARD_LISTS_AT_MOST,
     SYSTEM_EXPIRY,
-    SYSTEM_RELAY,
     Decision,
     NewRequest,
     Outcome,
     Policy,
     Refusal,
 )
-from bot.requests.states import TERMINAL, Status, TargetStatus
+from bot.requests.states import Status, TargetStatus
 from bot.requests.targets import move_target
 from bot.requests.transition import announce, transition
 
@@ -324,43 +323,6 @@ def retry(
     if not result.ok:
         return Decision(Outcome.REFUSED, result.request, Refusal.NOT_STUCK)
     return Decision(Outcome.RETRYING, result.request)
-
-
-def card_undeliverable(
-    db: Session, *, request_id: int, problem: str, policy: Policy, now: datetime
-) -> bool:
-    """The approval card can never be posted: cancel the request, and tell the requester why.
-
-    Called by the relay in the transaction that gives the card up (`problem` is Slack's error,
-    e.g. `channel_not_found`). Nobody can approve a card that is not there, and the requester
-    was told it was waiting for approval. True when the request was cancelled; a request that
-    has moved past approval is left to run, and the requester is told that instead.
-    """
-    result = transition(
-        db,
-        request_id=request_id,
-        expected=(Status.PENDING, Status.APPROVED),
-        target=Status.CANCELLED,
-        actor=SYSTEM_RELAY,
-        now=now,
-        policy=policy,
-        detail={"card_undeliverable": problem},
-        reply=False,  # there is no thread to reply in
-    )
-    request = result.request
-    if request is None or (not result.ok and request.state in TERMINAL):
-        return False  # gone, or already ended (cancelled, expired…): nothing left to say
-    key = outbox.thread_key(request.id)
-    outbox.enqueue(
-        db,
-        kind=MessageKind.REQUESTER_NOTICE,
-        request_id=request.id,
-        payload={"user": request.requester_id, "problem": problem, "cancelled": result.ok},
-        ordering_key=key,
-        dedupe_key=f"{key}:card_undeliverable",
-        now=now,
-    )
-    return result.ok
 
 
 def _refused_click(check: ClickCheck) -> Refusal:

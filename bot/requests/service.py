@@ -6,10 +6,10 @@ module goes once every caller has moved.
 
 from __future__ import annotations
 
+from bot.requests.cards import card_undeliverable
 from bot.requests.decisions import (
     approve,
     cancel,
-    card_undeliverable,
     expire_due,
     reject,
     retry,

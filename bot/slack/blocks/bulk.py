@@ -18,7 +18,7 @@ from bot.requests.schemas import CARD_LISTS_AT_MOST, LeftOut
 from bot.requests.states import Status, TargetStatus
 from bot.slack.blocks import kit, words
 from bot.slack.blocks.kit import Block, Message
-from bot.slack.blocks.refusals import left_out_line
+from bot.slack.blocks.left_out import left_out_line
 from bot.slack.blocks.text import code, duration, escape, escape_inline
 from bot.slack.ids import ActionId
 

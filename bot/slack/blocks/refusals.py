@@ -14,15 +14,15 @@ from bot.ecs.errors import EcsError
 from bot.requests.commands import DetachCommand
 from bot.requests.preflight import EniProblem, OpenRequestRef, Refused
 from bot.requests.rules import Problem
-from bot.requests.schemas import LeftOut, Refusal
+from bot.requests.schemas import Refusal
 from bot.requests.states import Status
 from bot.slack.blocks import kit, words
 from bot.slack.blocks.kit import Block, Message
+from bot.slack.blocks.left_out import left_out_line
 from bot.slack.blocks.text import (
     channel,
     code,
     escape,
-    escape_inline,
     mention,
     request_ref,
     shown,
@@ -31,14 +31,12 @@ from bot.slack.ids import ActionId
 
 __all__ = [
     "ACTION_VERBS",
-    "LEFT_OUT_WORDS",
     "PREFLIGHT_WORDS",
     "REFUSAL_WORDS",
     "bad_button_value",
     "decision_refused",
     "ecs_error_reply",
     "internal_error",
-    "left_out_line",
     "not_an_approver",
     "preflight_refusal",
     "subject",
@@ -278,46 +276,6 @@ def _nothing_selected(refused: Refused) -> Message:
         kit.section(f"*How to fix:* {fix}"),
         kit.context(_NOTHING_STORED),
     )
-
-
-# Why a selection left an ENI out, in a few words (filled from the left-out entry's facts).
-LEFT_OUT_WORDS: Mapping[Problem, str] = {
-    Problem.OPEN_REQUEST: "already in open request *#{request_id}*",
-    Problem.PRIMARY_ENI: "the instance's primary ENI",
-    Problem.MEMBER_ENI: "a member of a trunk ENI",
-    Problem.SERVICE_MANAGED: "managed by another Alibaba Cloud service",
-    Problem.NOT_ATTACHED: "not attached ({status})",
-    Problem.ATTACHED_ELSEWHERE: "attached to another instance",
-    Problem.ENI_STATE: "{status}, not InUse",
-    Problem.INSTANCE_NOT_FOUND: "its instance {instance} was not found",
-    Problem.INSTANCE_STATE: "its instance {instance} is {instance_status}",
-    Problem.NOT_AVAILABLE: "{status}, not Available",
-    Problem.VPC_MISMATCH: "in another VPC than the instance",
-    Problem.ZONE_MISMATCH: "in another zone than the instance",
-    Problem.NO_INSTANCE_TO_RETURN_TO: "never detached by this bot",
-}
-
-
-def left_out_line(left: LeftOut) -> str:
-    """One left-out ENI: its ID, name or private IP, and why it was left out."""
-    facts = left.facts
-    label = facts.get("name") or facts.get("private_ip")
-    named = (
-        f"{code(left.eni_id)} ({escape_inline(str(label), limit=60)})"
-        if label
-        else code(left.eni_id)
-    )
-    try:
-        template = LEFT_OUT_WORDS[Problem(left.problem)]
-    except (ValueError, KeyError):
-        template = "cannot be detached"
-    values = {
-        "request_id": str(facts.get("request_id")),
-        "status": code(str(facts.get("status"))),
-        "instance": code(str(facts.get("instance_id"))),
-        "instance_status": code(str(facts.get("instance_status"))),
-    }
-    return f"• {named}: {template.format_map(values)}"
 
 
 def ecs_error_reply(error: EcsError | None, *, subject: str, region: str) -> Message:

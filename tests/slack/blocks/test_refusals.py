@@ -14,15 +14,14 @@ from bot.requests.rules import Problem
 from bot.requests.schemas import LeftOut, Refusal
 from bot.requests.states import Status
 from bot.slack.blocks import words
+from bot.slack.blocks.left_out import LEFT_OUT_WORDS, left_out_line
 from bot.slack.blocks.refusals import (
     ACTION_VERBS,
-    LEFT_OUT_WORDS,
     PREFLIGHT_WORDS,
     REFUSAL_WORDS,
     decision_refused,
     ecs_error_reply,
     internal_error,
-    left_out_line,
     not_an_approver,
     preflight_refusal,
 )
