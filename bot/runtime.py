@@ -20,7 +20,7 @@ from bot.doorbells import Doorbells
 from bot.ecs.client import EcsClient
 from bot.observability.metrics import Metrics
 from bot.policy import ApprovalPolicy, default_policy
-from bot.requests.service import Policy
+from bot.requests.schemas import Policy
 
 __all__ = ["Doorbells", "Runtime"]
 

@@ -28,8 +28,8 @@ from sqlalchemy import select
 
 from bot import db
 from bot.outbox.models import OutboxMessage
-from bot.requests import service
-from bot.requests.service import NewRequest, NewTarget
+from bot.requests import decisions
+from bot.requests.schemas import NewRequest, NewTarget
 from bot.sim.ecs import EcsSimulator
 from bot.sim.ecs.faults import FaultSpec
 from bot.workers.runner import WorkerOptions
@@ -80,7 +80,7 @@ def _submit(bot: BotStack, groups: Sequence[Sequence[int]]) -> list[int]:
                     NewTarget(eni_id=eni_id(n), instance_id=instance_id(n)) for n in group
                 ),
             )
-            ids.append(service.submit(s, new=new, policy=runtime.policy, now=db.utcnow()).id)
+            ids.append(decisions.submit(s, new=new, policy=runtime.policy, now=db.utcnow()).id)
     return ids
 
 
@@ -110,7 +110,7 @@ def run(groups: Sequence[Sequence[int]], *, deliver: bool) -> dict[str, float]:
         start = time.time()
         with db.transaction(bot.runtime.sessions) as s:
             for rid in ids:
-                service.approve(
+                decisions.approve(
                     s,
                     request_id=rid,
                     approver_id=APPROVER,

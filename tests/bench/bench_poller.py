@@ -26,7 +26,7 @@ from bot import db  # noqa: E402
 from bot.ecs.client import EcsClient  # noqa: E402
 from bot.ecs.credentials import StaticCredentials  # noqa: E402
 from bot.requests.models import DetachRequest  # noqa: E402
-from bot.requests.service import Policy  # noqa: E402
+from bot.requests.schemas import Policy  # noqa: E402
 from bot.workers.poller import Poller, PollerConfig  # noqa: E402
 
 from support.stack import CHANNEL, SIM_KEY, SIM_SECRET  # noqa: E402

@@ -22,7 +22,7 @@ from bot import db  # noqa: E402
 from bot.bootstrap import card_loader  # noqa: E402
 from bot.outbox.models import OutboxMessage  # noqa: E402
 from bot.outbox.relay import OutboxRelay, RelayConfig  # noqa: E402
-from bot.requests import service  # noqa: E402
+from bot.requests import decisions, schemas  # noqa: E402
 from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN, SlackWebApiStandIn  # noqa: E402
 from bot.slack.notifier import OutboxNotifier  # noqa: E402
 
@@ -33,7 +33,7 @@ BURST = 1_000
 
 
 def main() -> None:
-    policy = service.Policy(incident_channel=INCIDENTS)
+    policy = schemas.Policy(incident_channel=INCIDENTS)
     with tempfile.TemporaryDirectory() as tmp, SlackWebApiStandIn() as slack:
         url = f"sqlite:///{tmp}/relay.db"
         db.upgrade(url)
@@ -41,7 +41,7 @@ def main() -> None:
         ids = submit_and_approve(sessions, policy, range(BURST))
         with db.transaction(sessions) as s:
             for rid in ids:
-                service.cancel(
+                decisions.cancel(
                     s,
                     request_id=rid,
                     actor_id=APPROVER,

@@ -35,7 +35,7 @@ from bot import db  # noqa: E402
 from bot.bootstrap import card_loader  # noqa: E402
 from bot.outbox.models import OutboxMessage  # noqa: E402
 from bot.outbox.relay import OutboxRelay, RelayConfig  # noqa: E402
-from bot.requests import service  # noqa: E402
+from bot.requests import decisions, schemas  # noqa: E402
 from bot.sim.slack.records import RecordedCall  # noqa: E402
 from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN, SlackWebApiStandIn  # noqa: E402
 from bot.slack.notifier import OutboxNotifier  # noqa: E402
@@ -91,11 +91,11 @@ def run(url: str, *, requests: int, shared: bool, speed: float) -> str:
     db.upgrade(url)
     engine = db.make_engine(url)
     sessions = db.session_factory(engine)
-    policy = service.Policy()  # no incident channel: every message goes to CHANNEL
+    policy = schemas.Policy()  # no incident channel: every message goes to CHANNEL
     ids = submit_and_approve(sessions, policy, range(requests), approve=False)
     with db.transaction(sessions) as s:
         for rid in ids:
-            service.cancel(
+            decisions.cancel(
                 s,
                 request_id=rid,
                 actor_id=APPROVER,

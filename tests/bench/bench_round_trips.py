@@ -23,8 +23,8 @@ from sqlalchemy import Engine, event  # noqa: E402
 from bot import db  # noqa: E402
 from bot.ecs.client import EcsClient  # noqa: E402
 from bot.ecs.credentials import StaticCredentials  # noqa: E402
-from bot.requests import service  # noqa: E402
-from bot.requests.service import Policy  # noqa: E402
+from bot.requests import decisions  # noqa: E402
+from bot.requests.schemas import Policy  # noqa: E402
 from bot.sim.ecs import EcsSimulator  # noqa: E402
 from bot.workers.executor import Executor, ExecutorConfig  # noqa: E402
 
@@ -89,12 +89,12 @@ def main() -> None:
             return run
 
         def approve(s: Any, **kw: Any) -> object:
-            return service.approve(s, judge=anyone(), **kw)
+            return decisions.approve(s, judge=anyone(), **kw)
 
         approve_counts = stmts.measure(click(approve, pending))
 
         def reject(s: Any, **kw: Any) -> object:
-            return service.reject(s, judge=anyone(), **kw)
+            return decisions.reject(s, judge=anyone(), **kw)
 
         reject_counts = stmts.measure(click(reject, to_reject))
         with EcsSimulator(make_world(3, detach_delay=3600)) as sim:

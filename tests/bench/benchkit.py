@@ -31,7 +31,7 @@ from bot import db
 from bot.bootstrap import build_app
 from bot.ecs.client import EcsCallObserver, EcsClient
 from bot.ecs.credentials import StaticCredentials
-from bot.requests import service
+from bot.requests import decisions, schemas
 from bot.runtime import Runtime
 from bot.sim.ecs import EcsSimulator, World
 from bot.sim.ecs.fixture import build_world, parse_world
@@ -331,20 +331,20 @@ class BotStack(Lifecycle):
         ids: list[int] = []
         with db.transaction(runtime.sessions) as session:
             for n in numbers:
-                new = service.NewRequest(
+                new = schemas.NewRequest(
                     region=REGION,
                     requester_id=REQUESTER,
                     channel_id=CHANNEL,
                     reason=f"bench request {n}",
                     targets=(
-                        service.NewTarget(
+                        schemas.NewTarget(
                             eni_id=eni_id(n),
                             instance_id=instance_id(n),
                             eni_snapshot={"name": f"app-{n}", "vpc_id": "vpc-bench1"},
                         ),
                     ),
                 )
-                request = service.submit(
+                request = decisions.submit(
                     session, new=new, policy=runtime.policy, now=runtime.clock()
                 )
                 ids.append(request.id)

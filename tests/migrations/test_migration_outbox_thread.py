@@ -8,7 +8,7 @@ from sqlalchemy import inspect, text
 from bot import db
 from bot.bootstrap import card_loader
 from bot.outbox.relay import OutboxRelay, RelayConfig
-from bot.requests import service
+from bot.requests import schemas
 from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN, SlackWebApiStandIn
 from bot.slack.notifier import OutboxNotifier
 
@@ -102,7 +102,7 @@ def test_a_thread_carried_over_gets_its_replies_under_the_card_posted_before(
         engine = db.make_engine(sqlite_url)
         sessions = db.session_factory(engine)
         try:
-            approve_all(sessions, service.Policy(), [1])
+            approve_all(sessions, schemas.Policy(), [1])
             OutboxRelay(
                 sessions=sessions,
                 sender=OutboxNotifier(client, card_loader(sessions)),

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import db
 from bot.observability.metrics import Metrics
-from bot.requests import service
+from bot.requests import decisions, schemas
 from bot.requests.states import Status
 
 from support.store import NOW, submit
@@ -37,12 +37,12 @@ def test_requests_by_state_are_read_from_the_database(sessions: sessionmaker[Ses
     first = submit(sessions, eni="eni-bp1000000000000000a")
     submit(sessions, eni="eni-bp1000000000000000b")
     with db.transaction(sessions) as s:
-        service.cancel(
+        decisions.cancel(
             s,
             request_id=first.id,
             actor_id="UREQ",
             actor_is_approver=False,
-            policy=service.Policy(),
+            policy=schemas.Policy(),
             now=NOW,
         )
     assert value(metrics, "eni_bot_requests", state="pending") == 1
@@ -69,24 +69,24 @@ def test_transitions_are_counted_when_committed_not_when_rolled_back(
     request = submit(sessions)
     assert value(metrics, "eni_bot_transitions_total", from_state="none", to_state="pending") == 1
     with pytest.raises(RuntimeError), db.transaction(sessions) as s:
-        service.cancel(
+        decisions.cancel(
             s,
             request_id=request.id,
             actor_id="UREQ",
             actor_is_approver=False,
-            policy=service.Policy(),
+            policy=schemas.Policy(),
             now=NOW,
         )
         raise RuntimeError("roll back")
     cancelled = {"from_state": "pending", "to_state": "cancelled"}
     assert value(metrics, "eni_bot_transitions_total", **cancelled) is None
     with db.transaction(sessions) as s:
-        service.cancel(
+        decisions.cancel(
             s,
             request_id=request.id,
             actor_id="UREQ",
             actor_is_approver=False,
-            policy=service.Policy(),
+            policy=schemas.Policy(),
             now=NOW,
         )
     assert value(metrics, "eni_bot_transitions_total", **cancelled) == 1

@@ -17,7 +17,7 @@ from bot.bootstrap import card_hooks, card_loader
 from bot.outbox.models import OutboxMessage
 from bot.outbox.port import CardHooks, CardUndeliverable
 from bot.outbox.relay import OutboxRelay, RelayConfig
-from bot.requests import cards, service
+from bot.requests import cards, decisions, schemas
 from bot.requests.models import DetachRequest
 from bot.requests.states import Status
 from bot.sim.slack.records import RecordedCall
@@ -28,7 +28,7 @@ from support.stack import APPROVER, CHANNEL, INCIDENTS
 from support.workers_env import approve_all, submit_and_approve
 
 FAST = RelayConfig(post_interval=0.0, claim_every=0.02, backoff_base=0.05, backoff_cap=0.3)
-POLICY = service.Policy(incident_channel=INCIDENTS)
+POLICY = schemas.Policy(incident_channel=INCIDENTS)
 
 
 @dataclass
@@ -65,7 +65,7 @@ def _approve_then_cancel(env: Env, count: int, first: int = 0) -> list[int]:
     ids = submit_and_approve(env.sessions, POLICY, range(first, first + count))
     with db.transaction(env.sessions) as s:
         for rid in ids:
-            service.cancel(
+            decisions.cancel(
                 s,
                 request_id=rid,
                 actor_id=APPROVER,
@@ -196,14 +196,14 @@ def test_few_finished_requests_get_one_summary_each(env: Env) -> None:
 
 def test_an_undeliverable_card_is_given_up_and_does_not_block_others(env: Env) -> None:
     with db.transaction(env.sessions) as s:
-        service.submit(
+        decisions.submit(
             s,
-            new=service.NewRequest(
+            new=schemas.NewRequest(
                 region="cn-hangzhou",
                 requester_id="U0REQUESTER",
                 channel_id="C0GONE",
                 reason="x",
-                targets=(service.NewTarget(eni_id="eni-lost1", instance_id="i-lost1"),),
+                targets=(schemas.NewTarget(eni_id="eni-lost1", instance_id="i-lost1"),),
             ),
             policy=POLICY,
             now=db.utcnow(),

@@ -22,7 +22,7 @@ from bot import db
 from bot.bootstrap import card_loader
 from bot.outbox.models import OutboxMessage
 from bot.outbox.relay import OutboxRelay, RelayConfig
-from bot.requests import service
+from bot.requests import schemas
 from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN, SlackWebApiStandIn
 from bot.slack.notifier import OutboxNotifier
 
@@ -31,7 +31,7 @@ from support.stack import CHANNEL, INCIDENTS
 from support.workers_env import approve_all, submit_and_approve
 
 FAST = RelayConfig(post_interval=0.0, claim_every=0.02, backoff_base=0.05, backoff_cap=0.05)
-POLICY = service.Policy(incident_channel=INCIDENTS)
+POLICY = schemas.Policy(incident_channel=INCIDENTS)
 LOOKUPS = ("conversations.history", "conversations.replies")
 
 

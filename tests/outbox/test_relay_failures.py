@@ -23,14 +23,14 @@ from bot.outbox.port import (
     UnreachableError,
 )
 from bot.outbox.relay import OutboxRelay, RelayConfig
-from bot.requests import service
+from bot.requests import schemas
 
 from support.clock import Clock
 from support.stack import INCIDENTS
 from support.workers_env import submit_and_approve
 
 CONFIG = RelayConfig(post_interval=0.0, backoff_base=1.0, backoff_cap=4.0, give_up_after=3)
-POLICY = service.Policy(incident_channel=INCIDENTS)
+POLICY = schemas.Policy(incident_channel=INCIDENTS)
 
 
 class SlackUnreachableError(Exception):

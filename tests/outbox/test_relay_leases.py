@@ -22,7 +22,7 @@ from bot.bootstrap import card_loader
 from bot.outbox.models import OutboxMessage
 from bot.outbox.port import Delivery, LeaseLostError, RateLimitedError, Sender, Sent
 from bot.outbox.relay import OutboxRelay, RelayConfig
-from bot.requests import service
+from bot.requests import decisions, schemas
 from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN, SlackWebApiStandIn
 from bot.slack.notifier import LOOKUP_PAGES, OutboxNotifier
 
@@ -33,7 +33,7 @@ from support.workers_env import submit_and_approve
 
 LEASE = 30.0
 CONFIG = RelayConfig(post_interval=0.0, lease_seconds=LEASE, backoff_cap=0.05)
-POLICY = service.Policy(incident_channel=INCIDENTS)
+POLICY = schemas.Policy(incident_channel=INCIDENTS)
 SLACK_TIMEOUT = 10.0  # bot/bootstrap.py builds the bot's WebClient with timeout=10
 
 
@@ -172,7 +172,7 @@ def test_a_rate_limited_digest_leaves_no_covered_row_looking_for_itself(
     ids = submit_and_approve(sessions, POLICY, range(30))
     with db.transaction(sessions) as s:
         for rid in ids:
-            service.cancel(
+            decisions.cancel(
                 s,
                 request_id=rid,
                 actor_id="U0APPROVER1",

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.bootstrap import card_loader
 from bot.outbox.relay import OutboxRelay, RelayConfig
-from bot.requests import service
+from bot.requests import schemas
 from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN, SlackWebApiStandIn
 from bot.slack.notifier import OutboxNotifier
 
@@ -23,7 +23,7 @@ from support.workers_env import submit_and_approve
 # One post per second per channel, no burst: each second is one slot. Small batches, so both
 # relays hold cards of the channel at once.
 CONFIG = RelayConfig(post_interval=1.0, post_burst=1, batch=3, claim_every=0.0)
-POLICY = service.Policy(incident_channel=INCIDENTS)
+POLICY = schemas.Policy(incident_channel=INCIDENTS)
 
 
 def _relay(

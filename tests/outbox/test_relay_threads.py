@@ -16,7 +16,7 @@ from bot.outbox.enqueue import thread_key
 from bot.outbox.models import OutboxMessage, OutboxThread
 from bot.outbox.port import CardHooks
 from bot.outbox.relay import OutboxRelay, RelayConfig
-from bot.requests import service
+from bot.requests import schemas
 from bot.requests.models import DetachRequest
 from bot.requests.states import Status
 from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN, SlackWebApiStandIn
@@ -26,7 +26,7 @@ from support.stack import CHANNEL, INCIDENTS
 from support.workers_env import approve_all, submit_and_approve
 
 FAST = RelayConfig(post_interval=0.0, claim_every=0.02, backoff_base=0.05, backoff_cap=0.3)
-POLICY = service.Policy(incident_channel=INCIDENTS)
+POLICY = schemas.Policy(incident_channel=INCIDENTS)
 
 
 @dataclass

@@ -20,7 +20,7 @@ from bot.outbox.enqueue import thread_key
 from bot.outbox.models import MessageKind, OutboxMessage, OutboxThread
 from bot.outbox.relay import OutboxRelay, RelayConfig
 from bot.outbox.retention import OutboxRetention, RetentionConfig
-from bot.requests import service
+from bot.requests import schemas
 from bot.requests.models import Approval, DetachRequest, RequestEvent
 from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN, SlackWebApiStandIn
 from bot.slack.notifier import OutboxNotifier
@@ -28,7 +28,7 @@ from bot.slack.notifier import OutboxNotifier
 from support.stack import CHANNEL, INCIDENTS
 from support.workers_env import approve_all, submit_and_approve
 
-POLICY = service.Policy(incident_channel=INCIDENTS)
+POLICY = schemas.Policy(incident_channel=INCIDENTS)
 RELAY = RelayConfig(post_interval=0.0, claim_every=0.02, backoff_base=0.05, backoff_cap=0.3)
 
 

@@ -7,18 +7,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import db
 from bot.outbox.models import MessageKind, OutboxMessage
-from bot.requests import repository, service
+from bot.requests import cards, decisions, repository, schemas
 from bot.requests.models import DetachRequest
 from bot.requests.states import Status
 
 from support.store import NOW, submit
 
-POLICY = service.Policy()
+POLICY = schemas.Policy()
 
 
 def _undeliverable(factory: sessionmaker[Session], request_id: int) -> bool:
     with db.transaction(factory) as s:
-        return service.card_undeliverable(
+        return cards.card_undeliverable(
             s, request_id=request_id, problem="channel_not_found", policy=POLICY, now=NOW
         )
 
@@ -47,7 +47,7 @@ def test_a_pending_request_is_cancelled_with_its_audit_row_and_a_notice(
     assert (event.from_status, event.to_status, event.actor) == (
         "pending",
         "cancelled",
-        service.SYSTEM_RELAY,
+        schemas.SYSTEM_RELAY,
     )
     assert event.detail == {"card_undeliverable": "channel_not_found"}
     [notice] = _notices(factory, req.id)
@@ -72,7 +72,7 @@ def test_a_request_past_approval_runs_on_and_the_requester_is_told_so(
 def test_a_request_that_already_ended_gets_no_notice(factory: sessionmaker[Session]) -> None:
     req = submit(factory)
     with db.transaction(factory) as s:
-        service.cancel(
+        decisions.cancel(
             s, request_id=req.id, actor_id="UREQ", actor_is_approver=False, policy=POLICY, now=NOW
         )
     assert not _undeliverable(factory, req.id)

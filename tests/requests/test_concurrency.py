@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import db
-from bot.requests import repository, service
-from bot.requests.service import Outcome, Policy
+from bot.requests import decisions, execution, repository
+from bot.requests.schemas import Outcome, Policy
 from bot.requests.states import Status
 
 from support.judges import anyone
@@ -48,7 +48,7 @@ def test_concurrent_approvals_approve_once(factory: sessionmaker[Session], click
 
     def click(i: int) -> Outcome:
         with db.transaction(factory) as s:
-            return service.approve(
+            return decisions.approve(
                 s,
                 judge=anyone(),
                 request_id=req.id,
@@ -74,7 +74,7 @@ def test_concurrent_distinct_approvals_reach_quorum_of_two(
 
     def click(i: int) -> Outcome:
         with db.transaction(factory) as s:
-            return service.approve(
+            return decisions.approve(
                 s,
                 judge=anyone(),
                 request_id=req.id,
@@ -95,7 +95,7 @@ def test_same_approver_twice_concurrently_counts_once(factory: sessionmaker[Sess
 
     def click(_: int) -> Outcome:
         with db.transaction(factory) as s:
-            return service.approve(
+            return decisions.approve(
                 s,
                 judge=anyone(),
                 request_id=req.id,
@@ -116,7 +116,7 @@ def test_competing_claimers_split_the_work(factory: sessionmaker[Session]) -> No
     for i in range(30):
         req = submit(factory, eni=f"eni-bp1{i:017d}")
         with db.transaction(factory) as s:
-            service.approve(
+            decisions.approve(
                 s,
                 judge=anyone(),
                 request_id=req.id,
@@ -130,7 +130,7 @@ def test_competing_claimers_split_the_work(factory: sessionmaker[Session]) -> No
         got: list[int] = []
         while True:
             with db.transaction(factory) as s:
-                batch = service.claim_for_execution(
+                batch = execution.claim_for_execution(
                     s, owner=f"W{i}", now=NOW, lease_seconds=60, limit=3
                 )
             if not batch:
@@ -146,7 +146,7 @@ def test_concurrent_submissions_for_one_eni_store_one(factory: sessionmaker[Sess
     def try_submit(_: int) -> str:
         try:
             submit(factory)
-        except service.OpenRequestExistsError:
+        except repository.OpenRequestExistsError:
             return "refused"
         return "stored"
 

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import db
 from bot.outbox.models import MessageKind, OutboxMessage
-from bot.requests import repository, service
+from bot.requests import decisions, execution, polling, repository, schemas, setbacks
 from bot.requests.models import DetachRequest, RequestEvent
-from bot.requests.service import Outcome, Policy, Refusal
+from bot.requests.schemas import Outcome, Policy, Refusal
 from bot.requests.states import Status, TargetStatus
 
 from support.judges import anyone, by_ids
@@ -44,7 +44,7 @@ def test_second_open_request_for_same_eni_is_refused_naming_the_first(
     factory: sessionmaker[Session],
 ) -> None:
     first = submit(factory)
-    with pytest.raises(service.OpenRequestExistsError) as caught:
+    with pytest.raises(repository.OpenRequestExistsError) as caught:
         submit(factory)
     assert caught.value.existing.id == first.id
     with factory() as s:
@@ -92,7 +92,7 @@ def test_a_closed_target_does_not_hold_its_eni(factory: sessionmaker[Session]) -
 def test_finished_request_frees_the_eni_for_a_new_one(factory: sessionmaker[Session]) -> None:
     first = submit(factory)
     with db.transaction(factory) as s:
-        service.cancel(
+        decisions.cancel(
             s,
             request_id=first.id,
             actor_id="UREQ",
@@ -114,7 +114,7 @@ def test_status_check_constraint_refuses_unknown_status(factory: sessionmaker[Se
 def test_self_approval_is_refused_and_changes_nothing(factory: sessionmaker[Session]) -> None:
     req = submit(factory)
     with db.transaction(factory) as s:
-        d = service.approve(
+        d = decisions.approve(
             s,
             judge=anyone(),
             request_id=req.id,
@@ -133,7 +133,7 @@ def test_single_approval_moves_to_approved_with_reply_and_card_update(
 ) -> None:
     req = submit(factory)
     with db.transaction(factory) as s:
-        d = service.approve(
+        d = decisions.approve(
             s,
             judge=anyone(),
             request_id=req.id,
@@ -151,7 +151,7 @@ def test_quorum_counts_distinct_approvers(factory: sessionmaker[Session]) -> Non
     policy = Policy(approvals_needed=2)
     req = submit(factory, policy=policy)
     with db.transaction(factory) as s:
-        first = service.approve(
+        first = decisions.approve(
             s,
             judge=anyone(),
             request_id=req.id,
@@ -160,7 +160,7 @@ def test_quorum_counts_distinct_approvers(factory: sessionmaker[Session]) -> Non
             now=NOW,
         )
     with db.transaction(factory) as s:
-        again = service.approve(
+        again = decisions.approve(
             s,
             judge=anyone(),
             request_id=req.id,
@@ -173,7 +173,7 @@ def test_quorum_counts_distinct_approvers(factory: sessionmaker[Session]) -> Non
     with factory() as s:
         assert repository.get(s, req.id).state is Status.PENDING  # type: ignore[union-attr]
     with db.transaction(factory) as s:
-        second = service.approve(
+        second = decisions.approve(
             s,
             judge=anyone(),
             request_id=req.id,
@@ -191,7 +191,7 @@ def test_quorum_recounts_only_current_approvers(factory: sessionmaker[Session]) 
 
     def approve(user: str) -> Outcome:
         with db.transaction(factory) as s:
-            return service.approve(
+            return decisions.approve(
                 s,
                 judge=by_ids(current.__contains__),
                 request_id=req.id,
@@ -210,7 +210,7 @@ def test_a_rejection_replaces_the_same_approvers_approval(factory: sessionmaker[
     policy = Policy(approvals_needed=2)
     req = submit(factory, policy=policy)
     with db.transaction(factory) as s:
-        service.approve(
+        decisions.approve(
             s,
             judge=anyone(),
             request_id=req.id,
@@ -220,13 +220,13 @@ def test_a_rejection_replaces_the_same_approvers_approval(factory: sessionmaker[
         )
     later = NOW + timedelta(seconds=5)
     with db.transaction(factory) as s:
-        d = service.reject(
+        d = decisions.reject(
             s, judge=anyone(), request_id=req.id, approver_id="UA", policy=policy, now=later
         )
     assert d.outcome is Outcome.REJECTED
     with factory() as s:
-        decisions = [(a.approver_id, a.decision, a.at) for a in repository.approvals(s, req.id)]
-    assert decisions == [("UA", "reject", later)]
+        decided = [(a.approver_id, a.decision, a.at) for a in repository.approvals(s, req.id)]
+    assert decided == [("UA", "reject", later)]
     events = _events(factory, req.id)
     assert [e.kind for e in events] == ["transition", "approval", "transition"]  # both clicks
     assert events[-1].detail == {"withdrew_approval": True}
@@ -235,11 +235,11 @@ def test_a_rejection_replaces_the_same_approvers_approval(factory: sessionmaker[
 def test_decided_request_refuses_further_clicks(factory: sessionmaker[Session]) -> None:
     req = submit(factory)
     with db.transaction(factory) as s:
-        service.reject(
+        decisions.reject(
             s, judge=anyone(), request_id=req.id, approver_id="ULEAD", policy=Policy(), now=NOW
         )
     with db.transaction(factory) as s:
-        d = service.approve(
+        d = decisions.approve(
             s,
             judge=anyone(),
             request_id=req.id,
@@ -257,7 +257,7 @@ def test_click_after_deadline_expires_the_request_and_is_refused(
     req = submit(factory)
     late = NOW + timedelta(seconds=1801)
     with db.transaction(factory) as s:
-        d = service.approve(
+        d = decisions.approve(
             s,
             judge=anyone(),
             request_id=req.id,
@@ -272,7 +272,7 @@ def test_click_after_deadline_expires_the_request_and_is_refused(
 
 def test_unknown_request_is_refused(factory: sessionmaker[Session]) -> None:
     with db.transaction(factory) as s:
-        d = service.approve(
+        d = decisions.approve(
             s,
             judge=anyone(),
             request_id=999,
@@ -288,12 +288,12 @@ def test_cancel_by_stranger_refused_by_requester_or_approver_allowed(
 ) -> None:
     req = submit(factory)
     with db.transaction(factory) as s:
-        d = service.cancel(
+        d = decisions.cancel(
             s, request_id=req.id, actor_id="UX", actor_is_approver=False, policy=Policy(), now=NOW
         )
     assert d.refusal is Refusal.NOT_ALLOWED
     with db.transaction(factory) as s:
-        d = service.cancel(
+        d = decisions.cancel(
             s, request_id=req.id, actor_id="UL", actor_is_approver=True, policy=Policy(), now=NOW
         )
     assert d.outcome is Outcome.CANCELLED
@@ -303,7 +303,7 @@ def test_expiry_sweeps_only_overdue_pending_requests(factory: sessionmaker[Sessi
     old = submit(factory, eni="eni-bp1old0000000000000")
     fresh = submit(factory, eni="eni-bp1new0000000000000", now=NOW + timedelta(seconds=1000))
     with db.transaction(factory) as s:
-        expired = service.expire_due(s, now=NOW + timedelta(seconds=1801), policy=Policy())
+        expired = decisions.expire_due(s, now=NOW + timedelta(seconds=1801), policy=Policy())
     assert expired == [old.id]
     with factory() as s:
         assert repository.get(s, fresh.id).state is Status.PENDING  # type: ignore[union-attr]
@@ -315,7 +315,7 @@ def test_terminal_state_posts_incident_summary_when_configured(
     policy = Policy(incident_channel="CINC")
     req = submit(factory, policy=policy)
     with db.transaction(factory) as s:
-        service.reject(
+        decisions.reject(
             s, judge=anyone(), request_id=req.id, approver_id="ULEAD", policy=policy, now=NOW
         )
     summaries = [m for m in _outbox(factory, req.id) if m.kind == MessageKind.INCIDENT_SUMMARY]
@@ -327,7 +327,7 @@ def test_terminal_state_posts_incident_summary_when_configured(
 def _approved(factory: sessionmaker[Session], eni: str = "eni-bp1aaaaaaaaaaaaaaaa") -> int:
     req = submit(factory, eni=eni)
     with db.transaction(factory) as s:
-        service.approve(
+        decisions.approve(
             s,
             judge=anyone(),
             request_id=req.id,
@@ -343,13 +343,13 @@ def test_claims_lease_each_request_to_one_owner_until_the_lease_expires(
 ) -> None:
     rid = _approved(factory)
     with db.transaction(factory) as s:
-        a = service.claim_for_execution(s, owner="A", now=NOW, lease_seconds=30)
+        a = execution.claim_for_execution(s, owner="A", now=NOW, lease_seconds=30)
     with db.transaction(factory) as s:
-        b = service.claim_for_execution(
+        b = execution.claim_for_execution(
             s, owner="B", now=NOW + timedelta(seconds=5), lease_seconds=30
         )
     with db.transaction(factory) as s:
-        c = service.claim_for_execution(
+        c = execution.claim_for_execution(
             s, owner="C", now=NOW + timedelta(seconds=31), lease_seconds=30
         )
     assert [t.request_id for t in a] == [rid]
@@ -363,12 +363,12 @@ def test_full_execution_path_records_audit_for_every_transition(
     rid = _approved(factory)
     policy = Policy()
     with db.transaction(factory) as s:
-        [target] = service.claim_for_execution(s, owner="W", now=NOW, lease_seconds=30)
+        [target] = execution.claim_for_execution(s, owner="W", now=NOW, lease_seconds=30)
         assert target.request_id == rid
-        assert service.start_execution(s, target_id=target.id, owner="W", policy=policy, now=NOW)
-        assert service.mark_intent(s, target_id=target.id, owner="W", now=NOW)
+        assert execution.start_execution(s, target_id=target.id, owner="W", policy=policy, now=NOW)
+        assert execution.mark_intent(s, target_id=target.id, owner="W", now=NOW)
     with db.transaction(factory) as s:
-        assert service.record_detach_sent(
+        assert execution.record_detach_sent(
             s,
             target_id=target.id,
             owner="W",
@@ -378,12 +378,12 @@ def test_full_execution_path_records_audit_for_every_transition(
             first_poll_at=NOW,
         )
     with db.transaction(factory) as s:
-        [polled] = service.claim_for_polling(s, owner="P", now=NOW, lease_seconds=30)
-        new = service.record_poll(
+        [polled] = polling.claim_for_polling(s, owner="P", now=NOW, lease_seconds=30)
+        new = polling.record_poll(
             s,
             target=polled,
             owner="P",
-            observed=service.EniObservation("Available", None),
+            observed=schemas.EniObservation("Available", None),
             policy=policy,
             now=NOW + timedelta(seconds=3),
             next_poll_at=NOW,
@@ -412,9 +412,9 @@ def test_poll_still_detaching_past_stuck_after_marks_stuck_once(
     rid = _approved(factory)
     policy = Policy(stuck_after=60)
     with db.transaction(factory) as s:
-        [target] = service.claim_for_execution(s, owner="W", now=NOW, lease_seconds=30)
-        service.start_execution(s, target_id=target.id, owner="W", policy=policy, now=NOW)
-        service.record_detach_sent(
+        [target] = execution.claim_for_execution(s, owner="W", now=NOW, lease_seconds=30)
+        execution.start_execution(s, target_id=target.id, owner="W", policy=policy, now=NOW)
+        execution.record_detach_sent(
             s,
             target_id=target.id,
             owner="W",
@@ -423,14 +423,14 @@ def test_poll_still_detaching_past_stuck_after_marks_stuck_once(
             now=NOW,
             first_poll_at=NOW,
         )
-    detaching = service.EniObservation("Detaching", "i-bp1bbbbbbbbbbbbbbbb")
+    detaching = schemas.EniObservation("Detaching", "i-bp1bbbbbbbbbbbbbbbb")
     results = []
     for seconds in (10, 61, 90):
         t = NOW + timedelta(seconds=seconds)
         with db.transaction(factory) as s:
-            [polled] = service.claim_for_polling(s, owner="P", now=t, lease_seconds=30)
+            [polled] = polling.claim_for_polling(s, owner="P", now=t, lease_seconds=30)
             results.append(
-                service.record_poll(
+                polling.record_poll(
                     s,
                     target=polled,
                     owner="P",
@@ -453,12 +453,12 @@ def test_busy_refusals_retry_until_budget_then_fail(factory: sessionmaker[Sessio
     for seconds in (0, 30, 61):
         t = NOW + timedelta(seconds=seconds)
         with db.transaction(factory) as s:
-            [target] = service.claim_for_execution(s, owner="W", now=t, lease_seconds=10)
+            [target] = execution.claim_for_execution(s, owner="W", now=t, lease_seconds=10)
             assert target.request_id == rid
             if target.state is TargetStatus.QUEUED:
-                service.start_execution(s, target_id=target.id, owner="W", policy=policy, now=t)
+                execution.start_execution(s, target_id=target.id, owner="W", policy=policy, now=t)
             outcomes.append(
-                service.record_busy(
+                setbacks.record_busy(
                     s,
                     target_id=target.id,
                     owner="W",

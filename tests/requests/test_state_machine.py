@@ -18,13 +18,13 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import db
-from bot.requests import repository, service, target_store
+from bot.requests import decisions, execution, polling, repository, schemas, setbacks, target_store
 from bot.requests.states import Status, TargetStatus, can_move
 
 from support.judges import anyone
 from support.store import NOW, new_request
 
-POLICY = service.Policy(approvals_needed=2, approval_ttl=600, stuck_after=120)
+POLICY = schemas.Policy(approvals_needed=2, approval_ttl=600, stuck_after=120)
 APPROVERS = ["UA", "UB", "UC", "UREQ"]
 
 
@@ -55,7 +55,7 @@ class RequestLifecycle(RuleBasedStateMachine):
     def submit(self) -> None:
         eni = f"eni-bp1{len(self.ids):017d}"
         with db.transaction(self.factory) as s:
-            req = service.submit(s, new=new_request(eni), policy=POLICY, now=self.now)
+            req = decisions.submit(s, new=new_request(eni), policy=POLICY, now=self.now)
         self.ids.append(req.id)
         self.sends[req.id] = 0
         self.initiations[req.id] = 1
@@ -66,7 +66,7 @@ class RequestLifecycle(RuleBasedStateMachine):
     @rule(data=st.data(), approver=st.sampled_from(APPROVERS))
     def approve(self, data: st.DataObject, approver: str) -> None:
         with db.transaction(self.factory) as s:
-            service.approve(
+            decisions.approve(
                 s,
                 judge=anyone(),
                 request_id=self._pick(data),
@@ -78,7 +78,7 @@ class RequestLifecycle(RuleBasedStateMachine):
     @rule(data=st.data(), approver=st.sampled_from(APPROVERS))
     def reject(self, data: st.DataObject, approver: str) -> None:
         with db.transaction(self.factory) as s:
-            service.reject(
+            decisions.reject(
                 s,
                 judge=anyone(),
                 request_id=self._pick(data),
@@ -90,7 +90,7 @@ class RequestLifecycle(RuleBasedStateMachine):
     @rule(data=st.data(), is_approver=st.booleans())
     def cancel(self, data: st.DataObject, is_approver: bool) -> None:
         with db.transaction(self.factory) as s:
-            service.cancel(
+            decisions.cancel(
                 s,
                 request_id=self._pick(data),
                 actor_id="UX",
@@ -103,17 +103,17 @@ class RequestLifecycle(RuleBasedStateMachine):
     def time_passes(self, seconds: int) -> None:
         self.now += timedelta(seconds=seconds)
         with db.transaction(self.factory) as s:
-            service.expire_due(s, now=self.now, policy=POLICY)
+            decisions.expire_due(s, now=self.now, policy=POLICY)
 
     @rule(outcome=st.sampled_from(["accepted", "busy", "failed", "crash"]))
     def executor_runs(self, outcome: str) -> None:
         with db.transaction(self.factory) as s:
-            claimed = service.claim_for_execution(s, owner="W", now=self.now, lease_seconds=30)
+            claimed = execution.claim_for_execution(s, owner="W", now=self.now, lease_seconds=30)
         for target in claimed:
             rid = target.request_id
             with db.transaction(self.factory) as s:
                 if target.state is TargetStatus.QUEUED:
-                    service.start_execution(
+                    execution.start_execution(
                         s, target_id=target.id, owner="W", policy=POLICY, now=self.now
                     )
                 current = target_store.get_target(s, target.id)
@@ -122,7 +122,7 @@ class RequestLifecycle(RuleBasedStateMachine):
                     continue
                 if current.intent_at is not None:
                     # A previous attempt may have reached ECS: reconcile, never re-send.
-                    service.record_detach_sent(
+                    execution.record_detach_sent(
                         s,
                         target_id=target.id,
                         owner="W",
@@ -133,13 +133,13 @@ class RequestLifecycle(RuleBasedStateMachine):
                         reconciled=True,
                     )
                     continue
-                assert service.mark_intent(s, target_id=target.id, owner="W", now=self.now)
+                assert execution.mark_intent(s, target_id=target.id, owner="W", now=self.now)
             if outcome == "crash":
                 continue  # died after the intent was committed; the lease will expire
             with db.transaction(self.factory) as s:
                 if outcome == "accepted":
                     self.sends[rid] += 1
-                    service.record_detach_sent(
+                    execution.record_detach_sent(
                         s,
                         target_id=target.id,
                         owner="W",
@@ -149,7 +149,7 @@ class RequestLifecycle(RuleBasedStateMachine):
                         first_poll_at=self.now,
                     )
                 elif outcome == "busy":
-                    service.record_busy(
+                    setbacks.record_busy(
                         s,
                         target_id=target.id,
                         owner="W",
@@ -161,7 +161,7 @@ class RequestLifecycle(RuleBasedStateMachine):
                         retry_at=self.now,
                     )
                 else:
-                    service.record_failure(
+                    setbacks.record_failure(
                         s,
                         target_id=target.id,
                         expected=(TargetStatus.SENDING,),
@@ -176,17 +176,17 @@ class RequestLifecycle(RuleBasedStateMachine):
     @rule(eni_status=st.sampled_from(["Available", "Detaching", "InUse", "gone"]))
     def poller_runs(self, eni_status: str) -> None:
         with db.transaction(self.factory) as s:
-            claimed = service.claim_for_polling(s, owner="P", now=self.now, lease_seconds=30)
+            claimed = polling.claim_for_polling(s, owner="P", now=self.now, lease_seconds=30)
         for target in claimed:
             observed = (
                 None
                 if eni_status == "gone"
-                else service.EniObservation(
+                else schemas.EniObservation(
                     eni_status, target.instance_id if eni_status != "Available" else None
                 )
             )
             with db.transaction(self.factory) as s:
-                service.record_poll(
+                polling.record_poll(
                     s,
                     target=target,
                     owner="P",
@@ -200,8 +200,10 @@ class RequestLifecycle(RuleBasedStateMachine):
     def retry(self, data: st.DataObject) -> None:
         rid = self._pick(data)
         with db.transaction(self.factory) as s:
-            decision = service.retry(s, request_id=rid, actor_id="UA", policy=POLICY, now=self.now)
-        if decision.outcome is service.Outcome.RETRYING:
+            decision = decisions.retry(
+                s, request_id=rid, actor_id="UA", policy=POLICY, now=self.now
+            )
+        if decision.outcome is schemas.Outcome.RETRYING:
             self.initiations[rid] += 1
 
     @invariant()

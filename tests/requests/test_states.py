@@ -9,7 +9,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import db
-from bot.requests import repository, service
+from bot.requests import repository, schemas, transition
 from bot.requests.models import DetachRequest
 from bot.requests.states import (
     IN_FLIGHT,
@@ -111,27 +111,27 @@ def test_every_pair_against_the_table(factory: sessionmaker[Session]) -> None:
             before = len(repository.events(s, req.id))
             allowed = (source.value, target.value) in ALLOWED
             if allowed:
-                result = service.transition(
+                result = transition.transition(
                     s,
                     request_id=req.id,
                     expected=source,
                     target=target,
                     actor="UTEST",
                     now=NOW,
-                    policy=service.Policy(),
+                    policy=schemas.Policy(),
                 )
                 assert result.ok, (source, target)
                 assert len(repository.events(s, req.id)) == before + 1
             else:
                 with pytest.raises(IllegalTransitionError):
-                    service.transition(
+                    transition.transition(
                         s,
                         request_id=req.id,
                         expected=source,
                         target=target,
                         actor="UTEST",
                         now=NOW,
-                        policy=service.Policy(),
+                        policy=schemas.Policy(),
                     )
         with factory() as s:
             now_status = repository.get(s, req.id).state  # type: ignore[union-attr]
@@ -142,14 +142,14 @@ def test_compare_and_swap_loses_when_state_moved_on(factory: sessionmaker[Sessio
     req = submit(factory)
     _force(factory, req.id, Status.CANCELLED)
     with db.transaction(factory) as s:
-        result = service.transition(
+        result = transition.transition(
             s,
             request_id=req.id,
             expected=Status.PENDING,
             target=Status.APPROVED,
             actor="U",
             now=NOW,
-            policy=service.Policy(),
+            policy=schemas.Policy(),
         )
     assert not result.ok
     assert result.request is not None

@@ -28,8 +28,7 @@ from bot.requests.models import DetachRequest, RequestEvent
 from bot.requests.preflight import EniProblem, Refused
 from bot.requests.repository import OpenRequestRef
 from bot.requests.rules import Problem
-from bot.requests.schemas import LeftOut
-from bot.requests.service import Decision, Outcome, Refusal
+from bot.requests.schemas import Decision, LeftOut, Outcome, Refusal
 from bot.requests.states import Status
 from bot.sim.slack.blockcheck import auto_parsed, mrkdwn_objects
 from bot.slack.blocks import (

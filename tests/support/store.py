@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import db
-from bot.requests import service
+from bot.requests import decisions, schemas
 from bot.requests.models import DetachRequest
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -28,15 +28,15 @@ def migrated(url: str) -> Iterator[sessionmaker[Session]]:
 
 def new_request(
     eni: str = "eni-bp1aaaaaaaaaaaaaaaa", requester: str = "UREQ"
-) -> service.NewRequest:
+) -> schemas.NewRequest:
     """A valid pre-flighted request."""
-    return service.NewRequest(
+    return schemas.NewRequest(
         region="cn-hangzhou",
         requester_id=requester,
         channel_id="COPS",
         reason="rotate the NIC",
         targets=(
-            service.NewTarget(
+            schemas.NewTarget(
                 eni_id=eni,
                 instance_id="i-bp1bbbbbbbbbbbbbbbb",
                 eni_snapshot={"name": "web-1", "private_ip": "10.0.0.5"},
@@ -49,9 +49,9 @@ def submit(
     factory: sessionmaker[Session],
     *,
     eni: str = "eni-bp1aaaaaaaaaaaaaaaa",
-    policy: service.Policy | None = None,
+    policy: schemas.Policy | None = None,
     now: datetime = NOW,
 ) -> DetachRequest:
     """Store one pending request and return it."""
     with db.transaction(factory) as s:
-        return service.submit(s, new=new_request(eni), policy=policy or service.Policy(), now=now)
+        return decisions.submit(s, new=new_request(eni), policy=policy or schemas.Policy(), now=now)

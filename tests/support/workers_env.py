@@ -22,7 +22,7 @@ from bot.ecs.credentials import StaticCredentials
 from bot.ecs.retry import RetryPolicy
 from bot.observability.metrics import Metrics
 from bot.outbox.models import OutboxMessage
-from bot.requests import repository, service
+from bot.requests import decisions, repository, schemas
 from bot.requests.models import DetachRequest
 from bot.runtime import Runtime
 from bot.sim.ecs.fixture import build_world, parse_world
@@ -134,7 +134,7 @@ def runtime_for(settings: Settings, ecs: EcsFactory | None = None) -> Runtime:
 
 def submit_and_approve(
     sessions: sessionmaker[Session],
-    policy: service.Policy,
+    policy: schemas.Policy,
     numbers: Sequence[int],
     *,
     approve: bool = True,
@@ -144,15 +144,15 @@ def submit_and_approve(
     ids: list[int] = []
     with db.transaction(sessions) as s:
         for n in numbers:
-            request = service.submit(
+            request = decisions.submit(
                 s,
-                new=service.NewRequest(
+                new=schemas.NewRequest(
                     region=REGION,
                     requester_id=REQUESTER,
                     channel_id=channel(n),
                     reason=f"rotate NIC {n}",
                     targets=(
-                        service.NewTarget(
+                        schemas.NewTarget(
                             eni_id=eni_id(n),
                             instance_id=instance_id(n),
                             eni_snapshot={
@@ -177,22 +177,22 @@ def submit_and_approve(
 
 def submit_several(
     sessions: sessionmaker[Session],
-    policy: service.Policy,
+    policy: schemas.Policy,
     numbers: Sequence[int],
     *,
     approve: bool = True,
 ) -> int:
     """Store one request for all the numbered ENIs (as a bulk command would) and approve it."""
     with db.transaction(sessions) as s:
-        request = service.submit(
+        request = decisions.submit(
             s,
-            new=service.NewRequest(
+            new=schemas.NewRequest(
                 region=REGION,
                 requester_id=REQUESTER,
                 channel_id=CHANNEL,
                 reason=f"free {len(numbers)} NICs",
                 targets=tuple(
-                    service.NewTarget(
+                    schemas.NewTarget(
                         eni_id=eni_id(n),
                         instance_id=instance_id(n),
                         eni_snapshot={"name": f"app-{n}", "private_ip": f"10.0.1.{n % 250}"},
@@ -211,14 +211,14 @@ def submit_several(
 
 def approve_all(
     sessions: sessionmaker[Session],
-    policy: service.Policy,
+    policy: schemas.Policy,
     ids: Sequence[int],
     approver: str = APPROVER,
 ) -> None:
     """Approve stored requests as the app would after a click, in one transaction."""
     with db.transaction(sessions) as s:
         for rid in ids:
-            service.approve(
+            decisions.approve(
                 s,
                 judge=anyone(),
                 request_id=rid,

@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import db
 from bot.ecs.catalogue import ATTACH_CODES, Reaction, lookup
-from bot.requests import service
-from bot.requests.service import NewRequest, NewTarget
+from bot.requests import decisions, schemas
+from bot.requests.schemas import NewRequest, NewTarget
 from bot.sim.ecs.faults import FaultSpec
 from bot.slack.blocks.text import escape
 from bot.slack.ids import ActionId
@@ -41,11 +41,11 @@ ATTACH = "AttachNetworkInterface"
 
 
 def submit_attach(
-    sessions: sessionmaker[Session], policy: service.Policy, numbers: Sequence[int]
+    sessions: sessionmaker[Session], policy: schemas.Policy, numbers: Sequence[int]
 ) -> int:
     """One approved attach request: each numbered (Available) ENI to its test instance."""
     with db.transaction(sessions) as s:
-        request_ = service.submit(
+        request_ = decisions.submit(
             s,
             new=NewRequest(
                 region=REGION,

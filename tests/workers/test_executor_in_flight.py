@@ -20,8 +20,8 @@ from bot.ecs.client import EcsClient
 from bot.ecs.credentials import EnvCredentials, StaticCredentials
 from bot.ecs.errors import EcsError, OutcomeUnknownError
 from bot.ecs.models import Instance, NetworkInterface
-from bot.requests import service
-from bot.requests.service import Policy
+from bot.requests import execution
+from bot.requests.schemas import Policy
 from bot.sim.ecs import EcsSimulator
 from bot.sim.ecs.faults import FaultKind, FaultSpec
 from bot.sim.ecs.fixture import build_world, parse_world
@@ -92,10 +92,10 @@ def _intent_committed_by_a_holder_that_died(rig: Rig, rid: int) -> None:
     rig.clock.now = db.utcnow() + timedelta(seconds=1)  # after the approval
     now = rig.clock()
     with db.transaction(rig.sessions) as s:
-        [taken] = service.claim_for_execution(s, owner="A", now=now, lease_seconds=45)
+        [taken] = execution.claim_for_execution(s, owner="A", now=now, lease_seconds=45)
         assert taken.request_id == rid
-        assert service.start_execution(s, target_id=taken.id, owner="A", policy=POLICY, now=now)
-        assert service.mark_intent(s, target_id=taken.id, owner="A", now=now)
+        assert execution.start_execution(s, target_id=taken.id, owner="A", policy=POLICY, now=now)
+        assert execution.mark_intent(s, target_id=taken.id, owner="A", now=now)
 
 
 def test_no_second_detach_while_the_first_may_still_be_in_flight(rig: Rig) -> None:
@@ -238,9 +238,9 @@ class HijackedDescribes(EcsClient):
         self.rig.clock.advance(CONFIG.lease_seconds + 1)
         now = self.rig.clock()
         with db.transaction(self.rig.sessions) as s:
-            [taken] = service.claim_for_execution(s, owner="B", now=now, lease_seconds=45)
+            [taken] = execution.claim_for_execution(s, owner="B", now=now, lease_seconds=45)
             assert taken.request_id == self.rid
-            assert service.mark_intent(s, target_id=taken.id, owner="B", now=now)
+            assert execution.mark_intent(s, target_id=taken.id, owner="B", now=now)
         return []  # "the instance is gone": A would fail the request B is detaching
 
 

@@ -27,7 +27,7 @@ from bot.ecs.client import EcsClient
 from bot.ecs.credentials import StaticCredentials
 from bot.ecs.errors import EcsError, OutcomeUnknownError
 from bot.ecs.models import EniStatus, EniType, Instance, InstanceStatus, NetworkInterface
-from bot.requests.service import Policy
+from bot.requests.schemas import Policy
 from bot.workers.executor import Executor, ExecutorConfig
 
 from support.clock import Clock

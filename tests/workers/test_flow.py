@@ -127,7 +127,7 @@ def test_refusal_fails_with_code_meaning_and_ecs_request_id(make_bot: StackFacto
 
 def test_stuck_eni_is_reported_then_retry_detaches_it(make_bot: StackFactory) -> None:
     from bot import db
-    from bot.requests import service
+    from bot.requests import decisions, schemas
 
     bot = make_bot(make_world(10, stuck=[7]), stuck_after=0.6)
     [rid] = submit_and_approve(bot.runtime.sessions, bot.runtime.policy, [7])
@@ -141,10 +141,10 @@ def test_stuck_eni_is_reported_then_retry_detaches_it(make_bot: StackFactory) ->
     assert action_ids(stuck) == [ActionId.RETRY]
 
     with db.transaction(bot.runtime.sessions) as s:
-        decision = service.retry(
+        decision = decisions.retry(
             s, request_id=rid, actor_id="U0APPROVER1", policy=bot.runtime.policy, now=db.utcnow()
         )
-    assert decision.outcome is service.Outcome.RETRYING
+    assert decision.outcome is schemas.Outcome.RETRYING
     bot.ring()
     _finished(bot, rid)
     # The re-sent Detach is what unsticks it: two accepted, by design.

@@ -15,7 +15,7 @@ from typing import Any
 from bot import db
 from bot.bootstrap import build_workers
 from bot.ecs.client import DESCRIBE_ENIS
-from bot.requests import service
+from bot.requests import decisions, schemas
 from bot.sim.ecs.faults import FaultSpec
 from bot.sim.ecs.fixture import build_world, parse_world
 from bot.workers.poller import PollerConfig, PollStats
@@ -55,18 +55,18 @@ def _submit_all(bot: Stack) -> list[int]:
     with db.transaction(sessions) as s:
         for k, region in enumerate(REGIONS):
             for n in range(2):
-                new = service.NewRequest(
+                new = schemas.NewRequest(
                     region=region,
                     requester_id=REQUESTER,
                     channel_id=CHANNEL,
                     reason="rotate",
                     targets=(
-                        service.NewTarget(
+                        schemas.NewTarget(
                             eni_id=f"eni-test{k:02d}{n:04d}", instance_id=f"i-test{k:05d}"
                         ),
                     ),
                 )
-                ids.append(service.submit(s, new=new, policy=policy, now=db.utcnow()).id)
+                ids.append(decisions.submit(s, new=new, policy=policy, now=db.utcnow()).id)
     approve_all(sessions, policy, ids)
     return ids
 

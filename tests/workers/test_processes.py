@@ -25,7 +25,7 @@ from workers.test_attach_flow import submit_attach
 
 from bot import db
 from bot.outbox.models import OutboxMessage
-from bot.requests.service import Policy
+from bot.requests.schemas import Policy
 from bot.sim.ecs.faults import FaultSpec
 from bot.sim.slack.records import RecordedCall
 from bot.sim.slack.webapi import DEFAULT_BOT_TOKEN
