@@ -1,4 +1,4 @@
-"""Approve, reject and retry clicks: ack at once, then authorise at click time and decide.
+"""Approve, reject, retry and re-attach clicks: ack at once, then authorise at click time and act.
 
 Nothing in the payload is trusted but the clicking user's ID (Slack signs the request) and the
 request ID on the button (checked against the database). The store's compare-and-swap makes a
@@ -21,7 +21,7 @@ from bot.slack.blocks import refusals
 from bot.slack.blocks.ephemeral import decision_reply
 from bot.slack.blocks.kit import Message
 from bot.slack.ids import ActionId
-from bot.slack.listeners.context import Surface, as_object, id_of, publish_home
+from bot.slack.listeners.context import Surface, as_object, id_of, publish_home, reattach
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,10 @@ def handle_click(
     def work() -> None:
         if request_id is None:
             tell(refusals.bad_button_value())
+            return
+        if action_id is ActionId.REATTACH:
+            # Its requester may undo a request too: who may is the use case's rule.
+            tell(reattach(surface, request_id, user_id=user_id))
             return
         # Resolved once, outside the transaction: the clicker is checked against it, and so is
         # every earlier approval when the quorum is counted.
