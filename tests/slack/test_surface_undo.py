@@ -27,6 +27,7 @@ from attach_harness import (
 )
 
 from bot.sim.slack.records import Message
+from bot.slack.blocks import kit
 from bot.slack.ids import ActionId
 
 from support.stack import APPROVER, CHANNEL, GROUP_APPROVER, OUTSIDER, REQUESTER, Stack
@@ -158,3 +159,21 @@ def test_only_a_finished_detach_with_an_eni_detached_can_be_undone(stack: Stack)
     bad = stack.command("reattach soon")  # answered in the ack: nothing to look up
     assert "`soon` is not a request ID" in str(bad.json()["blocks"])
     assert "/eni reattach &lt;request-id&gt;" in str(bad.json()["blocks"])
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [("not-a-number", "does not name a request"), ("999", "There is no request *#999*")],
+)
+def test_a_reattach_button_naming_no_request_is_answered_and_changes_nothing(
+    stack: Stack, value: str, words: str
+) -> None:
+    # An old or altered message: the value on the button is all the click carries.
+    button = kit.button("Re-attach (undo)", REATTACH, value)
+    posted = stack.runtime.slack.chat_postMessage(
+        channel=CHANNEL, text="altered", blocks=[kit.actions("reattach:x", button)]
+    )
+    message = stack.slack.message(CHANNEL, str(posted["ts"]))
+    assert message is not None
+    assert words in _click(stack, message, REQUESTER)
+    assert stack.request_ids() == []

@@ -220,8 +220,8 @@ def _several(refused: Refused, links: Mapping[int, str]) -> Message:
         "nothing was requested:"
     )
     fix = (
-        f"*How to fix:* deal with each problem above, then undo again (`/eni reattach {undone}`)"
-        "; or attach the others yourself (`/eni attach`)."
+        f"*How to fix:* deal with each problem above, then `/eni reattach {undone}` again; or "
+        "put the others back with `/eni attach`."
         if undone
         else "*How to fix:* fix each problem above, or leave those ENIs out of the command; a "
         f"request goes ahead only when every listed ENI can be {verb}ed."
