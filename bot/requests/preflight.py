@@ -76,6 +76,7 @@ class Refused:
     error: EcsError | None = None
     problems: tuple[EniProblem, ...] = ()
     left_out: tuple[LeftOut, ...] = ()
+    undo_of: int | None = None  # an undo's refusal: the detach request it would have put back
 
     @property
     def held_by(self) -> OpenRequestRef | None:

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.requests.models import Approval, DetachRequest, RequestEvent, RequestTarget
-from bot.requests.states import TARGET_OPEN, Status
+from bot.requests.states import TARGET_OPEN, Status, TargetStatus
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,29 @@ def latest_for_eni(db: Session, eni_id: str) -> DetachRequest | None:
         .scalar_subquery()
     )
     return db.scalars(select(DetachRequest).where(DetachRequest.id == newest)).first()
+
+
+def last_detached_from(db: Session, eni_ids: Collection[str]) -> dict[str, str]:
+    """The instance this bot last detached each of these ENIs from, by ENI (those it ever did).
+
+    The newest target per ENI among those of a detach that reached done (ix_request_target_eni
+    holds eni_id then id, so the newest is found without a sort of the table).
+    """
+    if not eni_ids:
+        return {}
+    newest = (
+        select(func.max(RequestTarget.id))
+        .where(
+            RequestTarget.eni_id.in_(list(eni_ids)),
+            RequestTarget.operation == "detach",
+            RequestTarget.status == TargetStatus.DONE.value,
+        )
+        .group_by(RequestTarget.eni_id)
+    )
+    stmt = select(RequestTarget.eni_id, RequestTarget.instance_id).where(
+        RequestTarget.id.in_(newest)
+    )
+    return {row[0]: row[1] for row in db.execute(stmt)}
 
 
 def find_open_for_enis(db: Session, eni_ids: Collection[str]) -> dict[str, DetachRequest]:

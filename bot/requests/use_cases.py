@@ -1,31 +1,40 @@
 """The use cases the Slack surface calls, each its own transaction over the session factory.
 
 A listener parses, calls one of these, and renders what it returns; it opens no transaction and
-writes no SQL. `request_detach` is pre-flight, then the approval policy (`governing.govern`),
-then submit; the others are the people's decisions (`bot.requests.decisions`) in their unit of
-work, judged by the policy at the click (`governing.Judge`).
+writes no SQL. `request_detach` and `request_attach` are pre-flight, then the approval policy
+(`governing.govern`), then submit; `reattach` is an undo (`bot.requests.undo`) then the same;
+the others are the people's decisions (`bot.requests.decisions`) in their unit of work, judged
+by the policy at the click (`governing.Judge`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import db
 from bot.policy import ApprovalPolicy, Refused
-from bot.requests import decisions, governing, preflight
+from bot.requests import attach_preflight, decisions, governing, preflight, repository, undo
 from bot.requests.commands import DetachCommand
 from bot.requests.governing import Judge
 from bot.requests.models import DetachRequest
 from bot.requests.ports import Clock, Ecs
 from bot.requests.repository import OpenRequestExistsError
 from bot.requests.rules import Problem
-from bot.requests.schemas import Decision, Policy
+from bot.requests.schemas import Decision, NewRequest, Policy
 
-__all__ = ["approve", "cancel", "reject", "request_detach", "retry"]
+__all__ = [
+    "approve",
+    "cancel",
+    "reattach",
+    "reject",
+    "request_attach",
+    "request_detach",
+    "retry",
+]
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +90,130 @@ def request_detach(
         request.region,
         requester_id,
         governed.rule,
+    )
+    return request
+
+
+def request_attach(
+    sessions: sessionmaker[Session],
+    ecs: Ecs,
+    command: DetachCommand,
+    *,
+    requester_id: str,
+    channel_id: str,
+    allowed_regions: Collection[str],
+    policy: Policy,
+    approval: ApprovalPolicy,
+    clock: Clock,
+) -> DetachRequest | preflight.Refused | Refused:
+    """`/eni attach`: pre-flight, then the policy, then store the attach request and queue its
+    card."""
+    checked = attach_preflight.check(
+        sessions,
+        ecs,
+        command,
+        requester_id=requester_id,
+        channel_id=channel_id,
+        allowed_regions=allowed_regions,
+        max_enis=policy.max_enis,
+    )
+    if isinstance(checked, preflight.Refused):
+        return checked
+    return _store_attach(
+        sessions, checked.new, command, policy=policy, approval=approval, clock=clock
+    )
+
+
+def reattach(
+    sessions: sessionmaker[Session],
+    ecs: Ecs,
+    *,
+    request_id: int,
+    actor_id: str,
+    actor_is_approver: bool,
+    allowed_regions: Collection[str],
+    policy: Policy,
+    approval: ApprovalPolicy,
+    clock: Clock,
+) -> DetachRequest | preflight.Refused | undo.UndoRefused | Refused:
+    """Undo a finished detach request: one attach request putting its ENIs back, or why not.
+
+    The new request is `actor_id`'s (so they cannot approve it), in the old one's channel, and
+    the old request's thread gets a reply naming it, in the same transaction.
+    """
+    with db.read(sessions) as session:
+        planned = undo.plan(
+            repository.get(session, request_id),
+            request_id=request_id,
+            actor_id=actor_id,
+            actor_is_approver=actor_is_approver,
+        )
+    if isinstance(planned, undo.UndoRefused):
+        return planned
+    checked = attach_preflight.check(
+        sessions,
+        ecs,
+        planned.command,
+        requester_id=actor_id,
+        channel_id=planned.channel_id,
+        allowed_regions=allowed_regions,
+        max_enis=policy.max_enis,
+        destinations=planned.destinations,
+        undo_of=request_id,
+    )
+    if isinstance(checked, preflight.Refused):
+        return checked
+
+    def then(session: Session, request: DetachRequest) -> None:
+        undo.announce(session, old_id=request_id, new=request, actor_id=actor_id, now=clock())
+
+    return _store_attach(
+        sessions,
+        checked.new,
+        planned.command,
+        policy=policy,
+        approval=approval,
+        clock=clock,
+        then=then,
+    )
+
+
+def _store_attach(
+    sessions: sessionmaker[Session],
+    new: NewRequest,
+    command: DetachCommand,
+    *,
+    policy: Policy,
+    approval: ApprovalPolicy,
+    clock: Clock,
+    then: Callable[[Session, DetachRequest], None] | None = None,
+) -> DetachRequest | preflight.Refused | Refused:
+    """The policy, then store a pre-flighted attach request (and what `then` adds) in one
+    transaction."""
+    now = clock()
+    governed = governing.govern(approval, new, now=now)
+    if isinstance(governed, Refused):
+        return governed
+    try:
+        with db.transaction(sessions) as session:
+            request = decisions.submit(session, new=new, policy=policy, now=now, governed=governed)
+            if then is not None:
+                then(session, request)
+    except OpenRequestExistsError as exc:
+        # Another delivery (or person) got there between the check and the insert.
+        held = exc.existing
+        problem = preflight.EniProblem(held.eni_id, Problem.OPEN_REQUEST, existing=held)
+        return preflight.Refused(
+            Problem.OPEN_REQUEST, command, existing=held, problems=(problem,), undo_of=new.undo_of
+        )
+    log.info(
+        "attach request %s stored enis=%d first=%s region=%s requester=%s undo_of=%s",
+        request.id,
+        len(request.targets),
+        request.target.eni_id,
+        request.region,
+        new.requester_id,
+        new.undo_of,
     )
     return request
 

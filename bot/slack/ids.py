@@ -23,8 +23,9 @@ class CallbackId(StrEnum):
 
 
 class ModalField(StrEnum):
-    """Block and action IDs of the detach modal's inputs (block_id == action_id)."""
+    """Block and action IDs of the detach modal's inputs (block_id == action_id), in order."""
 
+    OPERATION = "operation"  # 0.2: detach (the default) or attach
     REGION = "region"
     ENI = "eni_id"  # one or more ENI IDs (the block ID is 0.1's)
     INSTANCE = "instance_id"

@@ -31,10 +31,14 @@ MAX_LINKS = 5
 def request_detach(
     runtime: Runtime, people: People, command: DetachCommand, *, user_id: str, channel_id: str
 ) -> DetachRequest | Refused | PolicyRefused:
-    """Refuse someone who may not request before ECS is asked; else the domain's use case."""
+    """Refuse someone who may not request before ECS is asked; else the domain's use case
+    (`request_attach` for an attach command)."""
     if not people.may_request(user_id):
         return Refused(Problem.NOT_A_REQUESTER, command)
-    return use_cases.request_detach(
+    use_case = (
+        use_cases.request_attach if command.operation == "attach" else use_cases.request_detach
+    )
+    return use_case(
         runtime.sessions,
         runtime.ecs,
         command,

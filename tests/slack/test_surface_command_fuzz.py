@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from slack_harness import ENI, ENI_2, INSTANCE, MEMBER_ENI, PRIMARY_ENI, REQUESTER, Harness
+from slack_harness import (
+    ENI,
+    ENI_2,
+    FREE_ENI,
+    INSTANCE,
+    MEMBER_ENI,
+    PRIMARY_ENI,
+    REQUESTER,
+    Harness,
+)
 
 from bot.regions import PUBLIC_REGIONS
 from bot.requests.commands import (
@@ -18,6 +27,8 @@ from bot.requests.commands import (
 fragments = st.sampled_from(
     [
         "detach",
+        "attach",
+        "reattach",
         "status",
         "list",
         "cancel",
@@ -29,6 +40,7 @@ fragments = st.sampled_from(
         "2",
         ENI,
         ENI_2,
+        FREE_ENI,
         PRIMARY_ENI,
         MEMBER_ENI,
         INSTANCE,
@@ -58,6 +70,8 @@ lines = st.one_of(
 @example(text=f"detach {ENI} moving <!channel> *now*")
 @example(text=f"detach {PRIMARY_ENI} cleanup")
 @example(text="detach")
+@example(text=f"attach {FREE_ENI} {INSTANCE} the spare back")
+@example(text="reattach 1")
 @example(text="cancel #1")
 def test_generated_command_text(harness: Harness, text: str) -> None:
     requests_before = len(harness.requests())
@@ -81,5 +95,7 @@ def test_generated_command_text(harness: Harness, text: str) -> None:
     if accepted:
         assert isinstance(parsed, DetachCommand)
         newest = harness.requests()[-1]
-        assert [t.eni_id for t in newest.targets] == list(parsed.eni_ids)
+        assert newest.operation == parsed.operation
+        if not parsed.is_selection:  # a selection's ENIs are what ECS found
+            assert [t.eni_id for t in newest.targets] == list(parsed.eni_ids)
         assert newest.reason == parsed.reason

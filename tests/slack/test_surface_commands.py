@@ -44,7 +44,7 @@ def test_eni_alone_or_help_shows_usage_in_the_ack(harness: Harness, text: str) -
     body = response.json()
     assert body.get("response_type", "ephemeral") == "ephemeral"
     shown = str(body["blocks"])
-    for sub in ("detach", "status", "list", "cancel", "retry"):
+    for sub in ("detach", "attach", "reattach", "status", "list", "cancel", "retry"):
         assert f"/eni {sub}" in shown
     assert harness.count_rows() == (0, 0)
 

@@ -12,6 +12,7 @@ TARGET_FIELDS = frozenset(c.key for c in RequestTarget.__table__.columns) - {
     "id",
     "request_id",
     "region",
+    "operation",  # the request's, copied to its target
     "status",
     "created_at",
     "updated_at",

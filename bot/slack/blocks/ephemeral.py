@@ -35,16 +35,19 @@ def checking(command: DetachCommand) -> Message:
 
 
 def request_accepted(request: DetachRequest) -> Message:
-    """The requester's confirmation: the request ID, what it detaches, where approvers decide."""
+    """The requester's confirmation: the request ID, what it detaches or attaches, where
+    approvers decide."""
     targets = request.targets
+    verb = request.operation  # "detach" | "attach"
+    where = "to" if verb == "attach" else "from"
     if len(targets) == 1:
-        what = f"{code(targets[0].eni_id)} from {code(targets[0].instance_id)}"
+        what = f"{code(targets[0].eni_id)} {where} {code(targets[0].instance_id)}"
     else:
         named = ", ".join(code(t.eni_id) for t in targets[:_NAMED_ENIS])
         more = f" and {len(targets) - _NAMED_ENIS} more" if len(targets) > _NAMED_ENIS else ""
         instances = sorted({t.instance_id for t in targets})
-        where = code(instances[0]) if len(instances) == 1 else f"{len(instances)} instances"
-        what = f"{len(targets)} ENIs ({named}{more}) from {where}"
+        which = code(instances[0]) if len(instances) == 1 else f"{len(instances)} instances"
+        what = f"{len(targets)} ENIs ({named}{more}) {where} {which}"
     left = len(request.left_out or [])
     skipped = f" {left} more found were left out; the card says why." if left else ""
     waiting = "is waiting for approval"
@@ -52,7 +55,7 @@ def request_accepted(request: DetachRequest) -> Message:
         # Approved by its rule at submission (auto_approve): nobody has to click.
         waiting = f"was approved automatically by rule *{escape_inline(request.rule_name)}*"
     return kit.note(
-        f":white_check_mark: Request *{request_ref(request.id)}* to detach {what} in "
+        f":white_check_mark: Request *{request_ref(request.id)}* to {verb} {what} in "
         f"{code(request.region)} {waiting}; its card is being posted in "
         f"{channel(request.channel_id)}.{skipped}",
         kit.context(
@@ -73,10 +76,10 @@ def already_requested(request_id: int, eni_id: str) -> Message:
 
 # What a decision that went through did, after "Request #N …".
 OUTCOME_WORDS: Mapping[Outcome, str] = {
-    Outcome.APPROVED: "approved; the detach starts now",
+    Outcome.APPROVED: "approved; the {operation} starts now",
     Outcome.REJECTED: "rejected",
     Outcome.CANCELLED: "cancelled",
-    Outcome.RETRYING: "re-initiated; the detach is sent again",
+    Outcome.RETRYING: "re-initiated; the {operation} is sent again",
 }
 
 
@@ -97,4 +100,7 @@ def decision_reply(decision: Decision, request_id: int) -> Message:
             f":ballot_box_with_check: Your approval of *{rid}* is recorded: "
             f"{decision.approvals} of {decision.needed}; waiting for another approver."
         )
-    return kit.note(f":white_check_mark: Request *{rid}* {OUTCOME_WORDS[decision.outcome]}.")
+    done = OUTCOME_WORDS[decision.outcome].format(
+        operation=request.operation if request is not None else "request"
+    )
+    return kit.note(f":white_check_mark: Request *{rid}* {done}.")

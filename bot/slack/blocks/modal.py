@@ -1,4 +1,5 @@
-"""The `/eni detach` form: its view, its inline field errors, and what is said when it fails."""
+"""The `/eni detach` (and `/eni attach`) form: its view, its inline field errors, and what is
+said when it fails."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any
 
-from bot.requests.commands import MAX_REASON_LENGTH, MAX_TAGS, Subcommand
+from bot.requests.commands import MAX_REASON_LENGTH, MAX_TAGS, Operation, Subcommand
 from bot.slack.blocks import kit
 from bot.slack.blocks.kit import Block, Message
 from bot.slack.blocks.text import channel
@@ -37,6 +38,8 @@ class FieldProblem(StrEnum):
     TAG_TWICE = "tag_twice"
     TOO_MANY_TAGS = "too_many_tags"
     ENIS_WITH_TAGS = "enis_with_tags"
+    ENI_MISSING_TO_ATTACH = "eni_missing_to_attach"  # an attach lists its ENIs
+    TAGS_NOT_FOR_ATTACH = "tags_not_for_attach"
     REASON_MISSING = "reason_missing"
     REASON_LONG = "reason_long"
 
@@ -62,6 +65,10 @@ FIELD_ERRORS: Mapping[FieldProblem, str] = {
     FieldProblem.TOO_MANY_TAGS: f"At most {MAX_TAGS} tags; narrow with an instance ID instead.",
     FieldProblem.ENIS_WITH_TAGS: (
         "Fill in ENI IDs or tags, not both: clear this field to detach exactly the listed ENIs."
+    ),
+    FieldProblem.ENI_MISSING_TO_ATTACH: "Enter the ENI IDs to attach (they start with eni-).",
+    FieldProblem.TAGS_NOT_FOR_ATTACH: (
+        "Tags select ENIs to detach; an attach lists its ENI IDs. Clear this field."
     ),
     FieldProblem.REASON_MISSING: "Give a reason; approvers read it before they decide.",
     FieldProblem.REASON_LONG: f"Keep the reason to {MAX_REASON_LENGTH} characters.",
@@ -97,13 +104,26 @@ def _text_input(field: ModalField, label: str, **element: Any) -> Block:
 
 
 def detach_modal(
-    *, allowed_regions: Sequence[str], default_region: str, channel_id: str
+    *,
+    allowed_regions: Sequence[str],
+    default_region: str,
+    channel_id: str,
+    operation: Operation = "detach",
 ) -> dict[str, Any]:
-    """The form: region (allowed ones only), ENI IDs, instance, tags, reason.
+    """The form: what to do (detach unless `operation` says attach), region (allowed ones
+    only), ENI IDs, instance, tags, reason.
 
     ENI IDs, instance and tags are each optional; together they say what to detach, as the
-    command's tokens do (the listener checks that they do).
+    command's tokens do (the listener checks that they do). An attach lists ENI IDs, and the
+    instance is where they go.
     """
+    operations = [kit.option("Detach ENIs", "detach"), kit.option("Attach ENIs", "attach")]
+    operation_select: Block = {
+        "type": "static_select",
+        "action_id": ModalField.OPERATION.value,
+        "options": operations,
+        "initial_option": operations[1] if operation == "attach" else operations[0],
+    }
     options = [kit.option(region, region) for region in list(allowed_regions)[: kit.OPTIONS_LIMIT]]
     region_select: Block = {
         "type": "static_select",
@@ -135,11 +155,17 @@ def detach_modal(
         "type": "modal",
         "callback_id": CallbackId.DETACH_MODAL.value,
         "private_metadata": modal_metadata(channel_id),
-        "title": kit.plain("Detach ENIs"),
+        "title": kit.plain("Detach or attach ENIs"),
         "submit": kit.plain("Check and request"),
         "close": kit.plain("Cancel"),
         "blocks": kit.view_blocks(
             [
+                {
+                    "type": "input",
+                    "block_id": ModalField.OPERATION.value,
+                    "label": kit.plain("What to do"),
+                    "element": operation_select,
+                },
                 {
                     "type": "input",
                     "block_id": ModalField.REGION.value,
@@ -158,16 +184,18 @@ def detach_modal(
                     **instance,
                     "optional": True,
                     "hint": kit.plain(
-                        "With ENI IDs, each must be attached to it (empty: each ENI's own). "
-                        "Alone: every secondary ENI of the instance."
+                        "Detach: with ENI IDs, each must be attached to it (empty: each ENI's "
+                        "own); alone, every secondary ENI of the instance. Attach: where the "
+                        "ENIs go (empty: where this bot last detached each from)."
                     ),
                 },
                 {
                     **tags,
                     "optional": True,
                     "hint": kit.plain(
-                        "Instead of ENI IDs: every attached secondary ENI with all these tags "
-                        "(key=value, separated by spaces), on the instance above if given."
+                        "Detach only, instead of ENI IDs: every attached secondary ENI with all "
+                        "these tags (key=value, separated by spaces), on the instance above if "
+                        "given."
                     ),
                 },
                 {**reason, "hint": kit.plain("Approvers read this before they decide.")},

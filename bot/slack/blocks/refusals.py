@@ -60,7 +60,7 @@ def _facts(command: DetachCommand, eni_id: str, facts: Mapping[str, Any]) -> dic
         "of_trunk": f" of trunk ENI {code(str(trunk))}" if trunk else "",
         "instance": code(str(facts.get("instance_id"))),
         "instance_status": code(str(facts.get("instance_status"))),
-        "with_region": code(f"/eni detach {eni_id} <region-id> <reason>"),
+        "with_region": code(f"/eni {command.operation} {eni_id} <region-id> <reason>"),
         "attach_usage": code("/eni attach <eni-id> <instance-id> <reason>"),
         "eni_vpc": code(str(facts.get("eni_vpc"))),
         "instance_vpc": code(str(facts.get("instance_vpc"))),
@@ -95,7 +95,7 @@ PREFLIGHT_WORDS: Mapping[Problem, tuple[str, str]] = {
     ),
     Problem.SERVICE_MANAGED: (
         "{eni} is managed by another Alibaba Cloud service.",
-        "Detach it through the service that owns it (for example its load balancer).",
+        "Manage it through the service that owns it (for example its load balancer).",
     ),
     Problem.NOT_ATTACHED: (
         "{eni} is not attached to any instance (it is {eni_status}).",
@@ -115,7 +115,8 @@ PREFLIGHT_WORDS: Mapping[Problem, tuple[str, str]] = {
     ),
     Problem.INSTANCE_STATE: (
         "Instance {instance} is {instance_status}.",
-        "ENIs can be detached only while the instance is Running or Stopped; try again then.",
+        "ENIs can be detached or attached only while the instance is Running or Stopped; try "
+        "again then.",
     ),
     # Attach (0.2).
     Problem.NOT_AVAILABLE: (
@@ -210,13 +211,18 @@ def _several(refused: Refused, links: Mapping[int, str]) -> Message:
     if len(problems) > _SHOWN_LINES:
         lines.append(f"… and {len(problems) - _SHOWN_LINES} more.")
     listed = len(refused.command.eni_ids)
+    verb, undone = refused.command.operation, refused.undo_of
+    whose = f"request *#{undone}* detached" if undone else "you listed"
     head = (
-        f":no_entry: {len(problems)} of the {listed} ENIs you listed cannot be detached, so "
+        f":no_entry: {len(problems)} of the {listed} ENIs {whose} cannot be {verb}ed, so "
         "nothing was requested:"
     )
     fix = (
-        "*How to fix:* fix each problem above, or leave those ENIs out of the command; a "
-        "request goes ahead only when every listed ENI can be detached."
+        f"*How to fix:* deal with each problem above, then `/eni reattach {undone}` again; or "
+        "put the others back with `/eni attach`."
+        if undone
+        else "*How to fix:* fix each problem above, or leave those ENIs out of the command; a "
+        f"request goes ahead only when every listed ENI can be {verb}ed."
     )
     return kit.message(
         kit.fallback(head),

@@ -115,6 +115,8 @@ def audit_line(event: RequestEvent) -> str:
         what = words.approval_history(who(event.actor), detail)
     elif event.kind == "ecs_trouble":
         what = words.ecs_trouble_history(detail)
+    elif event.kind == "undo":
+        what = f"Undo asked by {who(event.actor)}: request #{detail.get('undo_by', '?')}"
     else:
         what = words.history(_status_or_none(event.to_status), who(event.actor), detail)
     return f"{when(event.at)} · {what}"

@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.requests.models import DetachRequest
 from bot.requests.states import Status, TargetStatus
-from bot.slack.blocks import bulk, kit, words
+from bot.slack.blocks import bulk, kit, undo, words
 from bot.slack.blocks.kit import Message
 from bot.slack.blocks.text import who
 from bot.slack.ids import ActionId
@@ -25,6 +25,8 @@ def thread_reply(request: DetachRequest, payload: Mapping[str, Any]) -> Message:
     actor = who(str(payload.get("actor") or ""))
     if payload.get("eni_list"):
         return bulk.eni_list_reply(request)
+    if payload.get("undo_by"):
+        return undo.undo_thread_reply(payload)
     target = payload.get("target")
     if isinstance(target, Mapping):
         return bulk.target_reply(request, target)

@@ -23,6 +23,8 @@ __all__ = ["DETACH_FORMS", "PROBLEM_WORDS", "USAGE", "command_error", "help_mess
 
 USAGE: Mapping[Subcommand, str] = {
     Subcommand.DETACH: "/eni detach <eni-id>… [<instance-id>] [<region-id>] <reason>",
+    Subcommand.ATTACH: "/eni attach <eni-id>… [<instance-id>] [<region-id>] <reason>",
+    Subcommand.REATTACH: "/eni reattach <request-id>",
     Subcommand.STATUS: "/eni status <request-id | eni-id>",
     Subcommand.LIST: "/eni list [mine | pending | open]",
     Subcommand.CANCEL: "/eni cancel <request-id>",
@@ -60,11 +62,17 @@ def help_message() -> Message:
         "(on that instance only, when one is named). ENIs that cannot be detached are left "
         "out and listed on the card.",
         "`/eni detach` — the same, in a form.",
+        f"{usage(Subcommand.ATTACH)} — ask for Available ENIs to be attached to an instance "
+        "(approvers decide, as for a detach). No instance: each ENI goes back to the instance "
+        "this bot last detached it from. `/eni attach` alone opens the form.",
+        f"{usage(Subcommand.REATTACH)} — undo a finished detach request: one attach request "
+        "puts each ENI it detached back on its instance (its requester or an approver; the "
+        "Re-attach button on its last reply does the same).",
         f"{usage(Subcommand.STATUS)} — a request's state and full history.",
         f"{usage(Subcommand.LIST)} — requests, newest first (default: open ones).",
         f"{usage(Subcommand.CANCEL)} — withdraw a pending or approved request "
         "(its requester or an approver).",
-        f"{usage(Subcommand.RETRY)} — re-initiate a detach that is stuck (approvers).",
+        f"{usage(Subcommand.RETRY)} — re-initiate a detach or attach that is stuck (approvers).",
     ]
     return kit.message(
         "How to use /eni",
@@ -91,6 +99,13 @@ PROBLEM_WORDS: Mapping[CommandProblem, str] = {
     CommandProblem.NO_ENI: (
         "Name the ENIs to detach (IDs start with `eni-`), or an instance (`i-…`) for all its "
         "secondary ENIs, or tags (`tag:&lt;key&gt;=&lt;value&gt;`) they carry."
+    ),
+    CommandProblem.NO_ENI_TO_ATTACH: (
+        "Name the ENIs to attach (IDs start with `eni-`); an attach lists them one by one."
+    ),
+    CommandProblem.TAGS_NOT_FOR_ATTACH: (
+        "{typed}: an attach lists its ENI IDs; it does not select by tag. Name the ENIs "
+        "(`eni-…`) instead."
     ),
     CommandProblem.NOT_A_TAG: (
         "{typed} is not a tag selector; write it as `tag:&lt;key&gt;=&lt;value&gt;` with a key "

@@ -1,4 +1,4 @@
-"""Approve, reject and retry clicks: ack at once, then authorise at click time and decide.
+"""Approve, reject, retry and re-attach clicks: ack at once, then authorise at click time and act.
 
 Nothing in the payload is trusted but the clicking user's ID (Slack signs the request) and the
 request ID on the button (checked against the database). Approve and Reject are judged by the
@@ -24,7 +24,7 @@ from bot.slack.blocks import refusals
 from bot.slack.blocks.ephemeral import decision_reply
 from bot.slack.blocks.kit import Message
 from bot.slack.ids import ActionId
-from bot.slack.listeners.context import Surface, as_object, id_of, publish_home
+from bot.slack.listeners.context import Surface, as_object, id_of, publish_home, reattach
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,10 @@ def handle_click(
     def work() -> None:
         if request_id is None:
             tell(refusals.bad_button_value())
+            return
+        if action_id is ActionId.REATTACH:
+            # Its requester may undo a request too: who may is the use case's rule.
+            tell(reattach(surface, request_id, user_id=user_id))
             return
         if action_id is ActionId.RETRY and not surface.people.is_approver(user_id):
             tell(refusals.not_an_approver(request_id, action_id))

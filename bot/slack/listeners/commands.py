@@ -20,16 +20,18 @@ from bot.requests.commands import (
     DetachFormCommand,
     HelpCommand,
     ListCommand,
+    Operation,
     ParsedCommand,
+    ReattachCommand,
     RetryCommand,
     StatusCommand,
     parse_command,
 )
-from bot.slack.blocks import listing, modal, refusals, status, usage
+from bot.slack.blocks import listing, modal, refusals, status, undo, usage
 from bot.slack.blocks.ephemeral import checking, decision_reply
 from bot.slack.blocks.kit import Message
 from bot.slack.ids import COMMAND, ActionId
-from bot.slack.listeners.context import Surface, is_retry, request_detach
+from bot.slack.listeners.context import Surface, is_retry, reattach, request_detach
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +73,8 @@ def handle_command(
         return
     if isinstance(parsed, DetachCommand):
         ack(**checking(parsed).as_kwargs())
+    elif isinstance(parsed, ReattachCommand):
+        ack(**undo.checking_undo(parsed.request_id).as_kwargs())
     else:
         ack()
 
@@ -102,7 +106,8 @@ def _answer(
             surface, parsed, user_id=user_id, channel_id=channel_id, retried=retried
         )
     if isinstance(parsed, DetachFormCommand):
-        return _open_modal(surface, str(command.get("trigger_id") or ""), channel_id)
+        trigger_id = str(command.get("trigger_id") or "")
+        return _open_modal(surface, trigger_id, channel_id, parsed.operation)
     if isinstance(parsed, StatusCommand):
         return _status(surface, parsed)
     if isinstance(parsed, ListCommand):
@@ -111,15 +116,20 @@ def _answer(
         return _cancel(surface, parsed.request_id, user_id=user_id)
     if isinstance(parsed, RetryCommand):
         return _retry(surface, parsed.request_id, user_id=user_id)
+    if isinstance(parsed, ReattachCommand):
+        return reattach(surface, parsed.request_id, user_id=user_id, retried=retried)
     return usage.help_message()
 
 
-def _open_modal(surface: Surface, trigger_id: str, channel_id: str) -> Message | None:
+def _open_modal(
+    surface: Surface, trigger_id: str, channel_id: str, operation: Operation
+) -> Message | None:
     settings = surface.runtime.settings
     view = modal.detach_modal(
         allowed_regions=settings.allowed_regions,
         default_region=settings.default_region,
         channel_id=channel_id,
+        operation=operation,
     )
     try:
         surface.runtime.slack.views_open(trigger_id=trigger_id, view=view)

@@ -13,14 +13,15 @@ from slack_sdk.errors import SlackClientError
 from bot.observability.context import request_context
 from bot.policy import Refused as PolicyRefused
 from bot.regions import PUBLIC_REGIONS
-from bot.requests import queries
+from bot.requests import queries, use_cases
 from bot.requests.commands import DetachCommand
 from bot.requests.preflight import Refused
 from bot.requests.states import Status
+from bot.requests.undo import UndoRefused
 from bot.runtime import Runtime
 from bot.slack import preflight
 from bot.slack.auth import People
-from bot.slack.blocks import ephemeral, home, policy, refusals
+from bot.slack.blocks import ephemeral, home, policy, refusals, undo
 from bot.slack.blocks.kit import Message
 
 log = logging.getLogger(__name__)
@@ -126,6 +127,34 @@ def request_detach(
     if outcome.state is Status.APPROVED:
         surface.ring_executor()  # its rule approved it (auto_approve)
     return ephemeral.request_accepted(outcome)
+
+
+def reattach(surface: Surface, request_id: int, *, user_id: str, retried: bool = False) -> Message:
+    """Undo a detach request (the button, `/eni reattach`); the reply for the person who asked.
+
+    Who may is the domain's rule (its requester or an approver), so no requester check here.
+    """
+    runtime = surface.runtime
+    outcome = use_cases.reattach(
+        runtime.sessions,
+        runtime.ecs,
+        request_id=request_id,
+        actor_id=user_id,
+        actor_is_approver=surface.people.is_approver(user_id),
+        allowed_regions=runtime.settings.allowed_regions,
+        policy=runtime.policy,
+        approval=runtime.approval_policy(),
+        clock=runtime.clock,
+    )
+    if isinstance(outcome, UndoRefused):
+        return undo.undo_refused(outcome)
+    if isinstance(outcome, PolicyRefused):
+        return policy.policy_refusal(outcome)
+    if isinstance(outcome, Refused):
+        return _refusal(surface, outcome, user_id=user_id, retried=retried)
+    log.info("request %s undone by request %s (%s)", request_id, outcome.id, user_id)
+    surface.ring_outbox()
+    return undo.undo_accepted(outcome)
 
 
 def _refusal(surface: Surface, refused: Refused, *, user_id: str, retried: bool) -> Message:

@@ -1,4 +1,5 @@
-"""The detach modal's submission: format errors inline at once, pre-flight after the ack.
+"""The detach (or attach) modal's submission: format errors inline at once, pre-flight after
+the ack.
 
 Slack closes the modal on an empty ack; what pre-flight finds goes to the user as an ephemeral in
 the channel the command came from (carried in `private_metadata`).
@@ -68,6 +69,7 @@ def validate(
     values: Mapping[str, str], *, allowed_regions: list[str], default_region: str
 ) -> DetachCommand | dict[str, str]:
     """The command, or the errors per block ID for `response_action: errors`."""
+    attach = values.get(ModalField.OPERATION.value, "") == "attach"  # else detach, the default
     region = values.get(ModalField.REGION.value, "").strip()
     enis = split_list(values.get(ModalField.ENI.value, ""))
     instance = values.get(ModalField.INSTANCE.value, "").strip()
@@ -81,11 +83,15 @@ def validate(
     bad = next((e for e in enis if not is_eni_id(e)), None)
     if bad is not None:
         errors[ModalField.ENI.value] = field_error(FieldProblem.ENI_SHAPE, bad)
+    elif attach and not enis:
+        errors[ModalField.ENI.value] = FIELD_ERRORS[FieldProblem.ENI_MISSING_TO_ATTACH]
     elif not (enis or instance or tags or tag_problem):
         errors[ModalField.ENI.value] = FIELD_ERRORS[FieldProblem.ENI_MISSING]
     if instance and not is_instance_id(instance):
         errors[ModalField.INSTANCE.value] = FIELD_ERRORS[FieldProblem.INSTANCE_SHAPE]
-    if tag_problem is not None:
+    if attach and (tags or tag_problem):
+        errors[ModalField.SELECTOR.value] = FIELD_ERRORS[FieldProblem.TAGS_NOT_FOR_ATTACH]
+    elif tag_problem is not None:
         errors[ModalField.SELECTOR.value] = tag_problem
     elif enis and tags:
         errors[ModalField.SELECTOR.value] = FIELD_ERRORS[FieldProblem.ENIS_WITH_TAGS]
@@ -96,6 +102,7 @@ def validate(
     if errors:
         return errors
     return DetachCommand(
+        operation="attach" if attach else "detach",
         eni_ids=tuple(dict.fromkeys(enis)),  # a repeated ID counts once
         instance_id=instance or None,
         tags=tags,

@@ -32,7 +32,7 @@ def test_every_outcome_names_the_request(outcome: Outcome) -> None:
     if outcome is Outcome.RECORDED:
         assert "1 of 2; waiting for another approver" in said
     elif outcome is not Outcome.REFUSED:
-        assert OUTCOME_WORDS[outcome] in said
+        assert OUTCOME_WORDS[outcome].format(operation="detach") in said
 
 
 def test_a_refused_decision_without_a_reason_reads_as_no_longer_pending() -> None:

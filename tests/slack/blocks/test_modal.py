@@ -37,7 +37,10 @@ def test_the_form_has_every_field_and_carries_the_channel() -> None:
     assert limit_problems(blocks, max_blocks=100) == []
     assert [b["block_id"] for b in blocks] == [f.value for f in ModalField]
     assert [b["element"]["action_id"] for b in blocks] == [f.value for f in ModalField]
-    region, enis, instance, tags, reason = blocks
+    operation, region, enis, instance, tags, reason = blocks
+    # Detach unless asked otherwise; attach is the other choice.
+    assert [o["value"] for o in operation["element"]["options"]] == ["detach", "attach"]
+    assert operation["element"]["initial_option"]["value"] == "detach"
     assert [o["value"] for o in region["element"]["options"]] == ["cn-beijing", "cn-hangzhou"]
     assert region["element"]["initial_option"]["value"] == "cn-hangzhou"
     # Several ENIs, one per line; each of ENIs, instance and tags may be left empty.
@@ -46,6 +49,19 @@ def test_the_form_has_every_field_and_carries_the_channel() -> None:
     assert enis["optional"] is instance["optional"] is tags["optional"] is True
     assert "optional" not in reason
     assert reason["element"]["max_length"] == MAX_REASON_LENGTH
+
+
+def test_the_form_opened_by_eni_attach_starts_on_attach() -> None:
+    view = detach_modal(
+        allowed_regions=["cn-hangzhou"],
+        default_region="cn-hangzhou",
+        channel_id=CHANNEL,
+        operation="attach",
+    )
+    operation = view["blocks"][0]
+    assert operation["block_id"] == ModalField.OPERATION.value
+    assert operation["element"]["initial_option"]["value"] == "attach"
+    assert len(view["title"]["text"]) <= 24  # Slack's limit for a modal's title
 
 
 def test_field_errors_echo_the_bad_word_cut_short() -> None:
@@ -59,7 +75,7 @@ def test_field_errors_echo_the_bad_word_cut_short() -> None:
 def test_a_default_region_that_is_not_allowed_is_not_preselected_and_options_fit() -> None:
     regions = [f"r-{n}" for n in range(300)]
     view = detach_modal(allowed_regions=regions, default_region="cn-hangzhou", channel_id=CHANNEL)
-    select = view["blocks"][0]["element"]
+    (select,) = [b["element"] for b in view["blocks"] if b["block_id"] == ModalField.REGION.value]
     assert "initial_option" not in select
     assert len(select["options"]) == 100
 

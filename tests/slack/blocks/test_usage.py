@@ -38,6 +38,11 @@ EXAMPLES: dict[CommandProblem, tuple[str, str]] = {
     CommandProblem.NOT_AN_INSTANCE_ID: (f"detach {ENI} i-? r", "`i-?` is not an instance ID"),
     CommandProblem.UNKNOWN_REGION: (f"detach {ENI} cn-hangzou r", "such as `cn-hangzhou`"),
     CommandProblem.NO_ENI: ("detach just because", "Name the ENIs to detach"),
+    CommandProblem.NO_ENI_TO_ATTACH: ("attach i-bp1aaaaaa put it back", "Name the ENIs to attach"),
+    CommandProblem.TAGS_NOT_FOR_ATTACH: (
+        f"attach {ENI} tag:a=1 r",
+        "`tag:a=1`: an attach lists its ENI IDs; it does not select by tag",
+    ),
     CommandProblem.NOT_A_TAG: ("detach tag:app r", "`tag:app` is not a tag selector"),
     CommandProblem.TAG_TWICE: ("detach tag:a=1 tag:a=2 r", "name one tag key twice"),
     CommandProblem.TOO_MANY_TAGS: (
