@@ -25,7 +25,7 @@ from sqlalchemy import insert  # noqa: E402
 from bot import db  # noqa: E402
 from bot.ecs.client import EcsClient  # noqa: E402
 from bot.ecs.credentials import StaticCredentials  # noqa: E402
-from bot.requests.models import DetachRequest  # noqa: E402
+from bot.requests.models import DetachRequest, RequestTarget  # noqa: E402
 from bot.requests.schemas import Policy  # noqa: E402
 from bot.workers.poller import Poller, PollerConfig  # noqa: E402
 
@@ -68,25 +68,42 @@ def describe_calls(url: str) -> int:
 
 
 def seed(url: str, count: int) -> None:
-    """`count` requests already detaching, due for a poll now."""
+    """`count` one-ENI requests already detaching, their targets in flight and due for a poll."""
     engine = db.make_engine(url)
     now = db.utcnow()
-    rows = [
+    requests = [
         {
+            "id": n + 1,
+            "operation": "detach",
             "region": REGION,
-            "eni_id": eni_id(n),
-            "instance_id": instance_id(n),
             "requester_id": "U0REQUESTER",
             "channel_id": CHANNEL,
             "reason": "bench",
             "status": "detaching",
             "approvals_needed": 1,
             "expires_at": now,
+            "left_out": [],
+            "rule": {},
+            "created_at": now,
+            "updated_at": now,
+        }
+        for n in range(count)
+    ]
+    targets = [
+        {
+            "request_id": n + 1,
+            "position": 0,
+            "region": REGION,
+            "operation": "detach",
+            "eni_id": eni_id(n),
+            "instance_id": instance_id(n),
+            "status": "in_flight",
             "eni_snapshot": {},
             "attempts": 1,
             "poll_count": 0,
             "ecs_trouble_reported": False,
-            "detach_sent_at": now,
+            "eni_status": "Detaching",
+            "sent_at": now,
             "next_poll_at": now - timedelta(seconds=1),
             "created_at": now,
             "updated_at": now,
@@ -94,7 +111,8 @@ def seed(url: str, count: int) -> None:
         for n in range(count)
     ]
     with db.transaction(db.session_factory(engine)) as s:
-        s.execute(insert(DetachRequest), rows)
+        s.execute(insert(DetachRequest), requests)
+        s.execute(insert(RequestTarget), targets)
     engine.dispose()
 
 
