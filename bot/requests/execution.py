@@ -60,8 +60,10 @@ def start_execution(
     policy: Policy,
     now: datetime,
     lease_seconds: float | None = None,
+    request_id: int | None = None,
 ) -> RequestTarget | None:
-    """queued → sending for a target this worker has leased; its request follows (approved →
+    """queued → sending for a target this worker has leased (of `request_id`, when the caller
+    knows it: one read less); its request follows (approved →
     executing: the card shows it, no reply).
 
     Returns the target as it now stands (None when the move was lost, or when its request has
@@ -69,11 +71,13 @@ def start_execution(
     the same UPDATE. The place is counted under the request's lock, so two executors starting
     two targets of one request at once cannot both take the last place.
     """
-    current = target_store.get_target(db, target_id)
-    if current is None:
-        return None
-    repository.lock_status(db, current.request_id)
-    if target_store.in_transition(db, current.request_id) >= policy.bulk_concurrency:
+    if request_id is None:
+        current = target_store.get_target(db, target_id)
+        if current is None:
+            return None
+        request_id = current.request_id
+    repository.lock_status(db, request_id)
+    if target_store.in_transition(db, request_id) >= policy.bulk_concurrency:
         release(db, target_id=target_id, owner=owner, retry_at=now)
         return None
     values = (

@@ -93,6 +93,7 @@ class ExecutionSteps:
             return start_execution(
                 s,
                 target_id=target.id,
+                request_id=target.request_id,
                 owner=self._owner,
                 policy=self._policy,
                 now=self._now(),

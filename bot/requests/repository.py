@@ -47,18 +47,16 @@ def get(db: Session, request_id: int, *, for_update: bool = False) -> DetachRequ
     return db.scalars(stmt.execution_options(populate_existing=True)).one_or_none()
 
 
-def lock_status(db: Session, request_id: int) -> Status | None:
-    """The request's status, its row locked until commit (PostgreSQL; SQLite's write lock is
-    taken at BEGIN). None when there is no such request."""
-    stmt = select(DetachRequest.status).where(DetachRequest.id == request_id).with_for_update()
-    found = db.scalar(stmt)
-    return Status(found) if found is not None else None
-
-
-def operation_of(db: Session, request_id: int) -> str:
-    """What the request does ("detach", "attach")."""
-    found = db.scalar(select(DetachRequest.operation).where(DetachRequest.id == request_id))
-    return str(found or "detach")
+def lock_status(db: Session, request_id: int) -> tuple[Status, str] | None:
+    """The request's status and operation, its row locked until commit (PostgreSQL; SQLite's
+    write lock is taken at BEGIN). None when there is no such request."""
+    stmt = (
+        select(DetachRequest.status, DetachRequest.operation)
+        .where(DetachRequest.id == request_id)
+        .with_for_update()
+    )
+    found = db.execute(stmt).first()
+    return (Status(found.status), str(found.operation)) if found is not None else None
 
 
 def find_open_for_eni(db: Session, eni_id: str) -> DetachRequest | None:

@@ -85,14 +85,15 @@ def roll_up(
     two transactions cannot both read the other as still in flight; SQLite's write lock, taken
     at BEGIN, does the same.
     """
-    current = repository.lock_status(db, request_id)
-    if current is None:
+    locked = repository.lock_status(db, request_id)
+    if locked is None:
         return None
+    current, operation = locked
     statuses = target_store.target_statuses(db, request_id)
     several = len(statuses) > 1
     if several and target is not None:
         _audit_target(db, target, actor=actor, now=now, detail=detail)
-    wanted = roll_up_status(current, statuses, repository.operation_of(db, request_id))
+    wanted = roll_up_status(current, statuses, operation)
     if wanted is current:
         if several and target is not None:
             _progress(db, request_id, now=now)
