@@ -186,32 +186,8 @@ def decide(
             f"ENI {marks.eni_id} is {eni.status_raw or eni.status.value}; only an InUse or "
             "Detaching ENI can be detached.",
         )
-    if instance is None:
-        return Action(
-            Next.FAIL,
-            "WorldChanged",
-            f"Instance {marks.instance_id} no longer exists in {marks.region}.",
-        )
-    if instance.status not in DETACHABLE_INSTANCE_STATES:
-        return Action(
-            Next.BUSY,
-            "InvalidOperation.InvalidEcsState",
-            f"Instance {marks.instance_id} is {instance.status_raw or instance.status.value}; "
-            "waiting for it to be Running or Stopped.",
-        )
-    spent = marks.busy_since is not None and (now - marks.busy_since).total_seconds() >= busy_budget
-    if spent and marks.maybe_applied_at is not None:
-        # Detaches that went unanswered for the whole budget: stop sending more. (A world that
-        # is ready after a long wait is still sent its first Detach.)
-        assert marks.busy_since is not None
-        return Action(
-            Next.FAIL,
-            marks.last_code or "Busy",
-            marks.last_message or f"ECS stayed busy for {marks.eni_id} past the wait budget.",
-            facts={"busy_for_seconds": round((now - marks.busy_since).total_seconds())},
-        )
     # InUse, or Detaching on a stuck retry (re-sending is what unsticks it).
-    return Action(Next.SEND)
+    return _send_when_ready(marks, instance, now=now, busy_budget=busy_budget)
 
 
 # ---------------------------------------------------------------------------- attach (0.2)
@@ -295,6 +271,14 @@ def decide_attach(
             f"ENI {marks.eni_id} is {eni.status_raw or eni.status.value}; only an Available ENI "
             "can be attached.",
         )
+    return _send_when_ready(marks, instance, now=now, busy_budget=busy_budget)
+
+
+def _send_when_ready(
+    marks: Marks, instance: Instance | None, *, now: datetime, busy_budget: float
+) -> Action:
+    """The last checks before a call, the same for a detach and an attach: the instance is
+    there and Running or Stopped, and calls that went unanswered have not used up the budget."""
     if instance is None:
         return Action(
             Next.FAIL,
@@ -310,6 +294,8 @@ def decide_attach(
         )
     spent = marks.busy_since is not None and (now - marks.busy_since).total_seconds() >= busy_budget
     if spent and marks.maybe_applied_at is not None:
+        # Calls that went unanswered for the whole budget: stop sending more. (A world that is
+        # ready after a long wait is still sent its first call.)
         assert marks.busy_since is not None
         return Action(
             Next.FAIL,

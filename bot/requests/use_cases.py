@@ -64,34 +64,7 @@ def request_detach(
     )
     if isinstance(checked, preflight.Refused):
         return checked
-    now = clock()
-    governed = governing.govern(approval, checked.new, now=now)
-    if isinstance(governed, Refused):
-        log.info(
-            "request refused by policy: %s",
-            "; ".join(f"{r.kind.value} {r.name or '-'}" for r in governed.refusals),
-        )
-        return governed
-    try:
-        with db.transaction(sessions) as session:
-            request = decisions.submit(
-                session, new=checked.new, policy=policy, now=now, governed=governed
-            )
-    except OpenRequestExistsError as exc:
-        # Another delivery (or person) got there between the check and the insert.
-        held = exc.existing
-        problem = preflight.EniProblem(held.eni_id, Problem.OPEN_REQUEST, existing=held)
-        return preflight.Refused(Problem.OPEN_REQUEST, command, existing=held, problems=(problem,))
-    log.info(
-        "request %s stored enis=%d first=%s region=%s requester=%s rule=%s",
-        request.id,
-        len(request.targets),
-        request.target.eni_id,
-        request.region,
-        requester_id,
-        governed.rule,
-    )
-    return request
+    return _store(sessions, checked.new, command, policy=policy, approval=approval, clock=clock)
 
 
 def request_attach(
@@ -119,9 +92,7 @@ def request_attach(
     )
     if isinstance(checked, preflight.Refused):
         return checked
-    return _store_attach(
-        sessions, checked.new, command, policy=policy, approval=approval, clock=clock
-    )
+    return _store(sessions, checked.new, command, policy=policy, approval=approval, clock=clock)
 
 
 def reattach(
@@ -167,7 +138,7 @@ def reattach(
     def then(session: Session, request: DetachRequest) -> None:
         undo.announce(session, old_id=request_id, new=request, actor_id=actor_id, now=clock())
 
-    return _store_attach(
+    return _store(
         sessions,
         checked.new,
         planned.command,
@@ -178,7 +149,7 @@ def reattach(
     )
 
 
-def _store_attach(
+def _store(
     sessions: sessionmaker[Session],
     new: NewRequest,
     command: DetachCommand,
@@ -188,11 +159,16 @@ def _store_attach(
     clock: Clock,
     then: Callable[[Session, DetachRequest], None] | None = None,
 ) -> DetachRequest | preflight.Refused | Refused:
-    """The policy, then store a pre-flighted attach request (and what `then` adds) in one
-    transaction."""
+    """The policy, then store a pre-flighted request (and what `then` adds) in one
+    transaction; or why nothing was stored (the policy's deny, no rule, a freeze; or another
+    request that took an ENI between the check and the insert)."""
     now = clock()
     governed = governing.govern(approval, new, now=now)
     if isinstance(governed, Refused):
+        log.info(
+            "request refused by policy: %s",
+            "; ".join(f"{r.kind.value} {r.name or '-'}" for r in governed.refusals),
+        )
         return governed
     try:
         with db.transaction(sessions) as session:
@@ -207,12 +183,14 @@ def _store_attach(
             Problem.OPEN_REQUEST, command, existing=held, problems=(problem,), undo_of=new.undo_of
         )
     log.info(
-        "attach request %s stored enis=%d first=%s region=%s requester=%s undo_of=%s",
+        "%s request %s stored enis=%d first=%s region=%s requester=%s rule=%s undo_of=%s",
+        new.operation,
         request.id,
         len(request.targets),
         request.target.eni_id,
         request.region,
         new.requester_id,
+        governed.rule,
         new.undo_of,
     )
     return request
