@@ -16,6 +16,9 @@ EXPECTED_OUTPUT = {
     "'/eni help' | make run": "How to use",
     "'click approve 1' | make run": "Available",
     "console --demo": "Available",
+    "'click reattach 1'": "Attached: `eni-bp1d7r2k9m4x6c3v5n` is InUse",
+    "the move is called off": "Attached: `eni-bp1d7r2k9m4x6c3v5n` is InUse",
+    "spare for web-1": "EniPerInstanceLimitExceeded",
     "db upgrade": "database at head",
     "policy check examples/policy.yml": "5 rules, 1 freeze, OK",
 }

@@ -132,6 +132,25 @@ STEPS: list[tuple[str, list[Line]]] = [
         ],
     ),
     (
+        "A detach can be undone. The reply that finished request #1 carries a Re-attach (undo) "
+        "button; its requester or an approver may press it (`/eni reattach 1` does the same). "
+        "@lead2, who approved it, presses it: the bot checks the ENI is still Available and "
+        "posts a new card, an attach request putting it back on the instance it came from. "
+        "The new card names #1, and #1's thread names the new request.",
+        ["as @lead2", lambda t: f"click reattach {t.request(APP)}"],
+    ),
+    (
+        "An undo needs approval like any request, and @lead2 asked for this one, so @lead "
+        "approves. The workers send AttachNetworkInterface; the thread says Attaching, then "
+        "Attached once ECS shows the ENI InUse on that instance. `world` shows web-1-app back "
+        "on web-1.",
+        [
+            "as @lead",
+            lambda t: f"click approve {t.request(APP)}",
+            "world cn-hangzhou",
+        ],
+    ),
+    (
         "That was the tour. Run `eni-bot console` (or `make run`) to type your own lines: "
         "`help` lists them, `world` shows IDs and tags to copy, `fault …` makes ECS misbehave.",
         [],

@@ -6,6 +6,7 @@ prompt, scripts and the demo.
     /eni …                         the slash command, sent as the current user
     as @lead | as lead | as U…     switch the current user
     click approve|reject|retry N   press that button on request N's card (or its thread)
+    click reattach N               press Re-attach (undo) on finished detach N's last reply
     home                           open the bot's App Home tab as the current user
     world [REGION]                 the simulator's instances and ENIs, their states and tags
     policy [REGION]                which approval-policy rule covers each ENI
@@ -76,6 +77,7 @@ class ClickAction(StrEnum):
     APPROVE = "approve"
     REJECT = "reject"
     RETRY = "retry"
+    REATTACH = "reattach"  # the undo button on a finished detach request's last reply
 
 
 @dataclass(frozen=True)
@@ -202,7 +204,7 @@ def _parse_as(args: list[str]) -> SwitchUserCommand:
 
 
 def _parse_click(args: list[str]) -> ClickCommand:
-    usage = "usage: click approve|reject|retry N  (N: the request number on the card)"
+    usage = "usage: click approve|reject|retry|reattach N  (N: the request number on the card)"
     if len(args) != 2:
         raise ParseError(usage)
     try:

@@ -61,6 +61,15 @@ _BUTTON = {
     ClickAction.APPROVE: ActionId.APPROVE,
     ClickAction.REJECT: ActionId.REJECT,
     ClickAction.RETRY: ActionId.RETRY,
+    ClickAction.REATTACH: ActionId.REATTACH,
+}
+# Buttons only a thread reply carries (the App Home has no stand-in), and when one shows up.
+_THREAD_ONLY = (ClickAction.RETRY, ClickAction.REATTACH)
+_WHEN_SHOWN = {
+    ActionId.RETRY: "Retry button for request #{n}: it shows up in the thread only when a "
+    "request is stuck",
+    ActionId.REATTACH: "Re-attach button for request #{n}: it shows up on the last reply of a "
+    "detach request that finished with at least one ENI detached",
 }
 
 HELP = [
@@ -72,10 +81,16 @@ HELP = [
     "                                     every secondary ENI of that instance",
     "  /eni detach tag:KEY=VALUE … [INSTANCE] [REGION] [reason …]",
     "                                     every attached secondary ENI with all those tags",
+    "  /eni attach ENI [ENI …] [INSTANCE] [REGION] [reason …]",
+    "                                     ask to attach Available ENIs (INSTANCE: by default",
+    "                                     the one the bot last detached each ENI from)",
+    "  /eni reattach N                    undo detach request N: one attach request puts its",
+    "                                     ENIs back on their instances",
     "  /eni status N | /eni list | /eni cancel N | /eni retry N",
     "  as @lead                           type as someone else (as U… works for any ID)",
     "  click approve N | click reject N   press a button on request N's card",
     "  click retry N                      press Retry on a stuck request's thread message",
+    "  click reattach N                   press Re-attach (undo) on finished detach N's last reply",
     "  home                               open the bot's App Home tab",
     "  world [REGION]                     the simulated cloud: instances, ENIs and their tags",
     "  policy [REGION]                    which approval-policy rule covers each ENI",
@@ -258,7 +273,7 @@ class Session:
         except CommandError:
             # A card posted by an earlier session (--db) is not in this stand-in's channel;
             # the App Home lists pending requests with the same buttons.
-            if action is ClickAction.RETRY or not self._click_on_home(action_id, request_id):
+            if action in _THREAD_ONLY or not self._click_on_home(action_id, request_id):
                 raise
             return
         sender = self.parts.sender
@@ -360,11 +375,8 @@ class Session:
                 if button.get("action_id") == action_id and button.get("value") == str(request_id):
                     return message
         word = action_id.value.removesuffix("_request").capitalize()
-        if action_id is ActionId.RETRY:
-            raise CommandError(
-                f"no Retry button for request #{request_id}: it shows up in the thread only "
-                "when a request is stuck"
-            )
+        if action_id in _WHEN_SHOWN:
+            raise CommandError("no " + _WHEN_SHOWN[action_id].format(n=request_id))
         raise CommandError(
             f"no {word} button for request #{request_id} in #eni-ops "
             "(unknown request, or already decided: decided cards lose their buttons)"

@@ -2,9 +2,9 @@
 
 The bot is asynchronous (ack first, pre-flight and replies after; workers on their own clocks),
 so "done" is observed, never assumed: the database has no unsent outbox rows and no request the
-workers still own (approved, executing, detaching, or pending past its expiry), no ECS call is in
-progress, and neither simulator has seen a call for a short quiet spell. Pending and stuck are
-resting states: they wait for a person, so a script goes on.
+workers still own (approved, executing, detaching, attaching, or pending past its expiry), no ECS
+call is in progress, and neither simulator has seen a call for a short quiet spell. Pending and
+stuck are resting states: they wait for a person, so a script goes on.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import db
 from bot.outbox.models import OutboxMessage
 from bot.requests.models import DetachRequest
-from bot.requests.states import Status
+from bot.requests.states import IN_FLIGHT, Status
 from bot.sim.ecs.auth import WireRequest
 from bot.sim.ecs.render import Reply
 from bot.sim.ecs.service import EcsService
@@ -34,8 +34,10 @@ __all__ = ["Activity", "CountingEcsService", "CountingExecutor", "Settler", "bus
 P = ParamSpec("P")
 T = TypeVar("T")
 
-# Statuses the workers move on without anyone's help.
-_WORKING = (Status.APPROVED.value, Status.EXECUTING.value, Status.DETACHING.value)
+# Statuses the workers move on without anyone's help: what they own, less stuck (which waits
+# for a person), plus approved (the executor's to pick up). Derived, so a new in-flight status
+# (0.2's attaching) is waited for without touching the console.
+_WORKING = tuple(sorted(s.value for s in (IN_FLIGHT - {Status.STUCK}) | {Status.APPROVED}))
 _POLL = 0.05
 
 

@@ -32,6 +32,12 @@ def _eni(name: str) -> str:
 
 
 APP_ENI = _eni("web-1-app")
+APP_INSTANCE = next(  # where web-1-app starts, and where the demo's undo puts it back
+    e.instance_id
+    for r in demo_world().regions
+    for e in demo_world().network_interfaces(r)
+    if e.eni_id == APP_ENI
+)
 EGRESS_ENI = _eni("tiny-proxy-egress")
 REPORTS = {name: _eni(name) for name in ("reports-api", "reports-worker", "reports-export")}
 REPORTS_ALB = _eni("reports-alb")  # tagged app=reports too, but service-managed
@@ -157,6 +163,14 @@ def test_a_click_on_a_button_that_is_not_there_fails_the_line() -> None:
     assert "no Approve button for request #7" in out
 
 
+def test_a_reattach_click_before_the_detach_finished_says_when_the_button_shows_up() -> None:
+    code, out = _run(f"/eni detach {APP_ENI} first\nclick reattach 1\n")
+    assert code == 1
+    assert "no Re-attach button for request #1" in out, out
+    assert "finished with at least one ENI detached" in out, out
+    assert "App Home" not in out, out  # the undo button is only ever on a thread reply
+
+
 def test_quit_ends_the_script() -> None:
     code, out = _run("quit\n/eni help\n")
     assert code == 0
@@ -186,7 +200,7 @@ def test_a_tag_that_world_shows_selects_those_enis_and_the_card_lists_what_is_le
 
 
 @pytest.mark.slow
-def test_the_demo_exits_0_and_shows_available_a_failure_a_retry_and_a_bulk_request() -> None:
+def test_the_demo_shows_available_a_failure_a_retry_a_bulk_request_and_an_undo() -> None:
     code, out = _run("", demo=True)
     assert code == 0, out
     assert "cannot approve your own" in out, out
@@ -199,6 +213,7 @@ def test_the_demo_exits_0_and_shows_available_a_failure_a_retry_and_a_bulk_reque
     # Polling a stuck ENI is steady ECS traffic; it must not hold a line until its deadline.
     assert "still going on" not in out, out
     _the_demos_bulk_request_is_one_card_and_a_readable_thread(out)
+    _the_demos_undo_puts_the_eni_back_on_its_instance(out)
 
 
 def _the_demos_bulk_request_is_one_card_and_a_readable_thread(out: str) -> None:
@@ -223,6 +238,28 @@ def _the_demos_bulk_request_is_one_card_and_a_readable_thread(out: str) -> None:
     status = "\n".join(_message(out, "(only @lead sees this) *Request #4*"))
     assert all(eni in status for eni in REPORTS.values()), status
     assert status.count("ECS request ID") >= 3, status
+
+
+def _the_demos_undo_puts_the_eni_back_on_its_instance(out: str) -> None:
+    """Request 5: @lead2 presses Re-attach on #1's finishing reply; @lead approves the attach."""
+    finishing = _message(out, "↳ #1 thread · 🟢 Available")
+    assert "[Re-attach (undo) (reattach_request:1)]" in "\n".join(finishing), finishing
+    assert "@lead2 › click reattach 1" in out, out
+    card = _card(out, 5)
+    assert "ENI attach request #5" in card and APP_ENI in card and APP_INSTANCE in card, card
+    assert "Undoes request *#1*" in card, card  # the new card names the old request
+    assert "Requested by*\n│   @lead2" in card, card
+    assert any("#5" in line for line in _thread_lines(out, 1)), out  # and the old thread the new
+    assert "@lead › click approve 5" in out, out
+    thread = _thread_lines(out, 5)
+    assert any("Attaching" in line for line in thread), thread
+    assert "Attached" in thread[-1] and APP_INSTANCE in thread[-1], thread
+    # `world` afterwards: web-1-app is InUse again, listed under the instance it came from.
+    world = out.rsplit("@lead › world cn-hangzhou", 1)[1].split("── ", 1)[0].splitlines()
+    shown = next(n for n, line in enumerate(world) if APP_ENI in line)
+    assert "InUse" in world[shown], world
+    owner = next(line for line in reversed(world[:shown]) if line.startswith("  i-"))
+    assert owner.split()[0] == APP_INSTANCE, world
 
 
 def test_eni_bot_console_reads_a_piped_script_and_exits_0() -> None:

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from bot.console.settle import Activity, CountingExecutor
+import pytest
+from sqlalchemy import update
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import db
+from bot.console.settle import Activity, CountingExecutor, busy_work
+from bot.outbox.models import OutboxMessage
+from bot.requests.models import DetachRequest
 from bot.sim.slack.records import RecordedCall
 
+from support import store
 from support.clock import Clock
 
 
@@ -55,3 +63,29 @@ def test_the_counting_executor_reports_work_until_the_function_returns() -> None
     assert activity.quiet_for() == 0.0  # just finished
     clock.advance(1)
     assert activity.quiet_for() == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "busy"),
+    [
+        ("approved", True),
+        ("executing", True),
+        ("detaching", True),
+        ("attaching", True),  # 0.2: an attach request's polls are the workers' too
+        ("pending", False),  # waits for a person
+        ("stuck", False),
+        ("attached", False),
+    ],
+)
+def test_a_script_waits_for_requests_the_workers_move_on_their_own(
+    sqlite_sessions: sessionmaker[Session], status: str, busy: bool
+) -> None:
+    request = store.submit(sqlite_sessions, now=db.utcnow())
+    with db.transaction(sqlite_sessions) as session:
+        session.execute(
+            update(DetachRequest).where(DetachRequest.id == request.id).values(status=status)
+        )
+        session.execute(update(OutboxMessage).values(sent_at=db.utcnow()))
+    said = busy_work(sqlite_sessions)
+    assert (said == f"request #{request.id} is {status}") is busy, said
+    assert (said is None) is not busy, said
