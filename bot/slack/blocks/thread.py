@@ -42,7 +42,9 @@ def thread_reply(request: DetachRequest, payload: Mapping[str, Any]) -> Message:
     text = words.reply(request, status, actor, detail)
     if status is Status.STUCK:
         rid = str(request.id)
-        retry = kit.button("Re-initiate detach", ActionId.RETRY.value, rid, style="primary")
+        retry = kit.button(
+            f"Re-initiate {request.operation}", ActionId.RETRY.value, rid, style="primary"
+        )
         return kit.note(text, kit.actions(f"retry:{rid}", retry))
     if status in (Status.DETACHED, Status.FAILED):
         return _with_undo(request, kit.note(text))
