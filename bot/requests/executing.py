@@ -178,7 +178,7 @@ class TargetExecution:
         eni = live.eni
         answer = unknown or refusal
         op = OPERATIONS[fresh.operation]
-        if op.took_effect(eni, fresh):
+        if eni is not None and op.took_effect(eni, fresh):
             steps.reconciled(fresh, (answer.request_id if answer else None) or fresh.ecs_request_id)
         elif refusal is not None and refusal.reaction is Reaction.RETRY_LATER:
             steps.busy(fresh, refusal.code, refusal.message, refusal.request_id)

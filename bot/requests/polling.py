@@ -49,8 +49,8 @@ def poll_is_unchanged(
     since = (now - sent_at).total_seconds()
     if op.arrived(observed, target) or op.fell_back(observed, target, since):
         return False
-    if observed.status != target.eni_status and op.name == "attach":
-        return False  # Available → Attaching is worth recording one by one (fell_back reads it)
+    if op.watches_progress and observed.status != target.eni_status:
+        return False  # recorded one by one (an attach's Available → Attaching: fell_back reads it)
     if target.state is TargetStatus.STUCK:
         return True
     return since < policy.stuck_after
